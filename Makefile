@@ -1,0 +1,65 @@
+# arm64-static-call: the rig. `make help` lists the targets.
+# Everything big lives in $(ARM64SC_CACHE) (default ~/.cache/arm64-static-call);
+# logs and results of the last run are in out/.
+SHELL := /bin/bash
+S := scripts
+V ?= gcc
+
+.PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
+	boot check tools bench cfi-baseline clean distclean shellcheck
+
+help: ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
+	@echo "  Variables: V=gcc|clang|gcc-base|clang-base  KSRC=/path/to/linux  ARM64SC_CACHE=dir"
+
+run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
+	@$(S)/rig.sh run
+
+test: ## everything: tools, series checks, GCC+Clang(kCFI,BTI), baselines; "N passed, N failed"
+	@$(S)/rig.sh test
+
+deps: ## install the Debian packages and the guest busybox (root)
+	@$(S)/deps.sh all
+
+tree: ## prepare base, patched and baseline trees in the cache (git am the series)
+	@$(S)/tree.sh all
+
+kernel: ## build kernel variant V (default gcc)
+	@$(S)/rig.sh kernel $(V)
+
+kunit: ## run the KUnit suite on variant V via the tree's kunit.py
+	@$(S)/rig.sh kunit $(V)
+
+kunit-baseline: ## KUnit suite on the unpatched GCC kernel: arch cases must fail
+	@$(S)/rig.sh kunit gcc-base
+
+kmod: ## build static_call_test.ko for V, boot, run the insmod runner
+	@$(S)/rig.sh kmod $(V)
+
+kmod-baseline: ## insmod runner on the unpatched GCC kernel: trampoline cases must fail
+	@$(S)/rig.sh kmod gcc-base
+
+boot: ## boot variant V with the rig initramfs (runner) and keep the console log
+	@$(S)/rig.sh kmod $(V)
+
+check: ## series checks: git am, checkpatch --strict, bisect builds, vmlinux layout, W=1
+	@$(S)/rig.sh check
+
+cfi-baseline: ## unpatched Clang kCFI kernel: capture the RET0 CFI failure
+	@$(S)/rig.sh baseline clang-base
+
+tools: ## build and test the C++ host tools (CTest)
+	@$(S)/rig.sh tools
+
+bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0)
+	@$(S)/bench.sh
+
+shellcheck: ## shellcheck every script
+	@shellcheck $(S)/*.sh $(S)/guest/init kmod/*.sh .ci/run
+
+clean: ## remove out/ (logs, results) and the tools build
+	rm -rf out tools/build
+
+distclean: clean ## also remove the cache (trees, builds, ccache)
+	rm -rf "$${ARM64SC_CACHE:-$$HOME/.cache/arm64-static-call}"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the guest initramfs for a variant: static busybox, the rig's /init,
+# the insmod runner and the test/bench modules built against that kernel.
+#   initramfs.sh VARIANT   -> $CACHE/build/VARIANT/rig-initramfs.cpio.gz
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: initramfs.sh VARIANT}
+b=$(build_dir "$variant")
+bb=$CACHE/dl/busybox/bin/busybox
+[ -x "$bb" ] || die "busybox missing: run 'make deps'"
+root=$b/rig-initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
+cp "$bb" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+install -m 755 "$RIG_ROOT/scripts/guest/init" "$root/init"
+for f in "$RIG_ROOT"/kmod/*.sh; do
+	[ -e "$f" ] && install -m 755 "$f" "$root/$(basename "$f")"
+done
+for ko in "$b"/rig-kmod/*.ko; do
+	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/"
+done
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -9n) \
+	>"$b/rig-initramfs.cpio.gz"
+log "initramfs $variant: $(du -h "$b/rig-initramfs.cpio.gz" | cut -f1), modules: $(find "$root/lib/modules" -name '*.ko' | wc -l)"

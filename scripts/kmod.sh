@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Build the out-of-tree test modules (kmod/) against a variant's kernel,
+# pack them into the guest initramfs, boot, run kmod/run-tests.sh (insmod,
+# checks, rmmod, load/unload cycles, bad parameters) and judge its KTAP,
+# parsed with the tree's kunit.py. On the unpatched baseline the cases in
+# kmod/baseline-expect.txt must fail.
+#   kmod.sh VARIANT
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: kmod.sh VARIANT}
+tree=$(tree_dir "$(variant_tree "$variant")")
+tc=$(variant_toolchain "$variant")
+b=$(build_dir "$variant")
+stage=kmod-$variant
+[ -f "$b/Module.symvers" ] || die "no kernel build for $variant: run 'make kernel' first"
+mapfile -t margs < <(kmake_args "$tc")
+
+# Build from a copy so no build output lands in the clone.
+src=$b/rig-kmod-src
+rm -rf "$src" "$b/rig-kmod"
+mkdir -p "$src/kmod" "$src/kunit" "$b/rig-kmod"
+cp "$RIG_ROOT"/kmod/*.c "$RIG_ROOT"/kmod/Makefile "$src/kmod/"
+cp "$RIG_ROOT"/kunit/*.h "$src/kunit/"
+t=$(date +%s)
+if ! make -C "$b" "${margs[@]}" M="$src/kmod" W=1 modules >"$LOGS/$stage-build.log" 2>&1; then
+	grep -E "error|warning" "$LOGS/$stage-build.log" | head -20 >&2 || true
+	record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-build.log"
+	die "module build failed ($variant), see $LOGS/$stage-build.log"
+fi
+if grep -q "warning:" "$LOGS/$stage-build.log"; then
+	grep "warning:" "$LOGS/$stage-build.log" | head -10 >&2
+	record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "warnings"
+	exit 1
+fi
+record "$stage" "module build (W=1)" PASS $(($(date +%s) - t))
+cp "$src"/kmod/*.ko "$b/rig-kmod/"
+
+"$RIG_ROOT/scripts/initramfs.sh" "$variant"
+logf=$LOGS/$stage.console.log
+t=$(date +%s)
+if ! "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=${KMOD_ARGS:-}"; then
+	record "$stage" "guest boot + runner" FAIL $(($(date +%s) - t)) "see $logf"
+	exit 1
+fi
+record "$stage" "guest boot + runner" PASS $(($(date +%s) - t))
+
+json=$LOGS/$stage.json
+python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$logf" >"$LOGS/$stage.parse.log" 2>&1 || true
+sed -n '/^# static_call_test: /p' "$logf" | sed 's/^/  /' || true
+report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
+case $variant in
+*-base) report+=(--expect-not-ok "$RIG_ROOT/kmod/baseline-expect.txt") ;;
+*) ;;
+esac
+"${report[@]}" || exit 1
+case $variant in
+*-base) ;;
+*) "$RIG_ROOT/scripts/logscan.sh" "$stage" "$logf" ;;
+esac

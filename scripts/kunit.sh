@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run the arm64_static_call KUnit suite on a built variant through the tree's
+# own tools/testing/kunit/kunit.py (QEMU -cpu max, $SMP vCPUs), and judge the
+# KTAP it parses: on a patched kernel every case must pass; on the unpatched
+# baseline the cases in kunit/baseline-expect.txt must fail or skip.
+#   kunit.sh VARIANT
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: kunit.sh VARIANT}
+tree=$(tree_dir "$(variant_tree "$variant")")
+b=$(build_dir "$variant")
+[ -f "$b/arch/arm64/boot/Image.gz" ] || die "no kernel for $variant: run 'make kernel' first"
+stage=kunit-$variant
+logf=$LOGS/$stage.log
+json=$LOGS/$stage.json
+rm -f "$json"
+t=$(date +%s)
+rc=0
+# kunit.py enforces --timeout itself; the outer timeout is the last resort.
+timeout -k 10 $((BOOT_TIMEOUT + 60)) python3 "$tree/tools/testing/kunit/kunit.py" exec \
+	--arch=arm64 --build_dir="$b" --kunitconfig="$RIG_ROOT/kunit/.kunitconfig" \
+	--qemu_args="-smp $SMP" --timeout="$BOOT_TIMEOUT" \
+	--kernel_args="${KUNIT_ARGS:-arm64_static_call_kunit.stress_scale=1}" \
+	--json="$json" >"$logf" 2>&1 || rc=$?
+cp "$b/test.log" "$LOGS/$stage.console.log" 2>/dev/null || true
+secs=$(($(date +%s) - t))
+log "$stage: kunit.py exit $rc in ${secs}s (console: $LOGS/$stage.console.log, KTAP/JSON: $json)"
+
+if [ ! -s "$json" ]; then
+	echo "$stage: kunit.py produced no results; last console lines:" >&2
+	tail -n 25 "$LOGS/$stage.console.log" 2>/dev/null | sed 's/^/  | /' >&2 || true
+	record "$stage" harness FAIL "$secs" "no KTAP results"
+	exit 1
+fi
+record "$stage" harness PASS "$secs" "suite ran to completion"
+
+report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
+case $variant in
+*-base) report+=(--expect-not-ok "$RIG_ROOT/kunit/baseline-expect.txt") ;;
+*) report+=(--no-skip) ;;
+esac
+"${report[@]}" || exit 1
+"$RIG_ROOT/scripts/logscan.sh" "$stage" "$LOGS/$stage.console.log"

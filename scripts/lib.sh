@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Common helpers for the arm64-static-call rig. Sourced by every script.
+# shellcheck disable=SC2034  # variables are used by the scripts sourcing this
+
+set -euo pipefail
+
+RIG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything big (kernel trees, build directories, ccache, downloads) lives
+# outside the clone, so a fresh clone on the same machine reuses it.
+CACHE=${ARM64SC_CACHE:-$HOME/.cache/arm64-static-call}
+# Per-run output (logs, KTAP, JSON, results) lives in the clone.
+OUT=${ARM64SC_OUT:-$RIG_ROOT/out}
+LOGS=$OUT/logs
+RESULTS=$OUT/results.tsv
+JOBS=${JOBS:-$(nproc)}
+CROSS=aarch64-linux-gnu-
+LLVM_SUFFIX=-19
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+SMP=${SMP:-4}
+
+export CCACHE_DIR=$CACHE/ccache
+export CCACHE_BASEDIR=$CACHE
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+# Reproducible version strings, so unchanged objects hit ccache.
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
+export KBUILD_BUILD_TIMESTAMP="2026-01-01"
+
+mkdir -p "$CACHE" "$LOGS"
+
+_t0=$(date +%s)
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+elapsed() { echo $(($(date +%s) - _t0)); }
+
+# step NAME CMD...: run a long step with a start line and a one-line summary.
+step() {
+	local name=$1 t rc=0
+	shift
+	t=$(date +%s)
+	log "$name ..."
+	"$@" || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		log "$name: done in $(($(date +%s) - t))s"
+	else
+		log "$name: FAILED (exit $rc) after $(($(date +%s) - t))s"
+	fi
+	return "$rc"
+}
+
+# record STAGE NAME RESULT SECONDS [DETAIL]: one line per check for the summary.
+record() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$RESULTS"
+}
+
+# The variant names used everywhere: <tree>-<toolchain>
+#   gcc, clang            patched tree
+#   gcc-base, clang-base  unpatched tree
+variant_tree() {
+	case $1 in
+	gcc | clang) echo patched ;;
+	gcc-base | clang-base) echo baseline ;;
+	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base)" ;;
+	esac
+}
+variant_toolchain() {
+	case $1 in
+	gcc*) echo gcc ;;
+	clang*) echo clang ;;
+	*) die "unknown variant '$1'" ;;
+	esac
+}
+build_dir() { echo "$CACHE/build/$1"; }
+tree_dir() { echo "$CACHE/trees/$1"; }
+
+# make arguments for a toolchain, ccache included.
+kmake_args() {
+	local tc=$1
+	local args=(ARCH=arm64 "-j$JOBS")
+	if [ "$tc" = clang ]; then
+		args+=(LLVM="$LLVM_SUFFIX" CC="ccache clang$LLVM_SUFFIX")
+	else
+		args+=(CROSS_COMPILE="$CROSS" CC="ccache ${CROSS}gcc")
+	fi
+	printf '%s\n' "${args[@]}"
+}
+
+hash_files() { cat "$@" | sha256sum | cut -c1-16; }

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Prepare the kernel trees in the cache:
+#   src/<base>/          the base source as a git repository (branch "base")
+#   trees/patched/       worktree: base + patches/ (git am) + KUnit graft
+#   trees/baseline/      worktree: base + KUnit graft (the unpatched control)
+# The base is Debian's linux-source-6.12 tarball, or KSRC=/path (copied, the
+# user's tree is never modified). A worktree is only moved when its inputs
+# changed, and then with "git checkout", which rewrites only the files that
+# differ, so the incremental kernel build after it rebuilds what it must.
+#   tree.sh [patched|baseline|all]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+which=${1:-all}
+GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
+	-c advice.detachedHead=false -c core.autocrlf=false)
+
+prepare_base() {
+	local src ver
+	if [ -n "${KSRC:-}" ]; then
+		if [ ! -f "$KSRC/Makefile" ] || [ ! -d "$KSRC/arch/arm64" ]; then
+			die "KSRC=$KSRC is not a kernel source tree (no Makefile or arch/arm64)"
+		fi
+		ver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) ||
+			die "KSRC=$KSRC: 'make kernelversion' failed"
+		case $ver in 6.12.*) ;; *) log "warning: KSRC is $ver, the series targets 6.12" ;; esac
+		src=$CACHE/src/ksrc-$(realpath "$KSRC" | sha256sum | cut -c1-12)
+		mkdir -p "$src"
+		log "copying KSRC=$KSRC ($ver) into $src"
+		rsync -a --delete --exclude=/.git --exclude='*.o' --exclude='*.cmd' \
+			--exclude=/.config "$KSRC"/ "$src"/
+	else
+		local tarball=/usr/src/linux-source-6.12.tar.xz pkgver
+		[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (apt-get install linux-source-6.12)"
+		pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+		src=$CACHE/src/debian-$pkgver
+		if [ ! -f "$src/.rig-extracted" ]; then
+			rm -rf "$src" "$src.tmp"
+			mkdir -p "$src.tmp"
+			log "extracting $tarball ($pkgver)"
+			tar -C "$src.tmp" -xf "$tarball"
+			mv "$src.tmp/linux-source-6.12" "$src"
+			rmdir "$src.tmp"
+			touch "$src/.rig-extracted"
+		fi
+	fi
+	if [ ! -d "$src/.git" ]; then
+		"${GIT[@]}" -C "$src" init -q -b base .
+	fi
+	# Debian's tarball ignores everything at the top level (/* in
+	# .gitignore): force-add so the base commit holds the whole tree.
+	"${GIT[@]}" -C "$src" add -f -A . >/dev/null
+	if ! "${GIT[@]}" -C "$src" diff --cached --quiet HEAD 2>/dev/null; then
+		ver=$(make -s -C "$src" kernelversion)
+		log "committing base tree $ver (once per base)"
+		"${GIT[@]}" -C "$src" commit -q --allow-empty -m "Linux $ver (base for arm64-static-call)"
+	fi
+	echo "$src" >"$CACHE/src/current"
+}
+
+# A scratch worktree where the series is applied with git am; the result is
+# then checked out in the real worktree.
+scratch_apply() {
+	local src=$1 kind=$2 scratch=$CACHE/trees/.scratch
+	if [ ! -d "$scratch/.git" ] && [ ! -f "$scratch/.git" ]; then
+		rm -rf "$scratch"
+		"${GIT[@]}" -C "$src" worktree prune
+		"${GIT[@]}" -C "$src" worktree add -q --detach "$scratch" base
+	fi
+	"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
+	"${GIT[@]}" -C "$scratch" checkout -q -f --detach base
+	"${GIT[@]}" -C "$scratch" clean -q -fdx
+	if [ "$kind" = patched ]; then
+		local p
+		for p in "$RIG_ROOT"/patches/0*.patch; do
+			case $(basename "$p") in 0000-*) continue ;; esac
+			if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
+				{
+					echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
+					sed -n 's/^error: /  /p; s/^Patch failed at /  failed at: /p' "$LOGS/git-am.log"
+					"${GIT[@]}" -C "$scratch" am --show-current-patch=diff 2>/dev/null |
+						grep -m3 '^@@' | sed 's/^/  hunk: /' || true
+					echo "  full output: $LOGS/git-am.log"
+				} >&2
+				"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
+				return 1
+			fi
+		done
+	fi
+	"$RIG_ROOT/scripts/graft-kunit.sh" "$scratch"
+	"${GIT[@]}" -C "$scratch" add -f -A . >/dev/null
+	"${GIT[@]}" -C "$scratch" commit -q -m "rig: graft the arm64_static_call KUnit suite (not for upstream)"
+	"${GIT[@]}" -C "$scratch" rev-parse HEAD
+}
+
+prepare_tree() {
+	local kind=$1 src key dir commit
+	src=$(cat "$CACHE/src/current")
+	dir=$(tree_dir "$kind")
+	key=$( {
+		"${GIT[@]}" -C "$src" rev-parse base
+		echo "$kind"
+		if [ "$kind" = patched ]; then
+			find "$RIG_ROOT/patches" -name '0*.patch' ! -name '0000-*' | sort | xargs cat
+		fi
+		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/kunit/Kconfig \
+			"$RIG_ROOT/scripts/graft-kunit.sh" 2>/dev/null
+	} | sha256sum | cut -c1-16)
+	if [ -f "$dir/.rig-key" ] && [ "$(cat "$dir/.rig-key")" = "$key" ]; then
+		log "tree $kind: up to date ($key)"
+		return 0
+	fi
+	commit=$(scratch_apply "$src" "$kind") || die "could not prepare the $kind tree"
+	if [ ! -e "$dir/.git" ]; then
+		rm -rf "$dir"
+		"${GIT[@]}" -C "$src" worktree prune
+		"${GIT[@]}" -C "$src" worktree add -q --detach "$dir" "$commit"
+	else
+		"${GIT[@]}" -C "$dir" checkout -q -f --detach "$commit"
+	fi
+	echo "$key" >"$dir/.rig-key"
+	log "tree $kind: $("${GIT[@]}" -C "$dir" log --oneline base..HEAD | wc -l) commits on base ($key)"
+}
+
+prepare_base
+case $which in
+patched | baseline) prepare_tree "$which" ;;
+all) prepare_tree patched && prepare_tree baseline ;;
+*) die "usage: tree.sh [patched|baseline|all]" ;;
+esac

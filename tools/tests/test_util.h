@@ -1,0 +1,39 @@
+// Helpers shared by the tests: temporary directories and running commands.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace testutil {
+
+struct CommandResult {
+    int exit_code = -1; // -1: did not exit normally
+    std::string output; // stdout and stderr interleaved
+};
+
+// Runs `command` through /bin/sh, capturing stdout+stderr.
+CommandResult run(const std::string &command);
+
+// Quotes a string for /bin/sh.
+std::string shell_quote(const std::string &s);
+
+void write_file(const std::filesystem::path &path, const std::string &text);
+
+// A fresh directory under $TMPDIR, removed on destruction.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+    const std::filesystem::path &path() const { return path_; }
+    std::filesystem::path operator/(const std::string &name) const { return path_ / name; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// Non-empty path from the build configuration and executable.
+bool tool_available(const char *path);
+
+} // namespace testutil
