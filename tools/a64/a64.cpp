@@ -178,8 +178,7 @@ Result<uint32_t> encode(const Insn &i) {
             return err("movz shift " + std::to_string(i.shift) + " invalid for " +
                        (i.sf ? "64" : "32") + "-bit register (0.." + std::to_string(max_shift) +
                        " in steps of 16)");
-        return (i.sf ? 0x80000000u : 0u) | 0x52800000u | ((i.shift / 16) << 21) | (*f << 5) |
-               i.rd;
+        return (i.sf ? 0x80000000u : 0u) | 0x52800000u | ((i.shift / 16) << 21) | (*f << 5) | i.rd;
     }
     case Op::MOV_REG: {
         auto r = check_reg(i.rd, "mov");
@@ -276,27 +275,43 @@ Result<Insn> decode(uint32_t w) {
         return i;
     }
     if ((w & 0xffe0001fu) == 0xd4200000u || ((w & 0xffe0001cu) == 0xd4000000u && (w & 3) != 0)) {
-        i.op = (w & 0x00200000u)  ? Op::BRK
-               : (w & 3) == 1     ? Op::SVC
-               : (w & 3) == 2     ? Op::HVC
-                                  : Op::SMC;
+        i.op = (w & 0x00200000u) ? Op::BRK
+               : (w & 3) == 1    ? Op::SVC
+               : (w & 3) == 2    ? Op::HVC
+                                 : Op::SMC;
         i.imm = (w >> 5) & 0xffff;
         return i;
     }
     return err("unsupported or unallocated encoding " + hex(w));
 }
 
-Result<uint32_t> b(int64_t offset) { return encode({.op = Op::B, .imm = offset}); }
-Result<uint32_t> bl(int64_t offset) { return encode({.op = Op::BL, .imm = offset}); }
-Result<uint32_t> b_to(uint64_t pc, uint64_t target) { return b(int64_t(target - pc)); }
-Result<uint32_t> bl_to(uint64_t pc, uint64_t target) { return bl(int64_t(target - pc)); }
-uint32_t nop() { return kNop; }
-uint32_t bti_c() { return kBtiC; }
+Result<uint32_t> b(int64_t offset) {
+    return encode({.op = Op::B, .imm = offset});
+}
+Result<uint32_t> bl(int64_t offset) {
+    return encode({.op = Op::BL, .imm = offset});
+}
+Result<uint32_t> b_to(uint64_t pc, uint64_t target) {
+    return b(int64_t(target - pc));
+}
+Result<uint32_t> bl_to(uint64_t pc, uint64_t target) {
+    return bl(int64_t(target - pc));
+}
+uint32_t nop() {
+    return kNop;
+}
+uint32_t bti_c() {
+    return kBtiC;
+}
 Result<uint32_t> ldr_literal(unsigned rt, int64_t offset) {
     return encode({.op = Op::LDR_LIT, .rd = rt, .imm = offset});
 }
-Result<uint32_t> br(unsigned rn) { return encode({.op = Op::BR, .rn = rn}); }
-Result<uint32_t> ret(unsigned rn) { return encode({.op = Op::RET, .rn = rn}); }
+Result<uint32_t> br(unsigned rn) {
+    return encode({.op = Op::BR, .rn = rn});
+}
+Result<uint32_t> ret(unsigned rn) {
+    return encode({.op = Op::RET, .rn = rn});
+}
 Result<uint32_t> adrp(unsigned rd, int64_t page_offset_bytes) {
     return encode({.op = Op::ADRP, .rd = rd, .imm = page_offset_bytes});
 }
@@ -320,7 +335,8 @@ Result<uint32_t> mov_wide(unsigned rd, uint64_t value, bool sf) {
     for (unsigned s = 0; s <= max_shift; s += 16)
         if ((value & ~(uint64_t{0xffff} << s)) == 0)
             return movz(rd, int64_t(value >> s), s, sf);
-    return err("mov immediate " + hex(value) + " is not a 16-bit value shifted by a multiple of 16");
+    return err("mov immediate " + hex(value) +
+               " is not a 16-bit value shifted by a multiple of 16");
 }
 Result<uint32_t> mov_reg(unsigned rd, unsigned rm) {
     return encode({.op = Op::MOV_REG, .rd = rd, .rn = rm});
@@ -331,7 +347,9 @@ Result<uint32_t> cbz(unsigned rt, int64_t offset) {
 Result<uint32_t> cbnz(unsigned rt, int64_t offset) {
     return encode({.op = Op::CBNZ, .rd = rt, .imm = offset});
 }
-Result<uint32_t> brk(int64_t imm16) { return encode({.op = Op::BRK, .imm = imm16}); }
+Result<uint32_t> brk(int64_t imm16) {
+    return encode({.op = Op::BRK, .imm = imm16});
+}
 
 bool hotpatch_safe(uint32_t word) {
     auto d = decode(word);
@@ -409,8 +427,8 @@ std::string to_string(const Insn &i, uint64_t pc) {
         return "ldr " + xreg(i.rd, false) + ", [" + xreg(i.rn, true) +
                (i.imm ? ", #" + std::to_string(i.imm) : "") + "]";
     case Op::MOVZ: {
-        std::string r = i.rd == 31 ? (i.sf ? "xzr" : "wzr")
-                                   : (i.sf ? "x" : "w") + std::to_string(i.rd);
+        std::string r =
+            i.rd == 31 ? (i.sf ? "xzr" : "wzr") : (i.sf ? "x" : "w") + std::to_string(i.rd);
         return "movz " + r + ", #" + hex(uint64_t(i.imm)) +
                (i.shift ? ", lsl #" + std::to_string(i.shift) : "");
     }

@@ -12,7 +12,9 @@ struct Error {
     std::string message;
 };
 
-inline Error err(std::string message) { return Error{std::move(message)}; }
+inline Error err(std::string message) {
+    return Error{std::move(message)};
+}
 
 template <typename T> class [[nodiscard]] Result {
   public:

@@ -36,7 +36,7 @@ bool have_binutils() {
 #define REQUIRE_BINUTILS()                                                                         \
     do {                                                                                           \
         if (!have_binutils())                                                                      \
-            GTEST_SKIP() << "aarch64-linux-gnu binutils (as, ld, objdump) not found; install "    \
+            GTEST_SKIP() << "aarch64-linux-gnu binutils (as, ld, objdump) not found; install "     \
                             "binutils-aarch64-linux-gnu to run the oracle tests";                  \
     } while (0)
 
@@ -130,9 +130,7 @@ std::vector<Case> build_cases() {
     CaseBuilder cb;
     std::mt19937_64 rng(20261125);
     auto reg = [&] { return unsigned(rng() % 32); };
-    auto rnd = [&](int64_t lo, int64_t hi) {
-        return lo + int64_t(rng() % uint64_t(hi - lo + 1));
-    };
+    auto rnd = [&](int64_t lo, int64_t hi) { return lo + int64_t(rng() % uint64_t(hi - lo + 1)); };
 
     // Branches: edges and random multiples of 4.
     for (Op op : {Op::B, Op::BL}) {
@@ -369,8 +367,8 @@ TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {
     size_t mismatches = 0;
     for (size_t k = 0; k < cases.size(); ++k) {
         const uint8_t *p = text->data() + 4 * k;
-        const uint32_t word = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
-                              uint32_t(p[3]) << 24;
+        const uint32_t word =
+            uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
         if (word != cases[k].expect && ++mismatches < 20)
             ADD_FAILURE() << "encode mismatch for `" << cases[k].line << "`: binutils 0x"
                           << std::hex << word << ", codec 0x" << cases[k].expect;

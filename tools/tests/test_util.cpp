@@ -57,6 +57,8 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-bool tool_available(const char *path) { return path && *path && access(path, X_OK) == 0; }
+bool tool_available(const char *path) {
+    return path && *path && access(path, X_OK) == 0;
+}
 
 } // namespace testutil

@@ -1,0 +1,238 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest-side runner for static_call_test.ko (busybox ash, kselftest style).
+#
+#   run-tests.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE]
+#
+#   -n CYCLES        extra load/unload cycles after the first load (default 20)
+#   -s STRESS_SCALE  the module's stress_scale for every load (default 1)
+#   -m MODULE        path of the module (default /lib/modules/static_call_test.ko)
+#
+# Prints KTAP on stdout, one test per check:
+#   static_call_test     the module's own KTAP from the first load, nested
+#   first_load           insmod returned 0, the module's KTAP was complete,
+#                        rmmod worked
+#   load_unload_cycles   CYCLES more loads and unloads, each one clean
+#   scenario_subset      scenarios=null,ret0 stress_scale=0 runs exactly those
+#                        two (the others are left out or reported as SKIP)
+#   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
+#   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
+#   kernel_log_clean     no CFI failure, BTI fault, oops, BUG or WARNING
+#                        was logged while the runner ran
+# The kernel log is read with dmesg (the rig boots with loglevel=4, so the
+# module's pr_info lines are not on the console). Exit status: 0 if every
+# test passed, 1 if any failed, 2 on a usage error.
+
+set -u
+
+name=static_call_test
+module=/lib/modules/$name.ko
+cycles=20
+scale=1
+
+usage() {
+	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE]" >&2
+	exit 2
+}
+
+is_number() {
+	case $1 in
+	'' | *[!0-9]*) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+while getopts n:s:m:h opt; do
+	case $opt in
+	n) cycles=$OPTARG ;;
+	s) scale=$OPTARG ;;
+	m) module=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+if ! is_number "$cycles" || [ "$cycles" -lt 1 ] || ! is_number "$scale"; then
+	usage
+fi
+
+tmp=${TMPDIR:-/tmp}/sct.$$
+mkdir -p "$tmp" || exit 1
+log=$tmp/kmsg.log	# everything the kernel logged while the runner ran
+chunk=$tmp/chunk.log	# what it logged during the current step
+ktap=$tmp/ktap.txt	# the module's KTAP lines from the current step
+out=$tmp/insmod.out	# insmod's own output
+: >"$log"
+
+# Read and clear the kernel log: the current step's messages go to $chunk,
+# and are kept in $log for the final scan.
+drain() {
+	dmesg -c >"$chunk" 2>/dev/null || : >"$chunk"
+	cat "$chunk" >>"$log"
+}
+
+# The module's KTAP from $chunk, without the "[time] static_call_test: " prefix.
+module_ktap() {
+	sed -e 's/^\(\[[^]]*\]\)* *//' "$chunk" | sed -n "s/^$name: //p" |
+		grep -E '^(KTAP version|1\.\.|ok |not ok |# )' >"$ktap"
+}
+
+# Count the module's results: sets plan, nok and nnot. True if the plan is
+# non-empty, every planned result is there and none is "not ok".
+ktap_verdict() {
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$ktap" | head -n 1)
+	nok=$(grep -c '^ok ' "$ktap")
+	nnot=$(grep -c '^not ok ' "$ktap")
+	[ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$nnot" -eq 0 ] &&
+		[ "$nok" -eq "$plan" ]
+}
+
+loaded() {
+	grep -qs "^$name " /proc/modules
+}
+
+# load ARGS...: insmod the module; sets rc, fills $chunk and $ktap.
+load() {
+	drain
+	insmod "$module" "$@" >"$out" 2>&1
+	rc=$?
+	drain
+	module_ktap
+}
+
+# unload: rmmod if loaded; false if rmmod failed or it is still loaded.
+unload() {
+	if loaded; then
+		rmmod "$name" >>"$out" 2>&1 || return 1
+	fi
+	! loaded
+}
+
+n=0
+pass=0
+fail=0
+result() { # result 0|1 NAME: 0 is success
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $n $2"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $2"
+	fi
+}
+diag() {
+	echo "# $*"
+}
+
+echo "KTAP version 1"
+echo "1..7"
+drain
+diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
+: >"$log"
+
+# 1, 2: the first load, its KTAP nested as a subtest.
+[ -f "$module" ] || diag "$module: no such file"
+load stress_scale="$scale"
+first_rc=$rc
+bad=0
+ktap_verdict || bad=1
+[ "$rc" -eq 0 ] || bad=1
+if [ -n "$plan" ]; then
+	echo "    KTAP version 1"
+	echo "    # Subtest: $name"
+	grep -v '^KTAP version' "$ktap" | sed 's/^/    /'
+else
+	diag "$name: no KTAP from the module; insmod exit $rc: $(cat "$out")"
+fi
+result "$bad" "$name"
+
+bad=0
+if [ "$first_rc" -ne 0 ]; then
+	diag "first_load: insmod exit $first_rc: $(cat "$out")"
+	bad=1
+fi
+if [ -z "$plan" ] || [ $((nok + nnot)) -ne "$plan" ]; then
+	diag "first_load: module KTAP incomplete: plan ${plan:-none}, $((nok + nnot)) results"
+	bad=1
+fi
+if ! unload; then
+	diag "first_load: rmmod failed: $(cat "$out")"
+	bad=1
+fi
+result "$bad" first_load
+
+# 3: load/unload cycles.
+good=0
+i=1
+while [ "$i" -le "$cycles" ]; do
+	load stress_scale="$scale"
+	cycle_ok=0
+	ktap_verdict || cycle_ok=1
+	[ "$rc" -eq 0 ] || cycle_ok=1
+	unload || cycle_ok=1
+	if [ "$cycle_ok" -eq 0 ]; then
+		good=$((good + 1))
+	elif [ $((i - good)) -le 3 ]; then
+		diag "cycle $i: insmod exit $rc, plan ${plan:-none}, ok $nok, not ok $nnot"
+		grep '^not ok ' "$ktap" | sed 's/^/#   /'
+	fi
+	i=$((i + 1))
+done
+diag "load_unload_cycles: $good of $cycles cycles clean"
+[ "$good" -eq "$cycles" ]
+result $? load_unload_cycles
+
+# 4: a subset of the cases: null and ret0 run and pass; every other case
+# is either left out of the plan or reported as a SKIP.
+load scenarios=null,ret0 stress_scale=0
+bad=0
+[ "$rc" -eq 0 ] || bad=1
+grep -q '^ok [0-9]* null$' "$ktap" || bad=1
+grep -q '^ok [0-9]* ret0$' "$ktap" || bad=1
+ran=$(grep -E '^(ok|not ok) ' "$ktap" | grep -vc ' # SKIP')
+[ "$ran" -eq 2 ] || bad=1
+unload || bad=1
+if [ "$bad" -ne 0 ]; then
+	diag "scenario_subset: insmod exit $rc, $ran cases ran; results:"
+	grep -E '^(ok|not ok) ' "$ktap" | sed 's/^/#   /'
+fi
+result "$bad" scenario_subset
+
+# 5, 6: invalid parameters are refused with a message naming the problem.
+# reject NAME PARAM TEXT1 TEXT2: one line of the module's log has both texts
+reject() {
+	load "$2"
+	bad=0
+	if [ "$rc" -eq 0 ]; then
+		diag "$1: insmod $2 succeeded, expected a failure"
+		bad=1
+	fi
+	if ! grep -F "$name: $3" "$chunk" | grep -qF "$4"; then
+		diag "$1: kernel log lacks a \"$name: $3 ... $4\" message"
+		bad=1
+	fi
+	if loaded; then
+		diag "$1: module loaded after insmod $2"
+		rmmod "$name" >/dev/null 2>&1
+		bad=1
+	fi
+	result "$bad" "$1"
+}
+reject reject_stress_scale stress_scale=99999 \
+	"stress_scale=99999 is out of range" "(0..1000)"
+reject reject_scenarios scenarios=bogus "scenarios: unknown" "'bogus'"
+
+# 7: nothing bad in the kernel log while the runner ran.
+drain
+pat='CFI failure|BTI|Oops|BUG:|Unable to handle|Internal error|WARNING:|Call trace:'
+hits=$(grep -cE "$pat" "$log")
+if [ "$hits" -ne 0 ]; then
+	diag "kernel_log_clean: $hits suspicious kernel log lines, first ones:"
+	grep -E "$pat" "$log" | head -n 10 | sed 's/^/#   /'
+fi
+[ "$hits" -eq 0 ]
+result $? kernel_log_clean
+
+echo "# $name: runner pass:$pass fail:$fail of $n; module cycles clean: $good/$cycles"
+rm -rf "$tmp"
+[ "$fail" -eq 0 ]

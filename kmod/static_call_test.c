@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * static_call_test: insmod self-test for arm64 static call trampolines.
+ *
+ * The module defines its own static calls, so their trampolines live in
+ * module text and start on the literal path (nop in the branch slot). It
+ * updates them between module functions, kernel functions, NULL and
+ * __static_call_return0, calls them, and decodes the trampoline after each
+ * step with the shared helpers in sc_tramp.h. A stress case races callers
+ * on every online CPU against updates.
+ *
+ * Results go to the kernel log as KTAP, each line prefixed with
+ * "static_call_test: " (pr_fmt); kmod/run-tests.sh extracts them. Init
+ * fails with -EINVAL if any case failed, so a passing load stays loaded
+ * and can be removed with rmmod.
+ *
+ * Addresses are printed in MiB relative to kick_all_cpus_sync(), an
+ * exported function used as the kernel text reference (_stext is not
+ * exported to modules).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/cpumask.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/math.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/static_call.h>
+#include <linux/string.h>
+
+#include "sc_race.h"
+#include "sc_tramp.h"
+
+#define SCT_MAX_SCALE		1000U
+#define SCT_STRESS_CALLS	100000UL	/* minimum calls per stress_scale */
+#define SCT_STRESS_UPDATES	1000UL		/* updates per stress_scale */
+
+static char *scenarios = "all";
+module_param(scenarios, charp, 0444);
+MODULE_PARM_DESC(scenarios,
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress) or \"all\"");
+
+static unsigned int stress_scale = 1;
+module_param(stress_scale, uint, 0444);
+MODULE_PARM_DESC(stress_scale,
+		 "stress size: 100000 calls and 1000 updates per unit, 0 skips the case (0..1000, default 1)");
+
+/*
+ * Targets. Every static call below that takes an unsigned long is called
+ * with SCT_ARG. The module functions return a distinct constant only when
+ * the argument arrived intact; int_sqrt() is an exported kernel function
+ * with a predictable result, int_sqrt(SCT_ARG) == 1000.
+ */
+#define SCT_ARG			1000000UL
+#define SCT_VAL_A		0x1a0aUL
+#define SCT_VAL_B		0x2b0bUL
+#define SCT_VAL_C		0x3c0cUL
+#define SCT_VAL_KERN		1000UL
+
+static noinline unsigned long sct_mod_a(unsigned long x)
+{
+	return SCT_VAL_A + x - SCT_ARG;
+}
+
+static noinline unsigned long sct_mod_b(unsigned long x)
+{
+	return SCT_VAL_B + x - SCT_ARG;
+}
+
+static noinline unsigned long sct_mod_c(unsigned long x)
+{
+	return SCT_VAL_C + x - SCT_ARG;
+}
+
+static unsigned long sct_noted;
+
+static noinline void sct_note(unsigned long v)
+{
+	WRITE_ONCE(sct_noted, v);
+}
+
+static noinline int sct_add(int a, int b)
+{
+	return a + b;
+}
+
+struct sct_obj {
+	unsigned long cookie;
+};
+
+static noinline void *sct_ptr_fn(struct sct_obj *obj, unsigned long flags)
+{
+	return flags ? obj : NULL;
+}
+
+/*
+ * The keys. All of them are owned by this module, so all trampolines are
+ * in module text. The RET0 keys deliberately do not have the
+ * long (void) prototype of __static_call_return0().
+ */
+DEFINE_STATIC_CALL(sct_plain, sct_mod_a);
+DEFINE_STATIC_CALL(sct_kdef, int_sqrt);
+DEFINE_STATIC_CALL_NULL(sct_null, sct_note);
+DEFINE_STATIC_CALL_RET0(sct_ret0_int, sct_add);
+DEFINE_STATIC_CALL_RET0(sct_ret0_ptr, sct_ptr_fn);
+DEFINE_STATIC_CALL(sct_trans, sct_mod_a);
+DEFINE_STATIC_CALL(sct_stress, sct_mod_a);
+
+/* NULL on a kernel without CONFIG_HAVE_STATIC_CALL. */
+#define SCT_TRAMP(name)	((const void *)STATIC_CALL_TRAMP_ADDR(name))
+
+enum sct_tid {
+	SCT_T_A,
+	SCT_T_B,
+	SCT_T_C,
+	SCT_T_KERN,
+	SCT_T_RET0,
+	SCT_T_NULL,
+	SCT_NR_T,
+};
+
+struct sct_target {
+	const char *name;
+	unsigned long (*fn)(unsigned long x);
+	unsigned long value;	/* static_call() result with SCT_ARG */
+};
+
+/*
+ * NULL and RET0 both run __static_call_return0() on arm64, so a plain
+ * static_call() of either returns 0.
+ */
+static const struct sct_target sct_targets[SCT_NR_T] = {
+	[SCT_T_A]	= { "module function A", sct_mod_a, SCT_VAL_A },
+	[SCT_T_B]	= { "module function B", sct_mod_b, SCT_VAL_B },
+	[SCT_T_C]	= { "module function C", sct_mod_c, SCT_VAL_C },
+	[SCT_T_KERN]	= { "kernel int_sqrt", int_sqrt, SCT_VAL_KERN },
+	[SCT_T_RET0]	= { "RET0", (void *)&__static_call_return0, 0 },
+	[SCT_T_NULL]	= { "NULL", NULL, 0 },
+};
+
+static unsigned long sct_ret0_addr(void)
+{
+	return (unsigned long)&__static_call_return0;
+}
+
+/* Where the trampoline must go for a target: NULL means RET0. */
+static unsigned long sct_target_addr(enum sct_tid t)
+{
+	return sct_targets[t].fn ? (unsigned long)sct_targets[t].fn :
+				   sct_ret0_addr();
+}
+
+/* The kernel text reference for the MiB offsets. */
+static unsigned long sct_ref(void)
+{
+	return (unsigned long)&kick_all_cpus_sync;
+}
+
+/* ---- reporting ---------------------------------------------------------- */
+
+struct sct_case_state {
+	const char *name;
+	bool failed;
+	const char *skip;	/* reason, if the case was skipped */
+};
+
+static __printf(1, 2) void sct_diag(const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_info("# %pV\n", &vaf);
+	va_end(args);
+}
+
+static __printf(2, 3) void sct_fail(struct sct_case_state *c,
+				    const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_info("# %s: FAIL: %pV\n", c->name, &vaf);
+	va_end(args);
+	c->failed = true;
+}
+
+/*
+ * Every case needs a trampoline to look at. On a kernel without
+ * CONFIG_HAVE_STATIC_CALL there is none, and the case fails.
+ */
+static bool sct_have_tramp(struct sct_case_state *c, const void *tramp)
+{
+	if (tramp)
+		return true;
+	sct_diag("%s", SC_NO_TRAMP_MSG);
+	sct_diag("%s: no trampoline tramp@none target@none", c->name);
+	c->failed = true;
+	return false;
+}
+
+/*
+ * The one line per case that the runner shows on the console: path taken
+ * by @tramp now, and where the trampoline and @target are.
+ */
+static void sct_headline(struct sct_case_state *c, const void *tramp,
+			 unsigned long target)
+{
+	struct sc_tramp t;
+	unsigned long dest = 0;
+	enum sc_path path;
+
+	sc_tramp_read(tramp, &t);
+	path = sc_tramp_dest(&t, &dest);
+	sct_diag("%s: %s tramp@%+ld MiB target@%+ld MiB",
+		 c->name, sc_path_name(path),
+		 sc_distance_mib(sct_ref(), t.addr),
+		 sc_distance_mib(sct_ref(), target));
+}
+
+/* A detail line: path and slot-to-target distance of one step. */
+static void sct_detail(struct sct_case_state *c, const char *what,
+		       const void *tramp, unsigned long target)
+{
+	struct sc_tramp t;
+	unsigned long dest = 0;
+	enum sc_path path;
+
+	sc_tramp_read(tramp, &t);
+	path = sc_tramp_dest(&t, &dest);
+	sct_diag("%s: %s: %s, target %ps is %+ld MiB from the slot (%s)",
+		 c->name, what, sc_path_name(path), (void *)target,
+		 sc_distance_mib(t.addr + 4, target),
+		 sc_b_in_range(t.addr + 4, target) ? "in b range" :
+						     "beyond b range");
+}
+
+/*
+ * Check the trampoline bytes against @target (literal, slot, fixed
+ * instructions) with the shared decoder. @allow_nop accepts a nop slot for
+ * an in-range target: a module trampoline that was never updated.
+ */
+static bool sct_check_tramp(struct sct_case_state *c, const char *what,
+			    const void *tramp, unsigned long target,
+			    bool allow_nop)
+{
+	struct sc_tramp t;
+	char why[SC_TRAMP_WHY_LEN];
+
+	sc_tramp_read(tramp, &t);
+	if (sc_tramp_check(&t, target, allow_nop, why, sizeof(why)))
+		return true;
+	sct_fail(c, "%s: %s", what, why);
+	return false;
+}
+
+static void sct_expect_val(struct sct_case_state *c, const char *what,
+			   unsigned long seen, unsigned long expected)
+{
+	if (seen != expected)
+		sct_fail(c, "%s: call returned %#lx, expected %#lx",
+			 what, seen, expected);
+}
+
+static void sct_expect_query(struct sct_case_state *c, const char *what,
+			     const void *seen, const void *expected)
+{
+	if (seen != expected)
+		sct_fail(c, "%s: static_call_query() is %ps, expected %ps",
+			 what, seen, expected);
+}
+
+/* ---- case: initial_state ---------------------------------------------------- */
+
+struct sct_initial {
+	const char *key;
+	const void *tramp;
+	unsigned long target;
+};
+
+static void sct_case_initial_state(struct sct_case_state *c)
+{
+	const struct sct_initial keys[] = {
+		{ "plain", SCT_TRAMP(sct_plain), (unsigned long)sct_mod_a },
+		{ "kernel default", SCT_TRAMP(sct_kdef), (unsigned long)int_sqrt },
+		{ "NULL", SCT_TRAMP(sct_null), sct_ret0_addr() },
+		{ "RET0 int (int, int)", SCT_TRAMP(sct_ret0_int), sct_ret0_addr() },
+		{ "RET0 void *(obj *, ulong)", SCT_TRAMP(sct_ret0_ptr), sct_ret0_addr() },
+		{ "transitions", SCT_TRAMP(sct_trans), (unsigned long)sct_mod_a },
+		{ "stress", SCT_TRAMP(sct_stress), (unsigned long)sct_mod_a },
+	};
+	struct sct_obj obj = { .cookie = 1 };
+	struct sc_tramp t;
+	char what[64];
+	int i;
+
+	if (!sct_have_tramp(c, keys[0].tramp))
+		return;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct sct_initial *k = &keys[i];
+
+		snprintf(what, sizeof(what), "%s key", k->key);
+		if (!within_module_mem_type((unsigned long)k->tramp,
+					    THIS_MODULE, MOD_TEXT))
+			sct_fail(c, "%s: trampoline %ps is not in this module's text",
+				 what, k->tramp);
+		sc_tramp_read(k->tramp, &t);
+		if (t.insn[1] != SC_INSN_NOP)
+			sct_fail(c, "%s: module trampoline slot is %08x, expected nop %08x",
+				 what, t.insn[1], SC_INSN_NOP);
+		sct_check_tramp(c, what, k->tramp, k->target, true);
+	}
+
+	/* Calls through the literal path: ldr x16 + br x16 (BTI-checked). */
+	sct_expect_val(c, "plain key", static_call(sct_plain)(SCT_ARG), SCT_VAL_A);
+	sct_expect_val(c, "kernel default key", static_call(sct_kdef)(SCT_ARG),
+		       SCT_VAL_KERN);
+	sct_expect_val(c, "transitions key", static_call(sct_trans)(SCT_ARG),
+		       SCT_VAL_A);
+	sct_expect_val(c, "stress key", static_call(sct_stress)(SCT_ARG), SCT_VAL_A);
+
+	WRITE_ONCE(sct_noted, 0);
+	static_call_cond(sct_null)(1);
+	if (READ_ONCE(sct_noted))
+		sct_fail(c, "NULL key: static_call_cond() ran a function");
+	sct_expect_query(c, "NULL key", static_call_query(sct_null), NULL);
+
+	sct_expect_val(c, "RET0 int (int, int) key",
+		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	if (static_call(sct_ret0_ptr)(&obj, 1))
+		sct_fail(c, "RET0 void *(obj *, ulong) key: call returned non-NULL");
+
+	/* Calls do not patch anything: the slots are still nop. */
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		sc_tramp_read(keys[i].tramp, &t);
+		if (t.insn[1] != SC_INSN_NOP)
+			sct_fail(c, "%s key: slot changed to %08x by a call",
+				 keys[i].key, t.insn[1]);
+	}
+	sct_detail(c, "kernel default key", SCT_TRAMP(sct_kdef),
+		   (unsigned long)int_sqrt);
+	sct_headline(c, SCT_TRAMP(sct_kdef), (unsigned long)int_sqrt);
+}
+
+/* ---- case: module_target ---------------------------------------------------- */
+
+static void sct_plain_set(struct sct_case_state *c, enum sct_tid t)
+{
+	const struct sct_target *tg = &sct_targets[t];
+	const void *tramp = SCT_TRAMP(sct_plain);
+	unsigned long target = sct_target_addr(t);
+	char what[64];
+
+	snprintf(what, sizeof(what), "plain key -> %s", tg->name);
+	static_call_update(sct_plain, tg->fn);
+	sct_expect_val(c, what, static_call(sct_plain)(SCT_ARG), tg->value);
+	sct_expect_query(c, what, static_call_query(sct_plain), tg->fn);
+	sct_check_tramp(c, what, tramp, target, false);
+	sct_detail(c, what, tramp, target);
+}
+
+static void sct_case_module_target(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_plain);
+	struct sc_tramp t;
+	unsigned long dest;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+
+	sct_plain_set(c, SCT_T_B);
+	/* A module function is always within b range of the module's trampoline. */
+	sc_tramp_read(tramp, &t);
+	if (sc_tramp_dest(&t, &dest) != SC_PATH_DIRECT)
+		sct_fail(c, "plain key -> module function B: slot is not a direct b");
+	sct_headline(c, tramp, (unsigned long)sct_mod_b);
+
+	sct_plain_set(c, SCT_T_C);
+	sct_plain_set(c, SCT_T_A);
+}
+
+/* ---- case: kernel_target ---------------------------------------------------- */
+
+static void sct_case_kernel_target(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_plain);
+	const void *kdef = SCT_TRAMP(sct_kdef);
+	unsigned long target = (unsigned long)int_sqrt;
+	unsigned long slot;
+	struct sc_tramp t;
+	unsigned long dest;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+
+	slot = (unsigned long)tramp + 4;
+	sct_plain_set(c, SCT_T_KERN);
+	sct_headline(c, tramp, target);
+	sc_tramp_read(tramp, &t);
+	if (sc_b_in_range(slot, target)) {
+		sct_diag("%s: int_sqrt is %+ld MiB from the slot, in b range: direct b",
+			 c->name, sc_distance_mib(slot, target));
+		sct_diag("%s: no kernel target is beyond 128 MiB of this module here,",
+			 c->name);
+		sct_diag("%s: so the kernel target does not take the literal path;",
+			 c->name);
+		sct_diag("%s: a module cannot map code far away (no __vmalloc_node_range);",
+			 c->name);
+		sct_diag("%s: see the nop slots of initial_state and KUnit out_of_range",
+			 c->name);
+	} else {
+		sct_diag("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",
+			 c->name, sc_distance_mib(slot, target));
+		if (t.insn[1] != SC_INSN_NOP)
+			sct_fail(c, "out-of-range kernel target but slot is %08x, not nop",
+				 t.insn[1]);
+	}
+
+	/* The key defined with a kernel default: first update, same target. */
+	static_call_update(sct_kdef, int_sqrt);
+	sct_expect_val(c, "kernel default key, first update",
+		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_KERN);
+	sct_check_tramp(c, "kernel default key, first update", kdef, target, false);
+	sct_detail(c, "kernel default key, first update", kdef, target);
+
+	static_call_update(sct_kdef, sct_mod_b);
+	sct_expect_val(c, "kernel default key -> module function B",
+		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_B);
+	sct_check_tramp(c, "kernel default key -> module function B", kdef,
+			(unsigned long)sct_mod_b, false);
+
+	static_call_update(sct_kdef, int_sqrt);
+	sct_expect_val(c, "kernel default key -> int_sqrt",
+		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_KERN);
+	sct_check_tramp(c, "kernel default key -> int_sqrt", kdef, target, false);
+	sc_tramp_read(kdef, &t);
+	if (sc_tramp_dest(&t, &dest) == SC_PATH_BAD || dest != target)
+		sct_fail(c, "kernel default key: trampoline does not reach int_sqrt");
+
+	sct_plain_set(c, SCT_T_A);
+}
+
+/* ---- case: null --------------------------------------------------------------- */
+
+static void sct_case_null(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_null);
+	unsigned long ret0 = sct_ret0_addr();
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+
+	WRITE_ONCE(sct_noted, 0);
+	sct_expect_query(c, "NULL key before update", static_call_query(sct_null), NULL);
+	static_call_cond(sct_null)(1);
+	if (READ_ONCE(sct_noted))
+		sct_fail(c, "NULL key before update: static_call_cond() ran a function");
+	sct_check_tramp(c, "NULL key before update", tramp, ret0, true);
+
+	static_call_update(sct_null, sct_note);
+	static_call(sct_null)(7);
+	if (READ_ONCE(sct_noted) != 7)
+		sct_fail(c, "NULL key -> sct_note: call did not reach sct_note");
+	sct_expect_query(c, "NULL key -> sct_note", static_call_query(sct_null),
+			 sct_note);
+	sct_check_tramp(c, "NULL key -> sct_note", tramp,
+			(unsigned long)sct_note, false);
+
+	static_call_update(sct_null, NULL);
+	sct_expect_query(c, "NULL key -> NULL", static_call_query(sct_null), NULL);
+	static_call_cond(sct_null)(9);
+	if (READ_ONCE(sct_noted) != 7)
+		sct_fail(c, "NULL key -> NULL: static_call_cond() still ran sct_note");
+	sct_check_tramp(c, "NULL key -> NULL (literal is __static_call_return0)",
+			tramp, ret0, false);
+	sct_detail(c, "NULL key -> NULL", tramp, ret0);
+	sct_headline(c, tramp, ret0);
+}
+
+/* ---- case: ret0 --------------------------------------------------------------- */
+
+static void sct_case_ret0(struct sct_case_state *c)
+{
+	const void *ti = SCT_TRAMP(sct_ret0_int);
+	const void *tp = SCT_TRAMP(sct_ret0_ptr);
+	unsigned long ret0 = sct_ret0_addr();
+	struct sct_obj obj = { .cookie = 2 };
+	const void *ret0p = (const void *)ret0;
+
+	if (!sct_have_tramp(c, ti))
+		return;
+
+	/* int (int, int): the prototype kCFI would reject for an indirect call */
+	sct_expect_val(c, "RET0 int key", (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	sct_expect_query(c, "RET0 int key", static_call_query(sct_ret0_int), ret0p);
+	sct_check_tramp(c, "RET0 int key", ti, ret0, true);
+
+	static_call_update(sct_ret0_int, sct_add);
+	sct_expect_val(c, "RET0 int key -> sct_add",
+		       (unsigned long)static_call(sct_ret0_int)(3, 4), 7);
+	sct_expect_query(c, "RET0 int key -> sct_add",
+			 static_call_query(sct_ret0_int), sct_add);
+	sct_check_tramp(c, "RET0 int key -> sct_add", ti, (unsigned long)sct_add, false);
+
+	static_call_update(sct_ret0_int, (void *)&__static_call_return0);
+	sct_expect_val(c, "RET0 int key -> RET0",
+		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	sct_expect_query(c, "RET0 int key -> RET0",
+			 static_call_query(sct_ret0_int), ret0p);
+	sct_check_tramp(c, "RET0 int key -> RET0", ti, ret0, false);
+	sct_detail(c, "RET0 int key -> RET0", ti, ret0);
+	sct_headline(c, ti, ret0);
+
+	/* NULL shares __static_call_return0: a plain call returns 0 too. */
+	static_call_update(sct_ret0_int, NULL);
+	static_call_cond(sct_ret0_int)(3, 4);
+	sct_expect_val(c, "RET0 int key -> NULL",
+		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	sct_expect_query(c, "RET0 int key -> NULL",
+			 static_call_query(sct_ret0_int), NULL);
+	sct_check_tramp(c, "RET0 int key -> NULL", ti, ret0, false);
+
+	static_call_update(sct_ret0_int, (void *)&__static_call_return0);
+	sct_expect_val(c, "RET0 int key -> RET0 again",
+		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	sct_check_tramp(c, "RET0 int key -> RET0 again", ti, ret0, false);
+
+	/* void *(struct sct_obj *, unsigned long) */
+	if (static_call(sct_ret0_ptr)(&obj, 1))
+		sct_fail(c, "RET0 pointer key: call returned non-NULL");
+	sct_check_tramp(c, "RET0 pointer key", tp, ret0, true);
+
+	static_call_update(sct_ret0_ptr, sct_ptr_fn);
+	if (static_call(sct_ret0_ptr)(&obj, 1) != &obj)
+		sct_fail(c, "RET0 pointer key -> sct_ptr_fn: call did not return its argument");
+	sct_check_tramp(c, "RET0 pointer key -> sct_ptr_fn", tp,
+			(unsigned long)sct_ptr_fn, false);
+
+	static_call_update(sct_ret0_ptr, (void *)&__static_call_return0);
+	if (static_call(sct_ret0_ptr)(&obj, 1))
+		sct_fail(c, "RET0 pointer key -> RET0: call returned non-NULL");
+	sct_expect_query(c, "RET0 pointer key -> RET0",
+			 static_call_query(sct_ret0_ptr), ret0p);
+	sct_check_tramp(c, "RET0 pointer key -> RET0", tp, ret0, false);
+}
+
+/* ---- case: transitions -------------------------------------------------------- */
+
+static void sct_trans_set(enum sct_tid t)
+{
+	static_call_update(sct_trans, sct_targets[t].fn);
+}
+
+static bool sct_trans_verify(struct sct_case_state *c, const char *what,
+			     enum sct_tid t)
+{
+	const struct sct_target *tg = &sct_targets[t];
+	bool was_failed = c->failed;
+
+	c->failed = false;
+	if (!tg->fn)
+		static_call_cond(sct_trans)(SCT_ARG);
+	sct_expect_val(c, what, static_call(sct_trans)(SCT_ARG), tg->value);
+	sct_expect_query(c, what, static_call_query(sct_trans), tg->fn);
+	sct_check_tramp(c, what, SCT_TRAMP(sct_trans), sct_target_addr(t), false);
+	if (c->failed)
+		return false;
+	c->failed = was_failed;
+	return true;
+}
+
+static void sct_case_transitions(struct sct_case_state *c)
+{
+	static const enum sct_tid set[] = {
+		SCT_T_A, SCT_T_B, SCT_T_KERN, SCT_T_RET0, SCT_T_NULL,
+	};
+	const void *tramp = SCT_TRAMP(sct_trans);
+	unsigned int pairs = 0, bad = 0, direct = 0, literal = 0;
+	struct sc_tramp t;
+	unsigned long dest;
+	char what[96];
+	int i, j;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		for (j = 0; j < ARRAY_SIZE(set); j++) {
+			bool ok;
+
+			snprintf(what, sizeof(what), "set %s", sct_targets[set[i]].name);
+			sct_trans_set(set[i]);
+			ok = sct_trans_verify(c, what, set[i]);
+
+			snprintf(what, sizeof(what), "%s -> %s",
+				 sct_targets[set[i]].name, sct_targets[set[j]].name);
+			sct_trans_set(set[j]);
+			ok = sct_trans_verify(c, what, set[j]) && ok;
+
+			sc_tramp_read(tramp, &t);
+			if (sc_tramp_dest(&t, &dest) == SC_PATH_DIRECT)
+				direct++;
+			else
+				literal++;
+			pairs++;
+			if (!ok)
+				bad++;
+		}
+	}
+	sct_diag("%s: %u ordered pairs (%u updates), %u failed",
+		 c->name, pairs, 2 * pairs, bad);
+	sct_diag("%s: slot after each pair: direct b %u, literal %u",
+		 c->name, direct, literal);
+
+	sct_trans_set(SCT_T_KERN);
+	sct_trans_verify(c, "final kernel target", SCT_T_KERN);
+	sct_headline(c, tramp, sct_target_addr(SCT_T_KERN));
+	sct_trans_set(SCT_T_A);
+	sct_trans_verify(c, "restore", SCT_T_A);
+}
+
+/* ---- case: stress ------------------------------------------------------------- */
+
+/*
+ * sc_race.h (shared with the KUnit suite's concurrency case) runs a caller
+ * kthread on every online CPU against updates of sct_stress among five
+ * targets with distinct values: two rules, "bad" (a value of no target
+ * installed so far) and "stale" (a call that began after an update and its
+ * kick_all_cpus_sync() and ended before the next update returned an older
+ * value). The update hook also checks the trampoline bytes after each
+ * update, from the updating thread.
+ */
+static const struct sc_race_target sct_race_targets[] = {
+	{ "module function A", (void *)sct_mod_a, SCT_VAL_A },
+	{ "module function B", (void *)sct_mod_b, SCT_VAL_B },
+	{ "kernel int_sqrt", (void *)int_sqrt, SCT_VAL_KERN },
+	{ "module function C", (void *)sct_mod_c, SCT_VAL_C },
+	{ "RET0", (void *)&__static_call_return0, 0 },
+};
+
+static unsigned long sct_race_tramp_bad;
+static char sct_race_why[SC_TRAMP_WHY_LEN];
+
+static long sct_race_call(void)
+{
+	return (long)static_call(sct_stress)(SCT_ARG);
+}
+
+static void sct_race_update(void *func)
+{
+	static_call_update(sct_stress, func);
+	if (!sc_tramp_verify(SCT_TRAMP(sct_stress), func, sct_race_why,
+			     sizeof(sct_race_why)) && !sct_race_tramp_bad++)
+		sct_diag("stress: update to %ps: %s", func, sct_race_why);
+}
+
+static const struct sc_race_ops sct_race_ops = {
+	.call = sct_race_call,
+	.update = sct_race_update,
+};
+
+static void sct_case_stress(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_stress);
+	unsigned long min_calls = SCT_STRESS_CALLS * stress_scale;
+	unsigned long min_updates = SCT_STRESS_UPDATES * stress_scale;
+	unsigned long start = jiffies;
+	struct sc_race_result res;
+	int err;
+
+	if (!stress_scale) {
+		c->skip = "stress_scale=0";
+		return;
+	}
+	if (!sct_have_tramp(c, tramp))
+		return;
+
+	sct_race_tramp_bad = 0;
+	err = sc_race_run(&sct_race_ops, sct_race_targets,
+			  ARRAY_SIZE(sct_race_targets), min_calls, min_updates,
+			  60 * HZ * (unsigned long)stress_scale, &res);
+	sct_diag("%s: %u CPUs, calls %lu, updates %lu, mismatches %lu, %u ms",
+		 c->name, res.threads, res.calls, res.updates,
+		 res.bad + res.stale, jiffies_to_msecs(jiffies - start));
+	sct_diag("%s: bad %lu, stale %lu of %lu checked, trampoline check failures %lu",
+		 c->name, res.bad, res.stale, res.checked, sct_race_tramp_bad);
+	if (err)
+		sct_fail(c, "sc_race_run() failed: %d", err);
+	if (res.timed_out)
+		sct_fail(c, "timed out");
+	if (res.bad)
+		sct_fail(c, "%lu calls returned a value no installed target returns, first %#lx",
+			 res.bad, res.bad_value);
+	if (res.stale)
+		sct_fail(c, "%lu stale values after finished updates, first %#lx, expected %#lx",
+			 res.stale, res.stale_value, res.stale_expected);
+	if (sct_race_tramp_bad)
+		sct_fail(c, "%lu updates left unexpected trampoline bytes",
+			 sct_race_tramp_bad);
+	if (res.calls < min_calls || res.updates < min_updates)
+		sct_fail(c, "%lu calls and %lu updates, expected at least %lu and %lu",
+			 res.calls, res.updates, min_calls, min_updates);
+
+	static_call_update(sct_stress, int_sqrt);
+	sct_expect_val(c, "final kernel target", static_call(sct_stress)(SCT_ARG),
+		       SCT_VAL_KERN);
+	sct_check_tramp(c, "final kernel target", tramp, (unsigned long)int_sqrt, false);
+	sct_headline(c, tramp, (unsigned long)int_sqrt);
+	static_call_update(sct_stress, sct_mod_a);
+}
+
+/* ---- driver -------------------------------------------------------------------- */
+
+struct sct_case {
+	const char *name;
+	void (*run)(struct sct_case_state *c);
+};
+
+static const struct sct_case sct_cases[] = {
+	{ "initial_state", sct_case_initial_state },
+	{ "module_target", sct_case_module_target },
+	{ "kernel_target", sct_case_kernel_target },
+	{ "null", sct_case_null },
+	{ "ret0", sct_case_ret0 },
+	{ "transitions", sct_case_transitions },
+	{ "stress", sct_case_stress },
+};
+
+static int sct_parse_scenarios(unsigned long *mask)
+{
+	char *buf, *p, *tok;
+	int i;
+
+	*mask = 0;
+	buf = kstrdup(scenarios ? scenarios : "all", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	p = buf;
+	while ((tok = strsep(&p, ","))) {
+		tok = strim(tok);
+		if (!*tok)
+			continue;
+		if (!strcmp(tok, "all")) {
+			*mask |= GENMASK(ARRAY_SIZE(sct_cases) - 1, 0);
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(sct_cases); i++)
+			if (!strcmp(tok, sct_cases[i].name))
+				break;
+		if (i == ARRAY_SIZE(sct_cases)) {
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, all)\n",
+			       tok);
+			kfree(buf);
+			return -EINVAL;
+		}
+		*mask |= BIT(i);
+	}
+	kfree(buf);
+	if (!*mask) {
+		pr_err("scenarios: no case selected\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init sct_init(void)
+{
+	unsigned long mask;
+	bool failed = false;
+	int i, ret;
+
+	if (stress_scale > SCT_MAX_SCALE) {
+		pr_err("stress_scale=%u is out of range (0..%u)\n",
+		       stress_scale, SCT_MAX_SCALE);
+		return -EINVAL;
+	}
+	ret = sct_parse_scenarios(&mask);
+	if (ret)
+		return ret;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..%zu\n", ARRAY_SIZE(sct_cases));
+	sct_diag("config: HAVE_STATIC_CALL=%c CFI_CLANG=%c ARM64_BTI_KERNEL=%c",
+		 IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? 'y' : 'n',
+		 IS_ENABLED(CONFIG_CFI_CLANG) ? 'y' : 'n',
+		 IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) ? 'y' : 'n');
+	sct_diag("params: stress_scale=%u scenarios=%s, %u online CPUs",
+		 stress_scale, scenarios ? scenarios : "all", num_online_cpus());
+	sct_diag("addresses: MiB from kick_all_cpus_sync (kernel text; no _stext export)");
+
+	for (i = 0; i < ARRAY_SIZE(sct_cases); i++) {
+		struct sct_case_state c = { .name = sct_cases[i].name };
+
+		if (!(mask & BIT(i))) {
+			pr_info("ok %d %s # SKIP not selected by scenarios=\n",
+				i + 1, c.name);
+			continue;
+		}
+		sct_cases[i].run(&c);
+		if (c.failed) {
+			failed = true;
+			pr_info("not ok %d %s\n", i + 1, c.name);
+		} else if (c.skip) {
+			pr_info("ok %d %s # SKIP %s\n", i + 1, c.name, c.skip);
+		} else {
+			pr_info("ok %d %s\n", i + 1, c.name);
+		}
+	}
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit sct_exit(void)
+{
+}
+
+module_init(sct_init);
+module_exit(sct_exit);
+
+MODULE_DESCRIPTION("Self-test for arm64 out-of-line static call trampolines in a module");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite "arm64_static_call": out-of-line static call trampolines on
+ * arm64 (CONFIG_HAVE_STATIC_CALL).
+ *
+ * The suite is built into the kernel because the out-of-range cases need
+ * executable memory more than 128 MiB away from the kernel image, which
+ * only __vmalloc_node_range() (not exported to modules) can provide.
+ *
+ * It also builds on a kernel without the series: STATIC_CALL_TRAMP_ADDR()
+ * is NULL there, and every case that needs a trampoline fails with
+ * SC_NO_TRAMP_MSG instead of passing vacuously. The generic cases
+ * (query_consistency, cfi_ret0, perf_guest_state) run on both; on an
+ * unpatched kCFI kernel the last two provoke the "CFI failure" reports that
+ * the series removes.
+ *
+ * Kernel parameter: arm64_static_call_kunit.stress_scale=N (default 1)
+ * multiplies the work of the concurrency case; 0 skips it.
+ */
+
+#include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/numa.h>
+#include <linux/perf_event.h>
+#include <linux/rcupdate.h>
+#include <linux/set_memory.h>
+#include <linux/sizes.h>
+#include <linux/static_call.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <asm/cacheflush.h>
+#include <asm/sections.h>
+
+#include "sc_tramp.h"
+#include "sc_race.h"
+
+static unsigned int stress_scale = 1;
+module_param(stress_scale, uint, 0444);
+MODULE_PARM_DESC(stress_scale,
+		 "concurrency case: at least 100000*N calls and 1000*N updates (0: skip)");
+
+/* Concurrency case: give up well before KUnit's own 300 s timeout. */
+#define A64SC_RACE_TIMEOUT	(240 * HZ)
+
+#define A64SC_ARG	7
+#define A64SC_A_ADD	1000
+#define A64SC_B_ADD	2000
+#define A64SC_FAR_VAL	3000	/* returned by the far function */
+
+typedef int a64sc_fn_t(int x);
+
+static int a64sc_a(int x)
+{
+	return x + A64SC_A_ADD;
+}
+
+static int a64sc_b(int x)
+{
+	return x + A64SC_B_ADD;
+}
+
+static int a64sc_counter;
+
+static int a64sc_counting(int x)
+{
+	WRITE_ONCE(a64sc_counter, READ_ONCE(a64sc_counter) + 1);
+	return x + A64SC_A_ADD;
+}
+
+static int a64sc_add(int x, int y)
+{
+	return x + y;
+}
+
+struct a64sc_obj {
+	long val;
+};
+
+static long a64sc_obj_len(const struct a64sc_obj *obj, const char *s)
+{
+	return obj->val + strlen(s);
+}
+
+/* Prototypes other than long (void), for the RET0/NULL kCFI case. */
+typedef unsigned int a64sc_uint_fn_t(void);
+typedef int a64sc_ptr_fn_t(struct a64sc_obj *obj, unsigned long n);
+typedef void a64sc_void_fn_t(struct a64sc_obj *obj, unsigned long n);
+
+/* One key per case, so a failing case cannot leave another one a key. */
+DEFINE_STATIC_CALL(a64sc_key_in_range, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_oor, a64sc_a);
+DEFINE_STATIC_CALL_NULL(a64sc_key_null, a64sc_counting);
+DEFINE_STATIC_CALL_RET0(a64sc_key_ret0_int, a64sc_add);
+DEFINE_STATIC_CALL_RET0(a64sc_key_ret0_ptr, a64sc_obj_len);
+DEFINE_STATIC_CALL(a64sc_key_trans, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_query, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_tail, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_bad, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_race, a64sc_a);
+DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_uint, a64sc_uint_fn_t);
+DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr, a64sc_ptr_fn_t);
+DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr_null, a64sc_ptr_fn_t);
+DEFINE_STATIC_CALL_NULL(a64sc_key_cfi_void, a64sc_void_fn_t);
+
+/* Every call below is a direct call to the key's trampoline. */
+static int a64sc_key_in_range_call(int x)
+{
+	return static_call(a64sc_key_in_range)(x);
+}
+
+static int a64sc_key_oor_call(int x)
+{
+	return static_call(a64sc_key_oor)(x);
+}
+
+/* Only valid with the series, where a NULL key returns 0. */
+static int a64sc_key_null_call(int x)
+{
+	return static_call(a64sc_key_null)(x);
+}
+
+static int a64sc_key_trans_call(int x)
+{
+	return static_call(a64sc_key_trans)(x);
+}
+
+static int a64sc_key_query_call(int x)
+{
+	return static_call(a64sc_key_query)(x);
+}
+
+static int a64sc_key_tail_call(int x)
+{
+	return static_call(a64sc_key_tail)(x);
+}
+
+static int a64sc_key_bad_call(int x)
+{
+	return static_call(a64sc_key_bad)(x);
+}
+
+static int a64sc_key_race_call(int x)
+{
+	return static_call(a64sc_key_race)(x);
+}
+
+/* A static call of type a64sc_fn_t, for the table-driven helpers. */
+struct a64sc_key {
+	const char *name;
+	struct static_call_key *key;
+	void *tramp;		/* NULL without CONFIG_HAVE_STATIC_CALL */
+	int (*call)(int x);
+};
+
+#define A64SC_KEY(k)						\
+	{ .name = #k, .key = &STATIC_CALL_KEY(k),		\
+	  .tramp = STATIC_CALL_TRAMP_ADDR(k), .call = k##_call }
+
+static const struct a64sc_key a64sc_in_range_key = A64SC_KEY(a64sc_key_in_range);
+static const struct a64sc_key a64sc_oor_key = A64SC_KEY(a64sc_key_oor);
+static const struct a64sc_key a64sc_null_key = A64SC_KEY(a64sc_key_null);
+static const struct a64sc_key a64sc_trans_key = A64SC_KEY(a64sc_key_trans);
+static const struct a64sc_key a64sc_query_key = A64SC_KEY(a64sc_key_query);
+static const struct a64sc_key a64sc_tail_key = A64SC_KEY(a64sc_key_tail);
+static const struct a64sc_key a64sc_bad_key = A64SC_KEY(a64sc_key_bad);
+static const struct a64sc_key a64sc_race_key = A64SC_KEY(a64sc_key_race);
+
+/* static_call_update() of a table key; @func is a a64sc_fn_t or NULL. */
+static void a64sc_set(const struct a64sc_key *k, void *func)
+{
+	__static_call_update(k->key, k->tramp, func);
+}
+
+/* Arch-specific cases stop here, failing, on a kernel without the series. */
+static void a64sc_require(struct kunit *test, const void *tramp)
+{
+	KUNIT_ASSERT_NOT_NULL_MSG(test, tramp, SC_NO_TRAMP_MSG);
+}
+
+static void a64sc_expect_tramp(struct kunit *test, const char *ctx,
+			       const char *name, const void *tramp,
+			       const void *func)
+{
+	char why[SC_TRAMP_WHY_LEN];
+
+	if (!sc_tramp_verify(tramp, func, why, sizeof(why)))
+		KUNIT_FAIL(test, "%s: trampoline of %s: %s", ctx, name, why);
+}
+
+/*
+ * After @k was set to @func: static_call_query() must return @func, the
+ * trampoline must target @func (NULL: __static_call_return0), and a call
+ * with A64SC_ARG must return @expect. The call is only made if the
+ * trampoline is right, so a broken one is reported rather than jumped to.
+ */
+static void a64sc_check(struct kunit *test, const char *ctx,
+			const struct a64sc_key *k, void *func, int expect)
+{
+	char why[SC_TRAMP_WHY_LEN];
+	void *seen = READ_ONCE(k->key->func);
+	int got;
+
+	KUNIT_EXPECT_PTR_EQ_MSG(test, seen, func,
+				"%s: static_call_query(%s): expected %ps, seen %ps",
+				ctx, k->name, func, seen);
+	if (!sc_tramp_verify(k->tramp, func, why, sizeof(why))) {
+		KUNIT_FAIL(test, "%s: trampoline of %s: %s", ctx, k->name, why);
+		return;
+	}
+	got = k->call(A64SC_ARG);
+	KUNIT_EXPECT_EQ_MSG(test, got, expect,
+			    "%s: %s(%d) with target %ps: expected %d, seen %d",
+			    ctx, k->name, A64SC_ARG, func, expect, got);
+}
+
+/* ---- far executable memory (more than 128 MiB from the kernel) ---- */
+
+static void *a64sc_vmalloc_window(unsigned long start, unsigned long end)
+{
+	if (start >= end || end - start < PAGE_SIZE)
+		return NULL;
+	return __vmalloc_node_range(PAGE_SIZE, PAGE_SIZE, start, end,
+				    GFP_KERNEL | __GFP_NOWARN, PAGE_KERNEL, 0,
+				    NUMA_NO_NODE, __builtin_return_address(0));
+}
+
+static void a64sc_far_free(void *page)
+{
+	unsigned long addr = (unsigned long)page;
+
+	/* Leak the page rather than free it while still executable. */
+	if (set_memory_nx(addr, 1) || set_memory_rw(addr, 1))
+		return;
+	vfree(page);
+}
+
+/*
+ * A function "bti c; movz w0, #@value; ret" in a guarded (BTI) executable
+ * page at least 256 MiB away from anything in the kernel image, so that no
+ * trampoline in the image can reach it with a B. Freed when the test ends;
+ * keys aimed at it must be restored by an action added afterwards (actions
+ * run in reverse order).
+ */
+static void *a64sc_far_alloc(struct kunit *test, u16 value)
+{
+	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
+	unsigned long addr;
+	__le32 *code;
+	void *page;
+	int ret;
+
+	page = a64sc_vmalloc_window(PAGE_ALIGN(hi + SZ_256M), VMALLOC_END);
+	if (!page && lo > VMALLOC_START + SZ_256M)
+		page = a64sc_vmalloc_window(VMALLOC_START,
+					    (lo - SZ_256M) & PAGE_MASK);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, page,
+				  "no vmalloc space more than 256 MiB away from the kernel image [0x%lx, 0x%lx) in [0x%lx, 0x%lx): cannot build an out-of-range target",
+				  lo, hi, (unsigned long)VMALLOC_START,
+				  (unsigned long)VMALLOC_END);
+	ret = kunit_add_action_or_reset(test, a64sc_far_free, page);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "kunit_add_action: %d", ret);
+
+	addr = (unsigned long)page;
+	code = page;
+	code[0] = cpu_to_le32(SC_INSN_BTI_C);
+	code[1] = cpu_to_le32(sc_insn_movz_w0(value));
+	code[2] = cpu_to_le32(SC_INSN_RET);
+	flush_icache_range(addr, addr + 3 * sizeof(*code));
+	/* On a VM_ALLOC area this also sets the guarded-page bit (BTI). */
+	ret = set_memory_rox(addr, 1);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "set_memory_rox(0x%lx): %d", addr, ret);
+	kunit_info(test, "far function at 0x%lx: %+ld MiB from _stext, %+ld MiB from _end\n",
+		   addr, sc_distance_mib(lo, addr), sc_distance_mib(hi, addr));
+	return page;
+}
+
+static void a64sc_restore_action(void *data)
+{
+	a64sc_set(data, a64sc_a);
+}
+
+/* Set @k back to a64sc_a when the test ends, before far memory is freed. */
+static void a64sc_restore_at_end(struct kunit *test, const struct a64sc_key *k)
+{
+	int ret = kunit_add_action_or_reset(test, a64sc_restore_action,
+					    (void *)k);
+
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "kunit_add_action: %d", ret);
+}
+
+/* ---- cases ---- */
+
+/* A target within +-128 MiB: the slot holds "b target". */
+static void a64sc_in_range(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_in_range_key;
+	unsigned long slot, dest;
+	struct sc_tramp v;
+
+	a64sc_require(test, k->tramp);
+	slot = sc_slot_addr(k->tramp);
+	KUNIT_ASSERT_TRUE_MSG(test, sc_b_in_range(slot, (unsigned long)a64sc_b),
+			      "a64sc_b is %ld MiB from the slot: expected in B range",
+			      sc_distance_mib(slot, (unsigned long)a64sc_b));
+
+	/* Built-in trampolines are assembled with "b target" in the slot. */
+	a64sc_check(test, "as built", k, a64sc_a, A64SC_ARG + A64SC_A_ADD);
+
+	static_call_update(a64sc_key_in_range, a64sc_b);
+	a64sc_check(test, "after update to a64sc_b", k, a64sc_b,
+		    A64SC_ARG + A64SC_B_ADD);
+	sc_tramp_read(k->tramp, &v);
+	KUNIT_EXPECT_TRUE_MSG(test, sc_insn_is_b(v.insn[1]),
+			      "slot: expected a B instruction, seen 0x%08x",
+			      v.insn[1]);
+	dest = sc_b_target(slot, v.insn[1]);
+	KUNIT_EXPECT_EQ_MSG(test, dest, (unsigned long)a64sc_b,
+			    "slot branches to %ps, expected exactly %ps",
+			    (void *)dest, a64sc_b);
+	KUNIT_EXPECT_EQ_MSG(test, v.literal, (u64)(unsigned long)a64sc_b,
+			    "literal: expected %ps, seen 0x%llx",
+			    a64sc_b, v.literal);
+
+	static_call_update(a64sc_key_in_range, a64sc_a);
+	a64sc_check(test, "back to a64sc_a", k, a64sc_a,
+		    A64SC_ARG + A64SC_A_ADD);
+}
+
+/* A target beyond B range: the slot holds NOP, br x16 goes through BTI. */
+static void a64sc_out_of_range(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_oor_key;
+	unsigned long slot, far, dest;
+	struct sc_tramp v;
+	void *page;
+
+	a64sc_require(test, k->tramp);
+	page = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	far = (unsigned long)page;
+	slot = sc_slot_addr(k->tramp);
+	KUNIT_ASSERT_FALSE_MSG(test, sc_b_in_range(slot, far),
+			       "far target is only %ld MiB from the slot: expected more than 128 MiB",
+			       sc_distance_mib(slot, far));
+	a64sc_restore_at_end(test, k);
+
+	static_call_update(a64sc_key_oor, page);
+	a64sc_check(test, "after update to the far function", k, page,
+		    A64SC_FAR_VAL);
+	sc_tramp_read(k->tramp, &v);
+	KUNIT_EXPECT_EQ_MSG(test, v.insn[1], SC_INSN_NOP,
+			    "slot: expected nop 0x%08x, seen 0x%08x",
+			    SC_INSN_NOP, v.insn[1]);
+	KUNIT_EXPECT_EQ_MSG(test, v.literal, (u64)far,
+			    "literal: expected 0x%lx, seen 0x%llx", far, v.literal);
+	kunit_info(test, "trampoline at %+ld MiB from _stext, target %+ld MiB from the slot, path: %s\n",
+		   sc_distance_mib((unsigned long)_stext, v.addr),
+		   sc_distance_mib(slot, far),
+		   sc_path_name(sc_tramp_dest(&v, &dest)));
+
+	/* And back in range: the NOP becomes a B again. */
+	static_call_update(a64sc_key_oor, a64sc_b);
+	a64sc_check(test, "back in range (a64sc_b)", k, a64sc_b,
+		    A64SC_ARG + A64SC_B_ADD);
+}
+
+/* NULL keys: no-op through static_call_cond(), RET0 trampoline. */
+static void a64sc_null(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_null_key;
+	int before;
+
+	a64sc_require(test, k->tramp);
+
+	a64sc_check(test, "as built (DEFINE_STATIC_CALL_NULL)", k, NULL, 0);
+	before = READ_ONCE(a64sc_counter);
+	static_call_cond(a64sc_key_null)(A64SC_ARG);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(a64sc_counter), before,
+			    "static_call_cond() on a NULL key reached the counting target");
+
+	static_call_update(a64sc_key_null, a64sc_counting);
+	before = READ_ONCE(a64sc_counter);
+	a64sc_check(test, "after update to a64sc_counting", k,
+		    a64sc_counting, A64SC_ARG + A64SC_A_ADD);
+	static_call_cond(a64sc_key_null)(A64SC_ARG);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(a64sc_counter), before + 2,
+			    "a64sc_counting: expected 2 calls, seen %d",
+			    READ_ONCE(a64sc_counter) - before);
+
+	static_call_update(a64sc_key_null, NULL);
+	a64sc_check(test, "after update to NULL", k, NULL, 0);
+	before = READ_ONCE(a64sc_counter);
+	static_call_cond(a64sc_key_null)(A64SC_ARG);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(a64sc_counter), before,
+			    "static_call_cond() after update to NULL reached the old target");
+}
+
+/* RET0 keys with prototypes other than long (void). */
+static void a64sc_ret0(struct kunit *test)
+{
+	void *tramp_int = STATIC_CALL_TRAMP_ADDR(a64sc_key_ret0_int);
+	void *tramp_ptr = STATIC_CALL_TRAMP_ADDR(a64sc_key_ret0_ptr);
+	void *ret0 = (void *)__static_call_return0;
+	struct a64sc_obj obj = { .val = 42 };
+	void *seen;
+	long lv;
+	int iv;
+
+	a64sc_require(test, tramp_int);
+	a64sc_require(test, tramp_ptr);
+
+	/* int (int, int) */
+	seen = static_call_query(a64sc_key_ret0_int);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, seen, ret0,
+				"query as built: expected __static_call_return0, seen %ps",
+				seen);
+	a64sc_expect_tramp(test, "as built", "a64sc_key_ret0_int", tramp_int, ret0);
+	iv = static_call(a64sc_key_ret0_int)(3, 4);
+	KUNIT_EXPECT_EQ_MSG(test, iv, 0, "RET0 as built: expected 0, seen %d", iv);
+
+	static_call_update(a64sc_key_ret0_int, a64sc_add);
+	a64sc_expect_tramp(test, "after update to a64sc_add",
+			   "a64sc_key_ret0_int", tramp_int, a64sc_add);
+	iv = static_call(a64sc_key_ret0_int)(3, 4);
+	KUNIT_EXPECT_EQ_MSG(test, iv, 7, "a64sc_add(3, 4): expected 7, seen %d", iv);
+
+	static_call_update(a64sc_key_ret0_int, ret0);
+	seen = static_call_query(a64sc_key_ret0_int);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, seen, ret0,
+				"query after update to RET0: expected __static_call_return0, seen %ps",
+				seen);
+	a64sc_expect_tramp(test, "after update to RET0", "a64sc_key_ret0_int",
+			   tramp_int, ret0);
+	iv = static_call(a64sc_key_ret0_int)(3, 4);
+	KUNIT_EXPECT_EQ_MSG(test, iv, 0, "after update to RET0: expected 0, seen %d", iv);
+
+	static_call_update(a64sc_key_ret0_int, NULL);
+	seen = static_call_query(a64sc_key_ret0_int);
+	KUNIT_EXPECT_NULL_MSG(test, seen, "query after update to NULL: seen %ps", seen);
+	a64sc_expect_tramp(test, "after update to NULL", "a64sc_key_ret0_int",
+			   tramp_int, NULL);
+	iv = static_call(a64sc_key_ret0_int)(3, 4);
+	KUNIT_EXPECT_EQ_MSG(test, iv, 0, "after update to NULL: expected 0, seen %d", iv);
+	static_call_update(a64sc_key_ret0_int, ret0);
+
+	/* long (const struct a64sc_obj *, const char *) */
+	a64sc_expect_tramp(test, "as built", "a64sc_key_ret0_ptr", tramp_ptr, ret0);
+	lv = static_call(a64sc_key_ret0_ptr)(&obj, "abc");
+	KUNIT_EXPECT_EQ_MSG(test, lv, 0L, "RET0 as built: expected 0, seen %ld", lv);
+
+	static_call_update(a64sc_key_ret0_ptr, a64sc_obj_len);
+	a64sc_expect_tramp(test, "after update to a64sc_obj_len",
+			   "a64sc_key_ret0_ptr", tramp_ptr, a64sc_obj_len);
+	lv = static_call(a64sc_key_ret0_ptr)(&obj, "abc");
+	KUNIT_EXPECT_EQ_MSG(test, lv, 45L, "a64sc_obj_len(42, \"abc\"): expected 45, seen %ld", lv);
+
+	static_call_update(a64sc_key_ret0_ptr, ret0);
+	a64sc_expect_tramp(test, "after update to RET0", "a64sc_key_ret0_ptr",
+			   tramp_ptr, ret0);
+	lv = static_call(a64sc_key_ret0_ptr)(&obj, "abc");
+	KUNIT_EXPECT_EQ_MSG(test, lv, 0L, "after update to RET0: expected 0, seen %ld", lv);
+
+	static_call_update(a64sc_key_ret0_ptr, NULL);
+	a64sc_expect_tramp(test, "after update to NULL", "a64sc_key_ret0_ptr",
+			   tramp_ptr, NULL);
+	lv = static_call(a64sc_key_ret0_ptr)(&obj, "abc");
+	KUNIT_EXPECT_EQ_MSG(test, lv, 0L, "after update to NULL: expected 0, seen %ld", lv);
+	static_call_update(a64sc_key_ret0_ptr, ret0);
+}
+
+struct a64sc_state {
+	const char *name;
+	void *func;
+	int value;		/* result of a call with A64SC_ARG */
+};
+
+/* In range A and B, far C, NULL and RET0, for the given far page. */
+static void a64sc_states(struct a64sc_state *s, void *far, int arg)
+{
+	s[0] = (struct a64sc_state){ "a64sc_a", a64sc_a, arg + A64SC_A_ADD };
+	s[1] = (struct a64sc_state){ "a64sc_b", a64sc_b, arg + A64SC_B_ADD };
+	s[2] = (struct a64sc_state){ "far", far, A64SC_FAR_VAL };
+	s[3] = (struct a64sc_state){ "NULL", NULL, 0 };
+	s[4] = (struct a64sc_state){ "RET0", (void *)__static_call_return0, 0 };
+}
+
+#define A64SC_NR_STATES	5
+
+/* Every ordered pair (including X -> X) of in-range, far, NULL and RET0. */
+static void a64sc_transitions(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_trans_key;
+	struct a64sc_state s[A64SC_NR_STATES];
+	unsigned int i, j, pairs = 0;
+	char ctx[96];
+	void *far;
+
+	a64sc_require(test, k->tramp);
+	far = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	KUNIT_ASSERT_FALSE_MSG(test, sc_b_in_range(sc_slot_addr(k->tramp),
+						    (unsigned long)far),
+			       "far target within B range of the slot");
+	a64sc_restore_at_end(test, k);
+	a64sc_states(s, far, A64SC_ARG);
+
+	for (i = 0; i < A64SC_NR_STATES; i++) {
+		for (j = 0; j < A64SC_NR_STATES; j++) {
+			a64sc_set(k, s[i].func);
+			snprintf(ctx, sizeof(ctx), "%s -> %s: at %s",
+				 s[i].name, s[j].name, s[i].name);
+			a64sc_check(test, ctx, k, s[i].func, s[i].value);
+			a64sc_set(k, s[j].func);
+			snprintf(ctx, sizeof(ctx), "%s -> %s: at %s",
+				 s[i].name, s[j].name, s[j].name);
+			a64sc_check(test, ctx, k, s[j].func, s[j].value);
+			pairs++;
+		}
+	}
+	kunit_info(test, "%u ordered pairs, %u updates\n", pairs, 2 * pairs);
+}
+
+/* static_call_query() returns what was installed; the trampoline agrees. */
+static void a64sc_query_consistency(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_query_key;
+	void *seq[] = { a64sc_a, a64sc_b, NULL, (void *)__static_call_return0,
+			a64sc_b, NULL, a64sc_a };
+	unsigned long dest;
+	struct sc_tramp v;
+	unsigned int i;
+
+	if (!k->tramp)
+		kunit_info(test, "%s: checking static_call_query() only\n",
+			   SC_NO_TRAMP_MSG);
+
+	for (i = 0; i < ARRAY_SIZE(seq); i++) {
+		void *seen;
+
+		a64sc_set(k, seq[i]);
+		seen = static_call_query(a64sc_key_query);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, seen, seq[i],
+					"step %u: static_call_query(): expected %ps, seen %ps",
+					i, seq[i], seen);
+		if (!k->tramp)
+			continue;
+		sc_tramp_read(k->tramp, &v);
+		sc_tramp_dest(&v, &dest);
+		KUNIT_EXPECT_EQ_MSG(test, dest, sc_call_target(seen),
+				    "step %u: query says %ps, the trampoline goes to %ps",
+				    i, seen, (void *)dest);
+	}
+}
+
+#ifdef CONFIG_HAVE_STATIC_CALL
+/*
+ * The kernel is built with -fno-optimize-sibling-calls (frame pointers),
+ * so a C tail call is normally compiled as bl + ret. This stub makes the
+ * real thing: a plain B to the trampoline, with the caller's LR live.
+ */
+int a64sc_tail_stub(int x);
+asm("	.pushsection .text, \"ax\"\n"
+	"	.balign	4\n"
+	"	.globl	a64sc_tail_stub\n"
+	"	.type	a64sc_tail_stub, %function\n"
+	"a64sc_tail_stub:\n"
+	"	hint	34\n"
+	"	b	" STATIC_CALL_TRAMP_STR(a64sc_key_tail) "\n"
+	"	.size	a64sc_tail_stub, . - a64sc_tail_stub\n"
+	"	.popsection\n");
+#endif
+
+static noinline int a64sc_tail_caller(int x)
+{
+	return static_call(a64sc_key_tail)(x);
+}
+
+/* B (not BL) to @tramp within the first instructions of @fn? */
+static bool a64sc_tail_branches_to(const void *fn, const void *tramp)
+{
+	const __le32 *code = fn;
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		u32 insn = le32_to_cpu(READ_ONCE(code[i]));
+		unsigned long pc = (unsigned long)&code[i];
+
+		if (insn == SC_INSN_RET)
+			break;
+		if (sc_insn_is_b(insn) &&
+		    sc_b_target(pc, insn) == (unsigned long)tramp)
+			return true;
+	}
+	return false;
+}
+
+/* Tail calls through the trampoline reach the current target. */
+static void a64sc_tail_call(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_tail_key;
+	struct a64sc_state s[A64SC_NR_STATES];
+	unsigned int i;
+	void *far;
+	int got;
+
+	a64sc_require(test, k->tramp);
+	far = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	a64sc_restore_at_end(test, k);
+	a64sc_states(s, far, A64SC_ARG);
+	kunit_info(test, "a64sc_tail_caller() %s\n",
+		   a64sc_tail_branches_to(a64sc_tail_caller, k->tramp) ?
+		   "tail-branches (b) to the trampoline" :
+		   "calls the trampoline with bl (sibling calls disabled)");
+
+	for (i = 0; i < A64SC_NR_STATES; i++) {
+		a64sc_set(k, s[i].func);
+		a64sc_expect_tramp(test, s[i].name, k->name, k->tramp, s[i].func);
+		got = a64sc_tail_caller(A64SC_ARG);
+		KUNIT_EXPECT_EQ_MSG(test, got, s[i].value,
+				    "a64sc_tail_caller() with target %s: expected %d, seen %d",
+				    s[i].name, s[i].value, got);
+#ifdef CONFIG_HAVE_STATIC_CALL
+		got = a64sc_tail_stub(A64SC_ARG);
+		KUNIT_EXPECT_EQ_MSG(test, got, s[i].value,
+				    "b to the trampoline with target %s: expected %d, seen %d",
+				    s[i].name, s[i].value, got);
+#endif
+	}
+}
+
+/* A misaligned target is refused: the trampoline keeps its old target. */
+static void a64sc_bad_input(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_bad_key;
+	void *bad = (void *)((unsigned long)a64sc_b + 2);
+	struct sc_tramp before, after;
+	void *seen;
+	int got;
+
+	a64sc_require(test, k->tramp);
+	static_call_update(a64sc_key_bad, a64sc_a);
+	a64sc_restore_at_end(test, k);
+	sc_tramp_read(k->tramp, &before);
+
+	kunit_info(test, "expected WARNING follows: static_call_update() to misaligned %pS\n",
+		   bad);
+	a64sc_set(k, bad);
+	sc_tramp_read(k->tramp, &after);
+
+	/* The generic code stored the bad pointer before the arch hook ran. */
+	seen = static_call_query(a64sc_key_bad);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, seen, bad,
+				"static_call_query(): expected the refused %pS, seen %pS",
+				bad, seen);
+	KUNIT_EXPECT_EQ_MSG(test, after.literal, before.literal,
+			    "literal changed: was 0x%llx, now 0x%llx",
+			    before.literal, after.literal);
+	KUNIT_EXPECT_EQ_MSG(test, after.insn[1], before.insn[1],
+			    "slot changed: was 0x%08x, now 0x%08x",
+			    before.insn[1], after.insn[1]);
+	a64sc_expect_tramp(test, "after the refused update", k->name, k->tramp,
+			   a64sc_a);
+	if (after.literal == before.literal && after.insn[1] == before.insn[1]) {
+		got = k->call(A64SC_ARG);
+		KUNIT_EXPECT_EQ_MSG(test, got, A64SC_ARG + A64SC_A_ADD,
+				    "call after the refused update: expected a64sc_a's %d, seen %d",
+				    A64SC_ARG + A64SC_A_ADD, got);
+	}
+
+	static_call_update(a64sc_key_bad, a64sc_b);
+	a64sc_check(test, "restored with a proper update", k, a64sc_b,
+		    A64SC_ARG + A64SC_B_ADD);
+}
+
+/*
+ * RET0 and NULL keys called with prototypes other than long (void). Without
+ * the series each call is an indirect call to __static_call_return0 (or to
+ * the generic NULL stub) whose kCFI type hash does not match: a "CFI
+ * failure". With the series they are direct calls to trampolines.
+ */
+static void a64sc_cfi_ret0(struct kunit *test)
+{
+	struct a64sc_obj obj = { .val = 5 };
+	unsigned int u;
+	int i;
+
+	kunit_info(test, "calling RET0/NULL keys as unsigned int (void) and int (struct *, unsigned long)\n");
+	u = static_call(a64sc_key_cfi_uint)();
+	KUNIT_EXPECT_EQ_MSG(test, u, 0U, "RET0 as unsigned int (void): seen %u", u);
+
+	i = static_call(a64sc_key_cfi_ptr)(&obj, 1);
+	KUNIT_EXPECT_EQ_MSG(test, i, 0, "RET0 as int (struct *, unsigned long): seen %d", i);
+
+	static_call_cond(a64sc_key_cfi_void)(&obj, 1);
+	KUNIT_EXPECT_EQ_MSG(test, obj.val, 5L, "NULL key changed the object: %ld", obj.val);
+
+	static_call_update(a64sc_key_cfi_ptr_null, NULL);
+	static_call_cond(a64sc_key_cfi_ptr_null)(&obj, 1);
+	static_call_update(a64sc_key_cfi_ptr_null, (void *)__static_call_return0);
+	i = static_call(a64sc_key_cfi_ptr_null)(&obj, 1);
+	KUNIT_EXPECT_EQ_MSG(test, i, 0, "RET0 after NULL: seen %d", i);
+}
+
+#if defined(CONFIG_PERF_EVENTS) && defined(CONFIG_GUEST_PERF_EVENTS)
+/*
+ * The real crash: with a sampling event, every overflow runs
+ * perf_prepare_header() -> perf_misc_flags() -> perf_guest_state(), a call
+ * through the RET0 key __perf_guest_state typed unsigned int (void).
+ */
+static void a64sc_perf_guest_state(struct kunit *test)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CONTEXT_SWITCHES,
+		.sample_period = 1,
+		.sample_type = PERF_SAMPLE_IP,
+		.pinned = 1,
+	};
+	u64 count, enabled, running;
+	struct perf_event *event;
+	unsigned int state;
+	int i;
+
+	if (rcu_access_pointer(perf_guest_cbs))
+		kunit_skip(test,
+			   "perf guest callbacks are registered (KVM is up): __perf_guest_state is not the RET0 target");
+
+	state = perf_guest_state();
+	KUNIT_EXPECT_EQ_MSG(test, state, 0U, "perf_guest_state(): seen %u", state);
+
+	event = perf_event_create_kernel_counter(&attr, -1, current, NULL, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(event),
+			       "perf_event_create_kernel_counter(): %ld",
+			       PTR_ERR(event));
+	/* Each sleep is a context switch, an overflow and a sample. */
+	for (i = 0; i < 10; i++)
+		schedule_timeout_uninterruptible(1);
+	count = perf_event_read_value(event, &enabled, &running);
+	perf_event_release_kernel(event);
+	KUNIT_EXPECT_GE_MSG(test, count, 10ULL,
+			    "context switches counted: expected at least 10, seen %llu",
+			    count);
+	kunit_info(test, "%llu samples went through perf_misc_flags()\n", count);
+}
+#else
+static void a64sc_perf_guest_state(struct kunit *test)
+{
+	kunit_skip(test,
+		   "needs CONFIG_PERF_EVENTS=y and CONFIG_GUEST_PERF_EVENTS=y (selected by KVM): otherwise perf_guest_state() is not a static call");
+}
+#endif
+
+static long a64sc_race_op_call(void)
+{
+	return a64sc_key_race_call(0);
+}
+
+static void a64sc_race_op_update(void *func)
+{
+	a64sc_set(&a64sc_race_key, func);
+}
+
+static const struct sc_race_ops a64sc_race_ops = {
+	.call = a64sc_race_op_call,
+	.update = a64sc_race_op_update,
+};
+
+/* Callers on every CPU race updates among in-range, far, NULL and RET0. */
+static void a64sc_concurrency(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_race_key;
+	struct a64sc_state s[A64SC_NR_STATES];
+	struct sc_race_target t[A64SC_NR_STATES];
+	unsigned long min_calls, min_updates;
+	struct sc_race_result res;
+	unsigned int i;
+	void *far;
+	int ret;
+
+	a64sc_require(test, k->tramp);
+	if (!stress_scale)
+		kunit_skip(test, "arm64_static_call_kunit.stress_scale=0");
+	far = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	a64sc_restore_at_end(test, k);
+	a64sc_states(s, far, 0);
+	for (i = 0; i < A64SC_NR_STATES; i++)
+		t[i] = (struct sc_race_target){ s[i].name, s[i].func, s[i].value };
+
+	min_calls = 100000UL * stress_scale;
+	min_updates = 1000UL * stress_scale;
+	ret = sc_race_run(&a64sc_race_ops, t, A64SC_NR_STATES, min_calls,
+			  min_updates, A64SC_RACE_TIMEOUT, &res);
+	kunit_info(test, "%u callers on %u online CPUs: %lu calls, %lu updates, %lu calls checked after a completed update, %lu bad, %lu stale\n",
+		   res.threads, num_online_cpus(), res.calls, res.updates,
+		   res.checked, res.bad, res.stale);
+	if (num_online_cpus() < 2)
+		kunit_info(test, "only one CPU online: callers and updates did not really race\n");
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "race setup failed: %d", ret);
+	KUNIT_EXPECT_FALSE_MSG(test, res.timed_out,
+			       "timed out after %lu updates and %lu calls (minimum %lu and %lu)",
+			       res.updates, res.calls, min_updates, min_calls);
+	KUNIT_EXPECT_EQ_MSG(test, res.bad, 0UL,
+			    "%lu calls returned a value of no installed target (first: %ld)",
+			    res.bad, res.bad_value);
+	KUNIT_EXPECT_EQ_MSG(test, res.stale, 0UL,
+			    "%lu calls that began after an update and kick_all_cpus_sync() saw an old target (first: %ld, expected %ld)",
+			    res.stale, res.stale_value, res.stale_expected);
+	KUNIT_EXPECT_GE_MSG(test, res.calls, min_calls,
+			    "calls: expected at least %lu, seen %lu",
+			    min_calls, res.calls);
+	KUNIT_EXPECT_GE_MSG(test, res.updates, min_updates,
+			    "updates: expected at least %lu, seen %lu",
+			    min_updates, res.updates);
+	KUNIT_EXPECT_GT_MSG(test, res.checked, 0UL,
+			    "no call was checked against the staleness rule");
+}
+
+/* Case "c" runs a64sc_c(); plain names, as in_range is also a macro. */
+#define A64SC_CASE(c)							\
+	{ .run_case = a64sc_##c, .name = #c,				\
+	  .module_name = KBUILD_MODNAME }
+#define A64SC_CASE_SLOW(c)						\
+	{ .run_case = a64sc_##c, .name = #c,				\
+	  .attr.speed = KUNIT_SPEED_SLOW, .module_name = KBUILD_MODNAME }
+
+static struct kunit_case a64sc_cases[] = {
+	A64SC_CASE(in_range),
+	A64SC_CASE(out_of_range),
+	A64SC_CASE(null),
+	A64SC_CASE(ret0),
+	A64SC_CASE(transitions),
+	A64SC_CASE(query_consistency),
+	A64SC_CASE(tail_call),
+	A64SC_CASE(bad_input),
+	A64SC_CASE(cfi_ret0),
+	A64SC_CASE(perf_guest_state),
+	A64SC_CASE_SLOW(concurrency),
+	{}
+};
+
+static struct kunit_suite a64sc_suite = {
+	.name = "arm64_static_call",
+	.test_cases = a64sc_cases,
+};
+
+kunit_test_suite(a64sc_suite);
+
+MODULE_DESCRIPTION("KUnit tests for arm64 static call trampolines");
+MODULE_LICENSE("GPL");

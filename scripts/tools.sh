@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Build the C++ host tools (tools/, CMake) outside the clone and run their
+# CTest suite (codec vs binutils oracle, model checker, auditor), then print
+# tramp-model's table. One result line per CTest test.
+#   tools.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bd=$CACHE/tools-build
+t=$(date +%s)
+if ! { cmake -S "$RIG_ROOT/tools" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
+	grep -E "error|Error" "$LOGS/tools-build.log" | head -10 >&2 || true
+	record tools "cmake build (-Wall -Wextra -Werror)" FAIL $(($(date +%s) - t)) "see $LOGS/tools-build.log"
+	exit 1
+fi
+record tools "cmake build (-Wall -Wextra -Werror)" PASS $(($(date +%s) - t))
+
+rc=0
+(cd "$bd" && ctest --output-on-failure -E RealVmlinux) >"$LOGS/tools-ctest.log" 2>&1 || rc=$?
+# "  1/40 Test  #1: a64_test.Foo ......   Passed    0.01 sec"
+sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.+\**( |\*)*([A-Za-z ]+[a-z]) +([0-9.]+) sec$/\1\t\3\t\4/p' \
+	"$LOGS/tools-ctest.log" | while IFS=$'\t' read -r name res secs; do
+	case $res in
+	Passed) record tools "ctest $name" PASS "${secs%.*}" ;;
+	*Skipped*|"Not Run") record tools "ctest $name" SKIP "${secs%.*}" "$res" ;;
+	*) record tools "ctest $name" FAIL "${secs%.*}" "$res" ;;
+	esac
+done
+tail -n 3 "$LOGS/tools-ctest.log" | sed 's/^/  /' >&2
+"$bd/tramp-model" >"$LOGS/tramp-model.txt" 2>&1 || rc=1
+log "tramp-model table: $LOGS/tramp-model.txt"
+exit "$rc"

@@ -1,0 +1,295 @@
+#include "protocols.h"
+
+#include "a64.h"
+
+#include <stdexcept>
+
+namespace tmodel {
+namespace {
+
+uint32_t must(const a64::Result<uint32_t> &r) {
+    if (!r)
+        throw std::logic_error("encoding failed: " + r.error());
+    return r.value();
+}
+
+// Address the trampoline should branch to for a target (shipped, mainline).
+Addr resolved(const World &w, const Target &t) {
+    return t.kind == Kind::Fn ? t.addr : w.ret0;
+}
+
+// Slot for the shipped shape: direct branch when in range, else nop.
+uint32_t shipped_slot(const World &w, Addr target) {
+    auto bw = a64::b_to(w.tramp + 4, target);
+    return bw ? *bw : a64::kNop;
+}
+
+Memory shipped_layout(const World &w, const Target &t) {
+    Memory m;
+    const Addr tr = w.tramp;
+    const Addr target = resolved(w, t);
+    put64(m, tr - 8, target);
+    m[tr] = a64::kBtiC;
+    m[tr + 4] = shipped_slot(w, target);
+    m[tr + 8] = must(a64::ldr_literal(16, -16));
+    m[tr + 12] = must(a64::br(16));
+    return m;
+}
+
+std::set<Addr> words(Addr from, int n) {
+    std::set<Addr> s;
+    for (int i = 0; i < n; ++i)
+        s.insert(from + 4 * Addr(i));
+    return s;
+}
+
+} // namespace
+
+World make_world() {
+    World w;
+    // The trampoline sits just below a 4 GiB boundary so that targets differ
+    // in both 32-bit halves (a torn literal then yields a non-function).
+    w.tramp = 0xffff8000fff00010;
+    w.ret0 = w.tramp + 0x4000;
+    w.A = {"A", Kind::Fn, w.tramp + 0x100000};   // +1 MiB: in range
+    w.B = {"B", Kind::Fn, w.tramp - 0x2000000};  // -32 MiB: in range
+    w.C = {"C", Kind::Fn, w.tramp + 0x20000000}; // +512 MiB: out of range
+    w.Null = {"NULL", Kind::Null, 0};
+    w.Ret0 = {"RET0", Kind::Ret0, 0};
+    w.fns[w.A.addr] = "A";
+    w.fns[w.B.addr] = "B";
+    w.fns[w.C.addr] = "C";
+    w.fns[w.ret0] = "__static_call_return0";
+    w.fns[w.tramp + 0x300000] = "D(stale)";
+    w.syms[0] = "0";
+    w.syms[w.tramp - 8] = "literal";
+    w.syms[0xffff800100800008] = "rodata-literal";
+    return w;
+}
+
+Protocol shipped(const World &w) {
+    Protocol p;
+    p.name = "shipped";
+    p.description = "literal(8); bti c; b|nop; ldr x16, lit; br x16 -- literal first, then slot";
+    p.shipped = true;
+    p.entry = w.tramp;
+    p.code = words(w.tramp, 4);
+    p.layout = [&w](const Target &t) { return shipped_layout(w, t); };
+    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
+        const Addr target = resolved(w, to);
+        std::vector<Step> s;
+        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        const uint32_t slot = shipped_slot(w, target);
+        if (cur.at(w.tramp + 4) != slot) {
+            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
+        }
+        return s;
+    };
+    // A trampoline defined in a module starts on the literal path.
+    Memory mod = shipped_layout(w, w.A);
+    mod[w.tramp + 4] = a64::kNop;
+    p.extra_initial.push_back({"A[module nop]", w.A, mod});
+    return p;
+}
+
+Protocol v6(const World &w) {
+    Protocol p;
+    p.name = "v6-2021";
+    p.description = "literal(8); bti c; b|nop|ret|mov x0,xzr*; ldr x16, lit; cbz x16, 1f; br "
+                    "x16; 1: ret -- 16-byte copy";
+    p.entry = w.tramp;
+    p.code = words(w.tramp, 6);
+    auto slot_lit = [&w](const Target &t, uint32_t *slot, uint64_t *lit) {
+        switch (t.kind) {
+        case Kind::Fn: {
+            auto bw = a64::b_to(w.tramp + 4, t.addr);
+            *slot = bw ? *bw : a64::kNop;
+            *lit = t.addr;
+            return;
+        }
+        case Kind::Null:
+            *slot = must(a64::ret());
+            *lit = 0;
+            return;
+        case Kind::Ret0: // naive extension: v6 had no RET0 trampoline
+            *slot = must(a64::mov_reg(0, 31));
+            *lit = 0;
+            return;
+        }
+    };
+    p.layout = [&w, slot_lit](const Target &t) {
+        Memory m;
+        uint32_t slot = 0;
+        uint64_t lit = 0;
+        slot_lit(t, &slot, &lit);
+        put64(m, w.tramp - 8, lit);
+        m[w.tramp] = a64::kBtiC;
+        m[w.tramp + 4] = slot;
+        m[w.tramp + 8] = must(a64::ldr_literal(16, -16));
+        m[w.tramp + 12] = must(a64::cbz(16, 8));
+        m[w.tramp + 16] = must(a64::br(16));
+        m[w.tramp + 20] = must(a64::ret());
+        return m;
+    };
+    p.update = [&w, slot_lit](const Memory &, const Target &, const Target &to) {
+        uint32_t slot = 0;
+        uint64_t lit = 0;
+        slot_lit(to, &slot, &lit);
+        std::vector<Step> s;
+        s.push_back(Step::copy("copy16", {piece64("literal", w.tramp - 8, lit),
+                                          piece32("bti", w.tramp, a64::kBtiC),
+                                          piece32("slot", w.tramp + 4, slot)}));
+        s.push_back(Step::sync_words("icache(all)", words(w.tramp, 6)));
+        return s;
+    };
+    return p;
+}
+
+Protocol mainline2026(const World &w) {
+    Protocol p;
+    p.name = "mainline-2026";
+    p.description = "bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16 -- literal only";
+    p.entry = w.tramp;
+    p.code = words(w.tramp, 4);
+    const Addr lit = 0xffff800100800008;
+    p.layout = [&w, lit](const Target &t) {
+        Memory m;
+        put64(m, lit, resolved(w, t));
+        m[w.tramp] = a64::kBtiC;
+        m[w.tramp + 4] = must(a64::adrp_to(16, w.tramp + 4, lit));
+        m[w.tramp + 8] = must(a64::ldr_uimm(16, 16, int64_t(lit & 0xfff)));
+        m[w.tramp + 12] = must(a64::br(16));
+        return m;
+    };
+    p.update = [&w, lit](const Memory &, const Target &, const Target &to) {
+        return std::vector<Step>{Step::write(piece64("literal", lit, resolved(w, to)))};
+    };
+    return p;
+}
+
+Protocol shipped_slot_first(const World &w) {
+    Protocol p = shipped(w);
+    p.name = "shipped/slot-first";
+    p.description = "shipped layout, slot written before the literal";
+    p.shipped = false;
+    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
+        const Addr target = resolved(w, to);
+        std::vector<Step> s;
+        const uint32_t slot = shipped_slot(w, target);
+        if (cur.at(w.tramp + 4) != slot) {
+            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
+        }
+        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        return s;
+    };
+    return p;
+}
+
+Protocol lazy_literal(const World &w, bool slot_first) {
+    Protocol p = shipped(w);
+    p.name = slot_first ? "broken/lazy-literal,slot-first" : "broken/lazy-literal,literal-first";
+    p.description = "literal only written for out-of-range targets (stale otherwise)";
+    p.shipped = false;
+    p.exact_final_state = false;
+    p.extra_initial.clear();
+    const Addr stale = w.tramp + 0x300000;
+    p.layout = [&w, stale](const Target &t) {
+        Memory m = shipped_layout(w, t);
+        if (m.at(w.tramp + 4) != a64::kNop)
+            put64(m, w.tramp - 8, stale); // literal left over from an older far target
+        return m;
+    };
+    p.update = [&w, slot_first](const Memory &cur, const Target &, const Target &to) {
+        const Addr target = resolved(w, to);
+        const uint32_t slot = shipped_slot(w, target);
+        std::vector<Step> lit, sl;
+        if (slot == a64::kNop)
+            lit.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        if (cur.at(w.tramp + 4) != slot) {
+            sl.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+            sl.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
+        }
+        std::vector<Step> s = slot_first ? sl : lit;
+        for (auto &x : slot_first ? lit : sl)
+            s.push_back(x);
+        return s;
+    };
+    return p;
+}
+
+Protocol torn_literal(const World &w) {
+    Protocol p = shipped(w);
+    p.name = "broken/torn-literal";
+    p.description = "literal written as two 4-byte stores";
+    p.shipped = false;
+    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
+        const Addr target = resolved(w, to);
+        std::vector<Step> s;
+        s.push_back(
+            Step::copy("literal", {piece32("lit.lo", w.tramp - 8, uint32_t(target)),
+                                   piece32("lit.hi", w.tramp - 4, uint32_t(target >> 32))}));
+        const uint32_t slot = shipped_slot(w, target);
+        if (cur.at(w.tramp + 4) != slot) {
+            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
+        }
+        return s;
+    };
+    return p;
+}
+
+Protocol no_cache_sync(const World &w) {
+    Protocol p = shipped(w);
+    p.name = "broken/no-cache-sync";
+    p.description = "slot written with a plain store, no cache maintenance";
+    p.shipped = false;
+    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
+        const Addr target = resolved(w, to);
+        std::vector<Step> s;
+        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        const uint32_t slot = shipped_slot(w, target);
+        if (cur.at(w.tramp + 4) != slot)
+            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+        return s;
+    };
+    return p;
+}
+
+Protocol ret_slot(const World &w) {
+    Protocol p = shipped(w);
+    p.name = "broken/ret-slot";
+    p.description = "shipped, but NULL patches the slot to `ret`";
+    p.shipped = false;
+    p.extra_initial.clear();
+    auto layout = [&w](const Target &t) {
+        Memory m = shipped_layout(w, t);
+        if (t.kind == Kind::Null)
+            m[w.tramp + 4] = must(a64::ret());
+        return m;
+    };
+    p.layout = layout;
+    p.update = [&w, layout](const Memory &cur, const Target &, const Target &to) {
+        const Memory want = layout(to);
+        std::vector<Step> s;
+        s.push_back(Step::write(piece64("literal", w.tramp - 8, get64(want, w.tramp - 8))));
+        if (cur.at(w.tramp + 4) != want.at(w.tramp + 4)) {
+            s.push_back(Step::write(piece32("slot", w.tramp + 4, want.at(w.tramp + 4))));
+            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
+        }
+        return s;
+    };
+    return p;
+}
+
+std::vector<Protocol> main_protocols(const World &w) {
+    return {shipped(w), v6(w), mainline2026(w)};
+}
+
+std::vector<Protocol> broken_variants(const World &w) {
+    return {shipped_slot_first(w), lazy_literal(w, true), lazy_literal(w, false),
+            torn_literal(w),       no_cache_sync(w),      ret_slot(w)};
+}
+
+} // namespace tmodel

@@ -1,0 +1,37 @@
+// The protocols checked by tramp-model: the shipped design, the 2021 v6
+// design, the mainline 2026 shape, and deliberately broken variants used by
+// the unit tests to show that the checker catches each class of bug.
+#pragma once
+
+#include "model.h"
+
+namespace tmodel {
+
+World make_world();
+
+// Shipped: literal(8) at tramp-8; bti c; {b target | nop}; ldr x16, tramp-8; br x16.
+// Update: literal (one aligned 8-byte store), then the slot if it changes, then
+// cache maintenance of the slot. NULL and RET0 mean __static_call_return0.
+Protocol shipped(const World &w);
+
+// 2021 v6: literal(8); bti c; {b | nop | ret}; ldr x16, lit; cbz x16, 1f; br x16; 1: ret.
+// NULL: slot ret, literal 0. RET0 (naive extension, v6 had none): slot
+// `mov x0, xzr`, literal 0. Update: literal + bti + slot as one 16-byte copy
+// (three pieces, any visibility order), then cache maintenance.
+Protocol v6(const World &w);
+
+// Mainline 2026: bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16, the
+// literal in .rodata, only the literal is ever written.
+Protocol mainline2026(const World &w);
+
+// Broken variants (unit tests; `tramp-model --variants`).
+Protocol shipped_slot_first(const World &w);            // order reversed; literal always valid
+Protocol lazy_literal(const World &w, bool slot_first); // literal only kept for far targets
+Protocol torn_literal(const World &w);                  // literal written as two 4-byte stores
+Protocol no_cache_sync(const World &w);                 // slot written without cache maintenance
+Protocol ret_slot(const World &w);                      // NULL as slot `ret` (b <-> ret rewrite)
+
+std::vector<Protocol> main_protocols(const World &w);
+std::vector<Protocol> broken_variants(const World &w);
+
+} // namespace tmodel
