@@ -141,6 +141,9 @@ if [ -n "$plan" ]; then
 	echo "    KTAP version 1"
 	echo "    # Subtest: $name"
 	grep -v '^KTAP version' "$ktap" | sed 's/^/    /'
+	# Each case's headline (path, trampoline and target in MiB) at top
+	# level too, where scripts/kmod.sh picks "# static_call_test: " lines.
+	grep ' tramp@' "$ktap" | sed "s/^# /# $name: /"
 else
 	diag "$name: no KTAP from the module; insmod exit $rc: $(cat "$out")"
 fi

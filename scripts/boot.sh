@@ -15,7 +15,7 @@ img=$b/arch/arm64/boot/Image.gz
 [ -f "$img" ] || die "$img missing: run 'make kernel' first"
 [ -f "$b/rig-initramfs.cpio.gz" ] || die "initramfs missing: run scripts/initramfs.sh $variant"
 
-cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4 kunit.enable=0 $*"
+cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4 kunit.enable=0 $TRACE_EVENTS $*"
 read -r -a extra <<<"${QEMU_EXTRA:-}"
 cpu="max,pauth-impdef=on"
 qemu=(qemu-system-aarch64 -machine virt -cpu "$cpu" -smp "${SMP}" -m 1024

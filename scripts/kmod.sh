@@ -44,6 +44,12 @@ if ! "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.ar
 	exit 1
 fi
 record "$stage" "guest boot + runner" PASS $(($(date +%s) - t))
+n=$(sed -n 's/^RIG: trace events recorded: \([0-9]*\).*/\1/p' "$logf" | tail -n1)
+if [ "${n:-0}" -gt 0 ]; then
+	record "$stage" "trace events ran in the guest ($n recorded)" PASS 0
+else
+	record "$stage" "trace events ran in the guest" FAIL 0 "none recorded, see $logf"
+fi
 
 json=$LOGS/$stage.json
 python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$logf" >"$LOGS/$stage.parse.log" 2>&1 || true

@@ -22,6 +22,7 @@ timeout -k 10 $((BOOT_TIMEOUT + 60)) python3 "$tree/tools/testing/kunit/kunit.py
 	--arch=arm64 --build_dir="$b" --kunitconfig="$RIG_ROOT/kunit/.kunitconfig" \
 	--qemu_args="-smp $SMP" --timeout="$BOOT_TIMEOUT" \
 	--kernel_args="${KUNIT_ARGS:-arm64_static_call_kunit.stress_scale=1}" \
+	--kernel_args="$TRACE_EVENTS" \
 	--json="$json" >"$logf" 2>&1 || rc=$?
 cp "$b/test.log" "$LOGS/$stage.console.log" 2>/dev/null || true
 secs=$(($(date +%s) - t))

@@ -17,6 +17,9 @@ CROSS=aarch64-linux-gnu-
 LLVM_SUFFIX=-19
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 SMP=${SMP:-4}
+# Trace events to enable at boot: tracepoints call their probes through
+# static calls, so these exercise trampoline updates and calls in the guest.
+TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
 
 export CCACHE_DIR=$CACHE/ccache
 export CCACHE_BASEDIR=$CACHE
