@@ -17,6 +17,12 @@ CROSS=aarch64-linux-gnu-
 LLVM_SUFFIX=-19
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 SMP=${SMP:-4}
+# QEMU 7.2's multi-threaded TCG does not implement IC IVAU and can keep
+# running a stale translation of code that another vCPU patched (seen with
+# this series: the trampoline bytes in memory are new, the executed code is
+# old, for good). Single-threaded TCG still runs $SMP vCPUs, interleaved,
+# and does not have that race. See Documentation/testing.md.
+QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=single}
 # Trace events to enable at boot: tracepoints call their probes through
 # static calls, so these exercise trampoline updates and calls in the guest.
 TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
