@@ -36,6 +36,8 @@ sed -e 's/^\(\[[^]]*\]\)* *//' "$log" | sed -n "s/^$name: SCB /BENCH: SCB /p"
 bad=0
 if [ "$rc" -ne 0 ]; then
 	echo "BENCH: error insmod exit $rc: $(cat "$tmp/insmod.out")"
+	grep "$name: " "$log" | grep -v "$name: SCB " | head -n 5 |
+		sed "s/^.*$name: /BENCH: error module: /" | uniq
 	bad=1
 fi
 if ! grep -q "$name: SCB end ok" "$log"; then

@@ -690,7 +690,7 @@ static void sct_case_stress(struct sct_case_state *c)
 	sct_race_tramp_bad = 0;
 	err = sc_race_run(&sct_race_ops, sct_race_targets,
 			  ARRAY_SIZE(sct_race_targets), min_calls, min_updates,
-			  60 * HZ * (unsigned long)stress_scale, &res);
+			  240 * HZ * (unsigned long)stress_scale, &res);
 	sct_diag("%s: %u CPUs, calls %lu, updates %lu, mismatches %lu, %u ms",
 		 c->name, res.threads, res.calls, res.updates,
 		 res.bad + res.stale, jiffies_to_msecs(jiffies - start));

@@ -139,6 +139,10 @@ def fmt_delta(v):
 
 def print_table(res, variant, repeat):
     meta = res["meta"]
+    if not res["calls"]:
+        for e in res["errors"]:
+            print(f"  ERROR {e}")
+        return
     print()
     print(f"static_call_bench, variant {variant}: {meta.get('kernel', '?')}, "
           f"{meta.get('compiler', '?')}")

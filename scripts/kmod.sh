@@ -39,7 +39,8 @@ cp "$src"/kmod/*.ko "$b/rig-kmod/"
 "$RIG_ROOT/scripts/initramfs.sh" "$variant"
 logf=$LOGS/$stage.console.log
 t=$(date +%s)
-if ! "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=${KMOD_ARGS:-}"; then
+# The first load runs the module's stress case: give the guest time.
+if ! BOOT_TIMEOUT=${KMOD_TIMEOUT:-600} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=${KMOD_ARGS:-}"; then
 	record "$stage" "guest boot + runner" FAIL $(($(date +%s) - t)) "see $logf"
 	exit 1
 fi
