@@ -33,6 +33,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/minmax.h>
+#include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -141,6 +142,13 @@ static int sc_race_caller(void *data)
 		if (++batch == SC_RACE_BATCH) {
 			atomic_long_add(batch, &r->calls);
 			batch = 0;
+			/*
+			 * YIELD: a hint on hardware; under single-threaded
+			 * TCG it hands the host thread to the next vCPU, so
+			 * the updater's IPIs are taken without waiting for a
+			 * whole time slice of each spinning caller.
+			 */
+			cpu_relax();
 			cond_resched();
 		}
 	}

@@ -11,6 +11,24 @@ tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
 mapfile -t margs < <(kmake_args "$tc")
 
+# Skip configure + make when nothing that feeds the build changed: the tree's
+# commit and local state, the fragments, the compiler. (make itself would
+# find nothing to do too, but takes half a minute to find out.)
+mapfile -t frags < <(variant_fragments "$variant")
+if [ "$tc" = clang ]; then cc=clang$LLVM_SUFFIX; else cc=${CROSS}gcc; fi
+key=$( {
+	git -C "$tree" rev-parse HEAD
+	git -C "$tree" status --porcelain --untracked-files=no
+	cat "${frags[@]}"
+	"$cc" --version | head -n1
+} | sha256sum | cut -c1-16)
+stamp=$b/.rig-build-key
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -f "$b/arch/arm64/boot/Image.gz" ] &&
+	[ -f "$b/vmlinux" ] && [ -f "$b/Module.symvers" ]; then
+	log "kernel $variant: up to date ($key), not rebuilt"
+	exit 0
+fi
+rm -f "$stamp"
 "$RIG_ROOT/scripts/kconfig.sh" "$variant"
 log "building $variant kernel in $b (log: $LOGS/build-$variant.log)"
 if ! make -C "$tree" O="$b" "${margs[@]}" Image.gz modules >"$LOGS/build-$variant.log" 2>&1; then
@@ -19,3 +37,4 @@ if ! make -C "$tree" O="$b" "${margs[@]}" Image.gz modules >"$LOGS/build-$varian
 fi
 warnings=$(grep -c "warning:" "$LOGS/build-$variant.log" || true)
 log "built $variant: $(make -s -C "$tree" O="$b" "${margs[@]}" kernelrelease 2>/dev/null), $warnings compiler warnings"
+echo "$key" >"$stamp"

@@ -12,20 +12,16 @@ tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
 mapfile -t margs < <(kmake_args "$tc")
 
-frags=("$RIG_ROOT/configs/base.config")
-[ "$tc" = clang ] && frags+=("$RIG_ROOT/configs/clang-cfi.config")
-case $variant in
-gcc | clang) frags+=("$RIG_ROOT/configs/patched.config") ;;
-clang-base) frags+=("$RIG_ROOT/configs/cfi-permissive.config") ;;
-esac
-# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config
-for f in ${CONFIGS_EXTRA:-}; do frags+=("$f"); done
+mapfile -t frags < <(variant_fragments "$variant")
 
 mkdir -p "$b"
 [ -d "$tree" ] || die "tree $tree missing: run 'make tree'"
-# merge_config.sh -m only merges the fragments into .config; olddefconfig
-# then fills in every other option with its default.
-(cd "$tree" && ARCH=arm64 scripts/kconfig/merge_config.sh -m -O "$b" "${frags[@]}") \
+# merge_config.sh -n: allnoconfig with the fragments as the only options
+# asked for (KCONFIG_ALLCONFIG), then olddefconfig to settle the rest.
+llvm=()
+[ "$tc" = clang ] && llvm=(LLVM="$LLVM_SUFFIX")
+(cd "$tree" && env ARCH=arm64 CROSS_COMPILE="$CROSS" "${llvm[@]}" \
+	scripts/kconfig/merge_config.sh -n -O "$b" "${frags[@]}") \
 	>"$LOGS/kconfig-$variant.log" 2>&1 || die "merge_config.sh failed, see $LOGS/kconfig-$variant.log"
 make -C "$tree" O="$b" "${margs[@]}" olddefconfig >>"$LOGS/kconfig-$variant.log" 2>&1 ||
 	die "olddefconfig failed, see $LOGS/kconfig-$variant.log"

@@ -95,3 +95,16 @@ kmake_args() {
 }
 
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
+
+# The config fragments of a variant, in merge order.
+variant_fragments() {
+	local v=$1 f
+	echo "$RIG_ROOT/configs/base.config"
+	[ "$(variant_toolchain "$v")" = clang ] && echo "$RIG_ROOT/configs/clang-cfi.config"
+	case $v in
+	gcc | clang) echo "$RIG_ROOT/configs/patched.config" ;;
+	clang-base) echo "$RIG_ROOT/configs/cfi-permissive.config" ;;
+	esac
+	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config
+	for f in ${CONFIGS_EXTRA:-}; do echo "$f"; done
+}
