@@ -122,6 +122,10 @@ prepare_tree() {
 	log "tree $kind: $("${GIT[@]}" -C "$dir" log --oneline base..HEAD | wc -l) commits on base ($key)"
 }
 
+# One tree preparation at a time: two would fight over the git index.
+exec 9>"$CACHE/.tree.lock"
+flock 9
+
 prepare_base
 case $which in
 patched | baseline) prepare_tree "$which" ;;
