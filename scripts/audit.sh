@@ -10,7 +10,7 @@ set -euo pipefail
 variant=${1:?usage: audit.sh VARIANT}
 b=$(build_dir "$variant")
 stage=audit-$variant
-bd=$CACHE/tools-build
+bd=$TOOLS_BUILD
 audit=$bd/sc-audit
 [ -x "$audit" ] || "$RIG_ROOT/scripts/tools.sh" >/dev/null 2>&1 || true
 [ -x "$audit" ] || die "sc-audit not built: run 'make tools'"

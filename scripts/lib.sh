@@ -35,6 +35,9 @@ export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
 export KBUILD_BUILD_TIMESTAMP="2026-01-01"
 
+# CMake build of tools/: one per clone (CMake pins its source directory).
+TOOLS_BUILD=$CACHE/tools-build/$(printf '%s' "$RIG_ROOT" | sha256sum | cut -c1-12)
+
 mkdir -p "$CACHE" "$LOGS"
 
 _t0=$(date +%s)

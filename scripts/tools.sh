@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-bd=$CACHE/tools-build
+bd=$TOOLS_BUILD
 t=$(date +%s)
 if ! { cmake -S "$RIG_ROOT/tools" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
