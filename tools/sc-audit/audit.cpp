@@ -114,6 +114,13 @@ void check_code_words(Trampoline &t) {
                            "` (" + hex(t.words[3]) + "), expected `br x16`");
 }
 
+// The slot holds something the series never writes there.
+void note_bad_slot(Trampoline &t, uint32_t slot) {
+    t.slot = ".inst " + hex(slot);
+    t.errors.push_back("slot is neither `b` nor `nop`: `" + a64::disassemble(slot, t.addr + 4) +
+                       "` (" + hex(slot) + ")");
+}
+
 const char *kind_name(uint16_t type) {
     switch (type) {
     case ET_REL:
@@ -260,9 +267,7 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
                 t.agree = "?";
             }
         } else {
-            t.slot = ".inst " + hex(slot);
-            t.errors.push_back("slot is neither `b` nor `nop`: `" +
-                               a64::disassemble(slot, t.addr + 4) + "` (" + hex(slot) + ")");
+            note_bad_slot(t, slot);
         }
         t.distance = "n/a (relocatable)";
         rep.trampolines.push_back(std::move(t));
@@ -401,9 +406,7 @@ void audit_executable(const ElfImage &img, Report &rep) {
                 t.agree = "?";
             }
         } else {
-            t.slot = ".inst " + hex(slot);
-            t.errors.push_back("slot is neither `b` nor `nop`: `" +
-                               a64::disassemble(slot, t.addr + 4) + "` (" + hex(slot) + ")");
+            note_bad_slot(t, slot);
         }
         rep.trampolines.push_back(std::move(t));
     }
