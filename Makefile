@@ -6,7 +6,7 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check tools bench cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench cfi-baseline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -45,6 +45,9 @@ boot: ## boot variant V with the rig initramfs (runner) and keep the console log
 
 check: ## series checks: git am, checkpatch --strict, bisect builds, vmlinux layout, W=1
 	@$(S)/rig.sh check
+
+bisect: ## build the series patch by patch (the bisectability check alone)
+	@$(S)/rig.sh bisect
 
 cfi-baseline: ## unpatched Clang kCFI kernel: capture the RET0 CFI failure
 	@$(S)/rig.sh baseline clang-base

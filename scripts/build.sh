@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant (Image.gz, vmlinux, modules) with
-# ccache, in $CACHE/build/VARIANT, from the matching tree.
+# ccache, in TREE/build-VARIANT (linked from $CACHE/build/VARIANT).
 #   build.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,7 @@ key=$( {
 	"$cc" --version | head -n1
 } | sha256sum | cut -c1-16)
 stamp=$b/.rig-build-key
+link_build_dir "$variant"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -f "$b/arch/arm64/boot/Image.gz" ] &&
 	[ -f "$b/vmlinux" ] && [ -f "$b/Module.symvers" ]; then
 	log "kernel $variant: up to date ($key), not rebuilt"

@@ -29,6 +29,12 @@ TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
 
 export CCACHE_DIR=$CACHE/ccache
 export CCACHE_BASEDIR=$CACHE
+# Build directories are direct subdirectories of their trees (see
+# build_dir), so kbuild passes relative paths (srctree "..") and the patched,
+# baseline and bisect builds compile identical command lines: every object
+# the series does not change is a ccache hit across trees. The directory is
+# then not part of the hash (it only matters for -g, which is off).
+export CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 # Reproducible version strings, so unchanged objects hit ccache.
@@ -68,22 +74,34 @@ record() {
 # The variant names used everywhere: <tree>-<toolchain>
 #   gcc, clang            patched tree
 #   gcc-base, clang-base  unpatched tree
+#   bisect                the series one patch at a time (check-series.sh)
 variant_tree() {
 	case $1 in
 	gcc | clang) echo patched ;;
 	gcc-base | clang-base) echo baseline ;;
+	bisect) echo bisect ;;
 	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base)" ;;
 	esac
 }
 variant_toolchain() {
 	case $1 in
-	gcc*) echo gcc ;;
+	gcc* | bisect) echo gcc ;;
 	clang*) echo clang ;;
 	*) die "unknown variant '$1'" ;;
 	esac
 }
-build_dir() { echo "$CACHE/build/$1"; }
 tree_dir() { echo "$CACHE/trees/$1"; }
+# A variant's build directory is a direct subdirectory of its tree: kbuild
+# then uses the relative srctree "..", the precondition for sharing ccache
+# between trees. $CACHE/build/VARIANT is a link to it, for people.
+build_dir() { echo "$(tree_dir "$(variant_tree "$1")")/build-$1"; }
+link_build_dir() {
+	local link=$CACHE/build/$1
+	mkdir -p "$CACHE/build"
+	# A real directory there is a build from the rig's older layout.
+	if [ -d "$link" ] && [ ! -L "$link" ]; then rm -rf "$link"; fi
+	ln -sfn "$(build_dir "$1")" "$link"
+}
 
 # make arguments for a toolchain, ccache included.
 kmake_args() {

@@ -57,10 +57,21 @@ run)
 test)
 	fresh_results
 	run_stage deps "$S/deps.sh" all
-	run_stage tools "$S/tools.sh"
+	# The host tools build beside the tree preparation, which is mostly
+	# single-threaded (tar, git); the tools log to their own files.
+	run_stage tools "$S/tools.sh" 2>"$LOGS/tools-stage.log" &
+	tools_pid=$!
 	run_stage tree "$S/tree.sh" all
-	run_stage check "$S/check-series.sh"
-	for v in gcc clang gcc-base clang-base; do variant_suite "$v"; done
+	wait "$tools_pid" || failed=1
+	sed -n '/tools: /p' "$LOGS/tools-stage.log" >&2
+	run_stage check "$S/check-series.sh" static
+	# Per toolchain: patched, unpatched, then the per-patch builds, which
+	# are then mostly ccache hits from the unpatched build (see lib.sh).
+	variant_suite gcc
+	variant_suite gcc-base
+	run_stage bisect "$S/check-series.sh" bisect
+	variant_suite clang
+	variant_suite clang-base
 	"$S/summary.sh" || failed=1
 	;;
 kernel | kunit | kmod | check-vmlinux | audit)
@@ -86,11 +97,17 @@ baseline)
 check)
 	fresh_results
 	run_stage tree "$S/tree.sh" all
-	run_stage check "$S/check-series.sh"
+	run_stage check "$S/check-series.sh" all
 	for v in gcc clang; do
 		run_stage "kernel-$v" "$S/build.sh" "$v"
 		run_stage "check-$v" "$S/check-vmlinux.sh" "$v"
 	done
+	"$S/summary.sh" || failed=1
+	;;
+bisect)
+	fresh_results
+	run_stage tree "$S/tree.sh" all
+	run_stage bisect "$S/check-series.sh" bisect
 	"$S/summary.sh" || failed=1
 	;;
 tools)

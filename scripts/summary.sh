@@ -8,11 +8,14 @@ set -euo pipefail
 [ -s "$RESULTS" ] || die "no results recorded in $RESULTS"
 echo
 echo "==================== arm64-static-call results ===================="
+# Grouped by stage, in the order the stages first recorded (stages that ran
+# side by side interleave their lines in the file).
 awk -F'\t' '
-	$1 != last { printf "%s\n", $1; last = $1 }
+	!($1 in seen) { seen[$1] = ++n; name[n] = $1 }
 	{ t = ($4 > 0) ? sprintf("%4ds", $4) : "     "
 	  d = ($5 != "") ? "  (" $5 ")" : ""
-	  printf "  %-5s %s %s%s\n", $3, t, $2, d }' "$RESULTS"
+	  out[$1] = out[$1] sprintf("  %-5s %s %s%s\n", $3, t, $2, d) }
+	END { for (i = 1; i <= n; i++) printf "%s\n%s", name[i], out[name[i]] }' "$RESULTS"
 echo "===================================================================="
 echo "logs: $LOGS"
 p=$(awk -F'\t' '$3 == "PASS"' "$RESULTS" | wc -l)

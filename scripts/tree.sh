@@ -3,6 +3,9 @@
 #   src/<base>/          the base source as a git repository (branch "base")
 #   trees/patched/       worktree: base + patches/ (git am) + KUnit graft
 #   trees/baseline/      worktree: base + KUnit graft (the unpatched control)
+#   trees/bisect/        worktree where the series is applied with git am
+#                        (so a failure leaves the two above untouched), then
+#                        used by check-series.sh to build patch by patch
 # The base is Debian's linux-source-6.12 tarball, or KSRC=/path (copied, the
 # user's tree is never modified). A worktree is only moved when its inputs
 # changed, and then with "git checkout", which rewrites only the files that
@@ -58,18 +61,24 @@ prepare_base() {
 	echo "$src" >"$CACHE/src/current"
 }
 
-# A scratch worktree where the series is applied with git am; the result is
-# then checked out in the real worktree.
+# The series is applied with git am in the bisect worktree, used as
+# scratch; the resulting commit is then checked out in the real worktree.
 scratch_apply() {
-	local src=$1 kind=$2 scratch=$CACHE/trees/.scratch
-	if [ ! -d "$scratch/.git" ] && [ ! -f "$scratch/.git" ]; then
+	local src=$1 kind=$2 scratch
+	scratch=$(tree_dir bisect)
+	if [ -d "$CACHE/trees/.scratch" ]; then # the rig's older layout
+		"${GIT[@]}" -C "$src" worktree remove --force "$CACHE/trees/.scratch" 2>/dev/null ||
+			rm -rf "$CACHE/trees/.scratch"
+	fi
+	if [ ! -e "$scratch/.git" ]; then
 		rm -rf "$scratch"
 		"${GIT[@]}" -C "$src" worktree prune
 		"${GIT[@]}" -C "$src" worktree add -q --detach "$scratch" base
 	fi
 	"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
 	"${GIT[@]}" -C "$scratch" checkout -q -f --detach base
-	"${GIT[@]}" -C "$scratch" clean -q -fdx
+	# Keep the bisect build directory (check-series.sh) across runs.
+	"${GIT[@]}" -C "$scratch" clean -q -fdx -e '/build-*'
 	if [ "$kind" = patched ]; then
 		local p
 		for p in "$RIG_ROOT"/patches/0*.patch; do
