@@ -35,6 +35,12 @@ export CCACHE_BASEDIR=$CACHE
 # the series does not change is a ccache hit across trees. The directory is
 # then not part of the hash (it only matters for -g, which is off).
 export CCACHE_NOHASHDIR=1
+# Depend mode: take the include list from kbuild's own -MMD output instead of
+# running the preprocessor a second time on every miss (about a quarter of a
+# cold compile, measured). What it gives up, preprocessor-mode hits across
+# configs, buys nothing here: HAVE_STATIC_CALL shifts the line markers of a
+# header most files include, so patched and unpatched outputs differ anyway.
+export CCACHE_DEPEND=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 # Reproducible version strings, so unchanged objects hit ccache.
