@@ -25,6 +25,7 @@
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/math.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -44,7 +45,7 @@
 static char *scenarios = "all";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios,
-		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress) or \"all\"");
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused) or \"all\"");
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
@@ -723,6 +724,53 @@ static void sct_case_stress(struct sct_case_state *c)
 
 /* ---- driver -------------------------------------------------------------------- */
 
+/* ---- case: kprobe_refused ---------------------------------------------------- */
+
+/*
+ * A module's trampolines are on the kprobe blacklist as well (added when
+ * the module comes in): a probe at any of their instructions is refused.
+ * A probe on a plain module function registers, as a control.
+ */
+#ifdef CONFIG_KPROBES
+static void sct_case_kprobe_refused(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_plain);
+	struct kprobe kp;
+	unsigned int off;
+	int ret;
+
+	memset(&kp, 0, sizeof(kp));
+	kp.addr = (kprobe_opcode_t *)sct_mod_c;
+	ret = register_kprobe(&kp);
+	if (ret) {
+		sct_fail(c, "control: register_kprobe(%ps) failed: %d",
+			 sct_mod_c, ret);
+		return;
+	}
+	unregister_kprobe(&kp);
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
+		memset(&kp, 0, sizeof(kp));
+		kp.addr = (kprobe_opcode_t *)(tramp + off);
+		ret = register_kprobe(&kp);
+		if (!ret)
+			unregister_kprobe(&kp);
+		if (ret != -EINVAL)
+			sct_fail(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
+				 tramp, off, ret);
+	}
+	sct_diag("%s: register_kprobe() refused at all %zu instructions of %ps",
+		 c->name, sizeof_field(struct sc_tramp, insn) / sizeof(u32), tramp);
+}
+#else
+static void sct_case_kprobe_refused(struct sct_case_state *c)
+{
+	c->skip = "needs CONFIG_KPROBES";
+}
+#endif
+
 struct sct_case {
 	const char *name;
 	void (*run)(struct sct_case_state *c);
@@ -736,6 +784,7 @@ static const struct sct_case sct_cases[] = {
 	{ "ret0", sct_case_ret0 },
 	{ "transitions", sct_case_transitions },
 	{ "stress", sct_case_stress },
+	{ "kprobe_refused", sct_case_kprobe_refused },
 };
 
 static int sct_parse_scenarios(unsigned long *mask)
@@ -760,7 +809,7 @@ static int sct_parse_scenarios(unsigned long *mask)
 			if (!strcmp(tok, sct_cases[i].name))
 				break;
 		if (i == ARRAY_SIZE(sct_cases)) {
-			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, all)\n",
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, all)\n",
 			       tok);
 			kfree(buf);
 			return -EINVAL;

@@ -20,6 +20,7 @@
 
 #include <kunit/test.h>
 #include <linux/jiffies.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/numa.h>
@@ -493,13 +494,14 @@ static void a64sc_transitions(struct kunit *test)
 	const struct a64sc_key *k = &a64sc_trans_key;
 	struct a64sc_state s[A64SC_NR_STATES];
 	unsigned int i, j, pairs = 0;
+	unsigned long slot;
 	char ctx[96];
 	void *far;
 
 	a64sc_require(test, k->tramp);
 	far = a64sc_far_alloc(test, A64SC_FAR_VAL);
-	KUNIT_ASSERT_FALSE_MSG(test, sc_b_in_range(sc_slot_addr(k->tramp),
-						    (unsigned long)far),
+	slot = sc_slot_addr(k->tramp);
+	KUNIT_ASSERT_FALSE_MSG(test, sc_b_in_range(slot, (unsigned long)far),
 			       "far target within B range of the slot");
 	a64sc_restore_at_end(test, k);
 	a64sc_states(s, far, A64SC_ARG);
@@ -673,6 +675,52 @@ static void a64sc_bad_input(struct kunit *test)
 }
 
 /*
+ * Kprobes must stay off the trampolines. A kprobe arms by writing BRK over
+ * an instruction and disarms by writing back the copy it saved: an update
+ * in between would be lost when the probe goes, leaving the slot branching
+ * to an old target while the literal holds the new one. The series puts
+ * every trampoline on the kprobe blacklist, so registering a probe at any
+ * of its four instructions is refused with -EINVAL. A probe on an ordinary
+ * function must still register, or the refusals would prove nothing.
+ */
+#ifdef CONFIG_KPROBES
+static void a64sc_kprobe_refused(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_in_range_key;
+	struct kprobe kp;
+	unsigned int off;
+	int ret;
+
+	memset(&kp, 0, sizeof(kp));
+	kp.addr = (kprobe_opcode_t *)a64sc_counting;
+	ret = register_kprobe(&kp);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0,
+			    "control: register_kprobe(%ps) failed: %d",
+			    a64sc_counting, ret);
+	unregister_kprobe(&kp);
+
+	a64sc_require(test, k->tramp);
+	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
+		memset(&kp, 0, sizeof(kp));
+		kp.addr = (kprobe_opcode_t *)(k->tramp + off);
+		ret = register_kprobe(&kp);
+		if (!ret)
+			unregister_kprobe(&kp);
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+				    "register_kprobe(%ps+%u): expected -EINVAL (blacklisted), got %d",
+				    k->tramp, off, ret);
+	}
+	a64sc_check(test, "after the kprobe attempts", k, a64sc_a,
+		    A64SC_ARG + A64SC_A_ADD);
+}
+#else
+static void a64sc_kprobe_refused(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_KPROBES");
+}
+#endif
+
+/*
  * RET0 and NULL keys called with prototypes other than long (void). Without
  * the series each call is an indirect call to __static_call_return0 (or to
  * the generic NULL stub) whose kCFI type hash does not match: a "CFI
@@ -834,6 +882,7 @@ static struct kunit_case a64sc_cases[] = {
 	A64SC_CASE(query_consistency),
 	A64SC_CASE(tail_call),
 	A64SC_CASE(bad_input),
+	A64SC_CASE(kprobe_refused),
 	A64SC_CASE(cfi_ret0),
 	A64SC_CASE(perf_guest_state),
 	A64SC_CASE_SLOW(concurrency),

@@ -18,6 +18,7 @@ all) pkgs=("${pkgs_kernel[@]}" "${pkgs_tools[@]}") ;;
 esac
 
 missing=()
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
