@@ -795,7 +795,7 @@ static void a64sc_perf_guest_state(struct kunit *test)
 static void a64sc_perf_guest_state(struct kunit *test)
 {
 	kunit_skip(test,
-		   "needs CONFIG_PERF_EVENTS=y and CONFIG_GUEST_PERF_EVENTS=y (selected by KVM): otherwise perf_guest_state() is not a static call");
+		   "needs CONFIG_PERF_EVENTS=y and CONFIG_GUEST_PERF_EVENTS=y (selected by KVM or this suite): otherwise perf_guest_state() is not a static call");
 }
 #endif
 

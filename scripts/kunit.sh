@@ -39,7 +39,6 @@ record "$stage" harness PASS "$secs" "suite ran to completion"
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
 case $variant in
 *-base) report+=(--expect-not-ok "$RIG_ROOT/kunit/baseline-expect.txt") ;;
-gcc) report+=(--no-skip --allow-skip perf_guest_state) ;; # needs KVM: Clang config only
 *) report+=(--no-skip) ;;
 esac
 "${report[@]}" || exit 1
