@@ -25,7 +25,6 @@
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
-#include <linux/kprobes.h>
 #include <linux/math.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -735,28 +734,20 @@ static void sct_case_stress(struct sct_case_state *c)
 static void sct_case_kprobe_refused(struct sct_case_state *c)
 {
 	const void *tramp = SCT_TRAMP(sct_plain);
-	struct kprobe kp;
 	unsigned int off;
 	int ret;
 
-	memset(&kp, 0, sizeof(kp));
-	kp.addr = (kprobe_opcode_t *)sct_mod_c;
-	ret = register_kprobe(&kp);
+	ret = sc_kprobe_try(sct_mod_c);
 	if (ret) {
 		sct_fail(c, "control: register_kprobe(%ps) failed: %d",
 			 sct_mod_c, ret);
 		return;
 	}
-	unregister_kprobe(&kp);
 
 	if (!sct_have_tramp(c, tramp))
 		return;
 	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
-		memset(&kp, 0, sizeof(kp));
-		kp.addr = (kprobe_opcode_t *)(tramp + off);
-		ret = register_kprobe(&kp);
-		if (!ret)
-			unregister_kprobe(&kp);
+		ret = sc_kprobe_try(tramp + off);
 		if (ret != -EINVAL)
 			sct_fail(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
 				 tramp, off, ret);

@@ -20,7 +20,6 @@
 
 #include <kunit/test.h>
 #include <linux/jiffies.h>
-#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/numa.h>
@@ -687,25 +686,17 @@ static void a64sc_bad_input(struct kunit *test)
 static void a64sc_kprobe_refused(struct kunit *test)
 {
 	const struct a64sc_key *k = &a64sc_in_range_key;
-	struct kprobe kp;
 	unsigned int off;
 	int ret;
 
-	memset(&kp, 0, sizeof(kp));
-	kp.addr = (kprobe_opcode_t *)a64sc_counting;
-	ret = register_kprobe(&kp);
+	ret = sc_kprobe_try(a64sc_counting);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0,
 			    "control: register_kprobe(%ps) failed: %d",
 			    a64sc_counting, ret);
-	unregister_kprobe(&kp);
 
 	a64sc_require(test, k->tramp);
 	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
-		memset(&kp, 0, sizeof(kp));
-		kp.addr = (kprobe_opcode_t *)(k->tramp + off);
-		ret = register_kprobe(&kp);
-		if (!ret)
-			unregister_kprobe(&kp);
+		ret = sc_kprobe_try(k->tramp + off);
 		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
 				    "register_kprobe(%ps+%u): expected -EINVAL (blacklisted), got %d",
 				    k->tramp, off, ret);

@@ -22,6 +22,7 @@
 #include <linux/bitops.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/sizes.h>
 #include <linux/static_call.h>
 #include <linux/types.h>
@@ -237,5 +238,22 @@ static inline bool sc_tramp_verify(const void *tramp, const void *func,
 	sc_tramp_read(tramp, &t);
 	return sc_tramp_check(&t, sc_call_target(func), false, why, len);
 }
+
+#ifdef CONFIG_KPROBES
+/*
+ * Try to put a kprobe (no handlers) at @addr: 0 if register_kprobe()
+ * accepted it, in which case it is removed again, else its error.
+ */
+static inline int sc_kprobe_try(const void *addr)
+{
+	struct kprobe kp = { .addr = (kprobe_opcode_t *)addr };
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (!ret)
+		unregister_kprobe(&kp);
+	return ret;
+}
+#endif
 
 #endif /* _SC_TRAMP_H */
