@@ -97,7 +97,9 @@ scratch_apply() {
 		done
 	fi
 	"$RIG_ROOT/scripts/graft-kunit.sh" "$scratch"
-	"${GIT[@]}" -C "$scratch" add -f -A . >/dev/null
+	# -f: Debian's .gitignore ignores everything; but never the bisect
+	# build directory, which lives in this worktree.
+	"${GIT[@]}" -C "$scratch" add -f -A -- . ':(exclude,top)build-*' >/dev/null
 	"${GIT[@]}" -C "$scratch" commit -q -m "rig: graft the arm64_static_call KUnit suite (not for upstream)"
 	"${GIT[@]}" -C "$scratch" rev-parse HEAD
 }
@@ -113,7 +115,7 @@ prepare_tree() {
 			find "$RIG_ROOT/patches" -name '0*.patch' ! -name '0000-*' | sort | xargs cat
 		fi
 		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/kunit/Kconfig \
-			"$RIG_ROOT/scripts/graft-kunit.sh" 2>/dev/null
+			"$RIG_ROOT/scripts/graft-kunit.sh" "$RIG_ROOT/scripts/tree.sh" 2>/dev/null
 	} | sha256sum | cut -c1-16)
 	if [ -f "$dir/.rig-key" ] && [ "$(cat "$dir/.rig-key")" = "$key" ]; then
 		log "tree $kind: up to date ($key)"
