@@ -101,10 +101,10 @@ bisect_builds() {
 		fi
 		cp "$LOGS/build-bisect.log" "$LOGS/bisect-build-$i.log"
 	done
+	[ "$fail" -eq 0 ] || return 1
 	record bisect "bisect build after $(basename "${patches[-1]}")" PASS 0 \
 		"built as the patched kernels (kernel-gcc, kernel-clang)"
-	[ "$fail" -eq 0 ] && echo "$key" >"$stamp"
-	return "$fail"
+	echo "$key" >"$stamp"
 }
 
 case $what in

@@ -30,10 +30,11 @@ TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
 export CCACHE_DIR=$CACHE/ccache
 export CCACHE_BASEDIR=$CACHE
 # Build directories are direct subdirectories of their trees (see
-# build_dir), so kbuild passes relative paths (srctree "..") and the patched,
-# baseline and bisect builds compile identical command lines: every object
-# the series does not change is a ccache hit across trees. The directory is
-# then not part of the hash (it only matters for -g, which is off).
+# build_dir), so kbuild passes relative paths (srctree "..") and builds in
+# different trees run identical command lines: the per-patch (bisect)
+# builds, which share the baseline's configuration, are ccache hits from
+# the gcc-base build for every object the series so far does not change.
+# The directory is then not part of the hash (it only matters for -g, off).
 export CCACHE_NOHASHDIR=1
 # Depend mode: take the include list from kbuild's own -MMD output instead of
 # running the preprocessor a second time on every miss (about a quarter of a
