@@ -86,7 +86,7 @@ scratch_apply() {
 			if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
 				{
 					echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
-					sed -n 's/^error: /  /p; s/^Patch failed at /  failed at: /p' "$LOGS/git-am.log"
+					sed -n 's/^error: /  /p; s/^Patch failed at [0-9]* /  subject: /p' "$LOGS/git-am.log"
 					"${GIT[@]}" -C "$scratch" am --show-current-patch=diff 2>/dev/null |
 						grep -m3 '^@@' | sed 's/^/  hunk: /' || true
 					echo "  full output: $LOGS/git-am.log"
