@@ -45,6 +45,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bpf.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -60,6 +61,7 @@
 #include <linux/utsname.h>
 #include <asm/arch_timer.h>
 
+#include "sc_far.h"
 #include "sc_tramp.h"
 
 static unsigned int batches = 200;
@@ -111,11 +113,12 @@ typedef unsigned long scb_fn_t(unsigned long x);
 /* ---- the keys ----------------------------------------------------------- */
 
 /*
- * All keys belong to this module, so their trampolines are in module text
- * and start with a nop in the slot (literal path) until their first update.
- *   scb_in    updated to scb_fn at init: direct b (in range)
- *   scb_lit   never updated: nop, ldr x16, br x16 -- the instructions of
- *             the out-of-range path
+ * All keys belong to this module, so their trampolines are in module text;
+ * the module loader gives them their direct branch when the target is in
+ * range, as it is for every key here at load time.
+ *   scb_in    a module function, in range: direct b
+ *   scb_lit   updated at init to a copy of scb_fn mapped more than 128 MiB
+ *             away (sc_far.h): out of range, so nop, ldr x16, br x16
  *   scb_null  NULL key, updated to NULL: targets __static_call_return0
  *   scb_ret0  RET0 key, updated to RET0
  *   scb_upd   the key whose updates are timed
@@ -195,6 +198,74 @@ static noinline unsigned long scb_loop_sc_lit(unsigned long n, unsigned long x)
 {
 	for (; n; n--)
 		x = static_call(scb_lit)(x);
+	return x;
+}
+
+/* The far copy of scb_fn (scb_far_setup()), and a pointer to it. */
+static struct sc_far scb_far;
+static scb_fn_t *scb_far_fp;
+
+static noinline __nocfi unsigned long scb_loop_far_indirect(unsigned long n,
+							    unsigned long x)
+{
+	for (; n; n--)
+		x = READ_ONCE(scb_far_fp)(x);
+	return x;
+}
+
+/*
+ * The BPF dispatcher, as DEFINE_BPF_DISPATCHER() in include/linux/bpf.h
+ * builds it (that macro needs CONFIG_BPF_JIT, which the rig's kernels do
+ * not have, so its shape is repeated here with the same condition): with
+ * HAVE_STATIC_CALL the dispatcher calls a static call whose target stays
+ * the out-of-line bpf_dispatcher_nop_func(), since arm64 cannot build
+ * dispatcher images; without it, it calls the program directly through
+ * the pointer. The program is a C function of bpf_func_t type, the loop
+ * loads it from a prog-like structure as bpf_prog_run_xdp() does.
+ */
+#ifdef CONFIG_HAVE_STATIC_CALL
+DEFINE_STATIC_CALL(scb_bpf_disp_call, bpf_dispatcher_nop_func);
+#define SCB_BPF_DISPATCH(ctx, insnsi, bpf_func)				\
+	static_call(scb_bpf_disp_call)(ctx, insnsi, bpf_func)
+#define SCB_BPF_TRAMP	SCB_TRAMP(scb_bpf_disp_call)
+#else
+#define SCB_BPF_DISPATCH(ctx, insnsi, bpf_func)	bpf_func(ctx, insnsi)
+#define SCB_BPF_TRAMP	NULL
+#endif
+
+static noinline __bpfcall unsigned int
+scb_bpf_dispatcher_func(const void *ctx, const struct bpf_insn *insnsi,
+			bpf_func_t bpf_func)
+{
+	return SCB_BPF_DISPATCH(ctx, insnsi, bpf_func);
+}
+
+static noinline notrace unsigned int scb_bpf_prog(const void *ctx,
+						  const struct bpf_insn *insn)
+{
+	return (unsigned long)ctx + 1;
+}
+
+static struct {
+	bpf_func_t bpf_func;
+	const struct bpf_insn *insnsi;
+} scb_prog = { .bpf_func = scb_bpf_prog };
+
+static noinline unsigned long scb_loop_bpf_disp(unsigned long n,
+						unsigned long x)
+{
+	for (; n; n--)
+		x = scb_bpf_dispatcher_func((const void *)x,
+					    READ_ONCE(scb_prog.insnsi),
+					    READ_ONCE(scb_prog.bpf_func));
+	return x;
+}
+
+static noinline unsigned long scb_loop_bpf_direct(unsigned long n,
+						  unsigned long x)
+{
+	for (; n; n--)
+		x = scb_bpf_prog((const void *)x, READ_ONCE(scb_prog.insnsi));
 	return x;
 }
 
@@ -373,8 +444,8 @@ static const char *scb_check_tramp(const struct scb_call *c)
 
 	if (c->want == SCB_WANT_NONE)
 		return c->path;
-	if (!c->tramp)
-		return "generic";	/* no HAVE_STATIC_CALL: key->func */
+	if (!c->tramp)		/* no HAVE_STATIC_CALL: key->func */
+		return c->path ?: "generic";
 
 	sc_tramp_read(c->tramp, &t);
 	path = sc_tramp_dest(&t, &dest);
@@ -457,8 +528,11 @@ static int scb_run_calls(void)
 		  (unsigned long)scb_fn, NULL,
 		  "static_call(), target in range (b)" },
 		{ "sc_out", scb_loop_sc_lit, SCB_TRAMP(scb_lit),
-		  SCB_WANT_LITERAL, (unsigned long)scb_fn, NULL,
-		  "static_call(), out-of-range path (nop; ldr x16; br x16)" },
+		  SCB_WANT_LITERAL, (unsigned long)scb_far.code, NULL,
+		  "static_call(), target a copy of scb_fn >128 MiB away (nop; ldr x16; br x16)" },
+		{ "far_indirect", scb_loop_far_indirect, NULL, SCB_WANT_NONE,
+		  (unsigned long)scb_far.code, "ldr+blr",
+		  "indirect call to the far copy of scb_fn, no CFI check" },
 		{ "mainline", scb_loop_mainline, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_fn, "adrp+ldr+br",
 		  "mainline-shape trampoline (adrp; ldr; br x16)" },
@@ -479,6 +553,12 @@ static int scb_run_calls(void)
 		{ "direct_ret0", scb_loop_direct_ret0, NULL, SCB_WANT_NONE,
 		  scb_ret0_addr(), "bl",
 		  "direct bl to __static_call_return0 (limit for null/ret0)" },
+		{ "bpf_disp", scb_loop_bpf_disp, SCB_BPF_TRAMP, SCB_WANT_DIRECT,
+		  (unsigned long)&bpf_dispatcher_nop_func, "bl+blr",
+		  "BPF dispatcher shape: bl dispatcher, then static call or indirect" },
+		{ "bpf_direct", scb_loop_bpf_direct, NULL, SCB_WANT_NONE,
+		  (unsigned long)scb_bpf_prog, "bl",
+		  "direct bl to the BPF program (the limit for bpf_disp)" },
 	};
 	struct scb_stats empty, s;
 	unsigned int i;
@@ -677,6 +757,73 @@ static int scb_run_updates(void)
 	return 0;
 }
 
+/* ---- far code ----------------------------------------------------------- */
+
+/* Branches, conditional branches, cbz/tbz, adr/adrp, ldr (literal). */
+static bool scb_insn_pc_relative(u32 insn)
+{
+	return (insn & 0x7c000000U) == 0x14000000U ||
+	       (insn & 0xff000010U) == 0x54000000U ||
+	       (insn & 0x7e000000U) == 0x34000000U ||
+	       (insn & 0x7e000000U) == 0x36000000U ||
+	       (insn & 0x1f000000U) == 0x10000000U ||
+	       (insn & 0x3b000000U) == 0x18000000U;
+}
+
+/*
+ * Map a copy of scb_fn (its instructions up to its ret, none of them
+ * PC-relative) more than 128 MiB away and aim scb_lit at it: the literal
+ * path, taken because the target really is out of range, with the same
+ * callee body as every other row.
+ */
+static int scb_far_setup(void)
+{
+	const __le32 *fn = (const __le32 *)scb_fn;
+	const void *tramp = SCB_TRAMP(scb_lit);
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 16; i++) {
+		u32 insn = le32_to_cpu(READ_ONCE(fn[i]));
+
+		if (scb_insn_pc_relative(insn)) {
+			SCB_ERR("far: scb_fn+%u is PC-relative (0x%08x), cannot copy it",
+				4 * i, insn);
+			return -EINVAL;
+		}
+		if (insn == SC_INSN_RET)
+			break;
+	}
+	if (i == 16) {
+		SCB_ERR("far: no ret in the first 16 instructions of scb_fn");
+		return -EINVAL;
+	}
+	ret = sc_far_map(&scb_far, fn, 4 * (i + 1));
+	if (ret) {
+		SCB_ERR("far: mapping the copy of scb_fn failed: %d", ret);
+		return ret;
+	}
+	SCB("meta far_code %u instructions of scb_fn copied %ldMiB from the scb_lit trampoline",
+	    i + 1, tramp ? sc_distance_mib((unsigned long)tramp, (unsigned long)scb_far.code) : 0L);
+	if (tramp && sc_b_in_range(sc_slot_addr(tramp), (unsigned long)scb_far.code)) {
+		SCB_ERR("far: the copy of scb_fn is within b range of scb_lit");
+		sc_far_unmap(&scb_far);
+		return -ERANGE;
+	}
+	scb_far_fp = scb_far.code;
+	static_call_update(scb_lit, (scb_fn_t *)scb_far.code);
+	return 0;
+}
+
+static void scb_far_teardown(void)
+{
+	if (!scb_far.code)
+		return;
+	static_call_update(scb_lit, scb_fn);
+	WRITE_ONCE(scb_far_fp, NULL);
+	sc_far_unmap(&scb_far);
+}
+
 /* ---- init --------------------------------------------------------------- */
 
 static void scb_meta(void)
@@ -720,6 +867,11 @@ static int __init scb_init(void)
 	static_call_update(scb_null, NULL);
 	static_call_update(scb_ret0, (scb_fn_t *)(void *)&__static_call_return0);
 	scb_check_mainline();
+	ret = scb_far_setup();
+	if (ret) {
+		SCB("end fail errors=%u", scb_errors);
+		return ret;
+	}
 
 	ret = scb_run_calls();
 	if (!ret)
@@ -727,11 +879,16 @@ static int __init scb_init(void)
 	if (ret)
 		SCB_ERR("out of memory");
 	SCB("end %s errors=%u", scb_errors ? "fail" : "ok", scb_errors);
-	return scb_errors ? -EINVAL : 0;
+	if (scb_errors) {
+		scb_far_teardown();
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void __exit scb_exit(void)
 {
+	scb_far_teardown();
 }
 
 module_init(scb_init);

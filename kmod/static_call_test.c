@@ -3,7 +3,9 @@
  * static_call_test: insmod self-test for arm64 static call trampolines.
  *
  * The module defines its own static calls, so their trampolines live in
- * module text and start on the literal path (nop in the branch slot). It
+ * module text. They are assembled with a nop in the branch slot, and the
+ * module loader must give each one its direct branch before the module
+ * runs when the target is in range (every in-module target is). It
  * updates them between module functions, kernel functions, NULL and
  * __static_call_return0, calls them, and decodes the trampoline after each
  * step with the shared helpers in sc_tramp.h. A stress case races callers
@@ -35,6 +37,7 @@
 #include <linux/string.h>
 
 #include "sc_race.h"
+#include "sc_sync.h"
 #include "sc_tramp.h"
 
 #define SCT_MAX_SCALE		1000U
@@ -44,7 +47,7 @@
 static char *scenarios = "all";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios,
-		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused) or \"all\"");
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync) or \"all\"");
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
@@ -111,6 +114,7 @@ DEFINE_STATIC_CALL_RET0(sct_ret0_int, sct_add);
 DEFINE_STATIC_CALL_RET0(sct_ret0_ptr, sct_ptr_fn);
 DEFINE_STATIC_CALL(sct_trans, sct_mod_a);
 DEFINE_STATIC_CALL(sct_stress, sct_mod_a);
+DEFINE_STATIC_CALL(sct_sync, sct_mod_a);
 
 /* NULL on a kernel without CONFIG_HAVE_STATIC_CALL. */
 #define SCT_TRAMP(name)	((const void *)STATIC_CALL_TRAMP_ADDR(name))
@@ -248,18 +252,17 @@ static void sct_detail(struct sct_case_state *c, const char *what,
 
 /*
  * Check the trampoline bytes against @target (literal, slot, fixed
- * instructions) with the shared decoder. @allow_nop accepts a nop slot for
- * an in-range target: a module trampoline that was never updated.
+ * instructions) with the shared decoder: the slot must be "b target" when
+ * the target is in range, nop otherwise, from load time on.
  */
 static bool sct_check_tramp(struct sct_case_state *c, const char *what,
-			    const void *tramp, unsigned long target,
-			    bool allow_nop)
+			    const void *tramp, unsigned long target)
 {
 	struct sc_tramp t;
 	char why[SC_TRAMP_WHY_LEN];
 
 	sc_tramp_read(tramp, &t);
-	if (sc_tramp_check(&t, target, allow_nop, why, sizeof(why)))
+	if (sc_tramp_check(&t, target, why, sizeof(why)))
 		return true;
 	sct_fail(c, "%s: %s", what, why);
 	return false;
@@ -287,19 +290,22 @@ struct sct_initial {
 	const char *key;
 	const void *tramp;
 	unsigned long target;
+	bool in_module;		/* target in this module's text */
 };
 
 static void sct_case_initial_state(struct sct_case_state *c)
 {
 	const struct sct_initial keys[] = {
-		{ "plain", SCT_TRAMP(sct_plain), (unsigned long)sct_mod_a },
-		{ "kernel default", SCT_TRAMP(sct_kdef), (unsigned long)int_sqrt },
-		{ "NULL", SCT_TRAMP(sct_null), sct_ret0_addr() },
-		{ "RET0 int (int, int)", SCT_TRAMP(sct_ret0_int), sct_ret0_addr() },
-		{ "RET0 void *(obj *, ulong)", SCT_TRAMP(sct_ret0_ptr), sct_ret0_addr() },
-		{ "transitions", SCT_TRAMP(sct_trans), (unsigned long)sct_mod_a },
-		{ "stress", SCT_TRAMP(sct_stress), (unsigned long)sct_mod_a },
+		{ "plain", SCT_TRAMP(sct_plain), (unsigned long)sct_mod_a, true },
+		{ "kernel default", SCT_TRAMP(sct_kdef), (unsigned long)int_sqrt, false },
+		{ "NULL", SCT_TRAMP(sct_null), sct_ret0_addr(), false },
+		{ "RET0 int (int, int)", SCT_TRAMP(sct_ret0_int), sct_ret0_addr(), false },
+		{ "RET0 void *(obj *, ulong)", SCT_TRAMP(sct_ret0_ptr), sct_ret0_addr(), false },
+		{ "transitions", SCT_TRAMP(sct_trans), (unsigned long)sct_mod_a, true },
+		{ "stress", SCT_TRAMP(sct_stress), (unsigned long)sct_mod_a, true },
+		{ "sync", SCT_TRAMP(sct_sync), (unsigned long)sct_mod_a, true },
 	};
+	u32 slots[ARRAY_SIZE(keys)];
 	struct sct_obj obj = { .cookie = 1 };
 	struct sc_tramp t;
 	char what[64];
@@ -317,13 +323,15 @@ static void sct_case_initial_state(struct sct_case_state *c)
 			sct_fail(c, "%s: trampoline %ps is not in this module's text",
 				 what, k->tramp);
 		sc_tramp_read(k->tramp, &t);
-		if (t.insn[1] != SC_INSN_NOP)
-			sct_fail(c, "%s: module trampoline slot is %08x, expected nop %08x",
-				 what, t.insn[1], SC_INSN_NOP);
-		sct_check_tramp(c, what, k->tramp, k->target, true);
+		slots[i] = t.insn[1];
+		/* A module function is always within B range of module text. */
+		if (k->in_module && !sc_insn_is_b(t.insn[1]))
+			sct_fail(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
+				 what, t.insn[1], (void *)k->target);
+		sct_check_tramp(c, what, k->tramp, k->target);
 	}
 
-	/* Calls through the literal path: ldr x16 + br x16 (BTI-checked). */
+	/* Calls as loaded: direct b, or ldr x16 + br x16 (BTI-checked). */
 	sct_expect_val(c, "plain key", static_call(sct_plain)(SCT_ARG), SCT_VAL_A);
 	sct_expect_val(c, "kernel default key", static_call(sct_kdef)(SCT_ARG),
 		       SCT_VAL_KERN);
@@ -342,12 +350,12 @@ static void sct_case_initial_state(struct sct_case_state *c)
 	if (static_call(sct_ret0_ptr)(&obj, 1))
 		sct_fail(c, "RET0 void *(obj *, ulong) key: call returned non-NULL");
 
-	/* Calls do not patch anything: the slots are still nop. */
+	/* Calls do not patch anything. */
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		sc_tramp_read(keys[i].tramp, &t);
-		if (t.insn[1] != SC_INSN_NOP)
-			sct_fail(c, "%s key: slot changed to %08x by a call",
-				 keys[i].key, t.insn[1]);
+		if (t.insn[1] != slots[i])
+			sct_fail(c, "%s key: slot changed from %08x to %08x by a call",
+				 keys[i].key, slots[i], t.insn[1]);
 	}
 	sct_detail(c, "kernel default key", SCT_TRAMP(sct_kdef),
 		   (unsigned long)int_sqrt);
@@ -367,7 +375,7 @@ static void sct_plain_set(struct sct_case_state *c, enum sct_tid t)
 	static_call_update(sct_plain, tg->fn);
 	sct_expect_val(c, what, static_call(sct_plain)(SCT_ARG), tg->value);
 	sct_expect_query(c, what, static_call_query(sct_plain), tg->fn);
-	sct_check_tramp(c, what, tramp, target, false);
+	sct_check_tramp(c, what, tramp, target);
 	sct_detail(c, what, tramp, target);
 }
 
@@ -432,19 +440,19 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	static_call_update(sct_kdef, int_sqrt);
 	sct_expect_val(c, "kernel default key, first update",
 		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_KERN);
-	sct_check_tramp(c, "kernel default key, first update", kdef, target, false);
+	sct_check_tramp(c, "kernel default key, first update", kdef, target);
 	sct_detail(c, "kernel default key, first update", kdef, target);
 
 	static_call_update(sct_kdef, sct_mod_b);
 	sct_expect_val(c, "kernel default key -> module function B",
 		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_B);
 	sct_check_tramp(c, "kernel default key -> module function B", kdef,
-			(unsigned long)sct_mod_b, false);
+			(unsigned long)sct_mod_b);
 
 	static_call_update(sct_kdef, int_sqrt);
 	sct_expect_val(c, "kernel default key -> int_sqrt",
 		       static_call(sct_kdef)(SCT_ARG), SCT_VAL_KERN);
-	sct_check_tramp(c, "kernel default key -> int_sqrt", kdef, target, false);
+	sct_check_tramp(c, "kernel default key -> int_sqrt", kdef, target);
 	sc_tramp_read(kdef, &t);
 	if (sc_tramp_dest(&t, &dest) == SC_PATH_BAD || dest != target)
 		sct_fail(c, "kernel default key: trampoline does not reach int_sqrt");
@@ -467,7 +475,7 @@ static void sct_case_null(struct sct_case_state *c)
 	static_call_cond(sct_null)(1);
 	if (READ_ONCE(sct_noted))
 		sct_fail(c, "NULL key before update: static_call_cond() ran a function");
-	sct_check_tramp(c, "NULL key before update", tramp, ret0, true);
+	sct_check_tramp(c, "NULL key before update", tramp, ret0);
 
 	static_call_update(sct_null, sct_note);
 	static_call(sct_null)(7);
@@ -476,7 +484,7 @@ static void sct_case_null(struct sct_case_state *c)
 	sct_expect_query(c, "NULL key -> sct_note", static_call_query(sct_null),
 			 sct_note);
 	sct_check_tramp(c, "NULL key -> sct_note", tramp,
-			(unsigned long)sct_note, false);
+			(unsigned long)sct_note);
 
 	static_call_update(sct_null, NULL);
 	sct_expect_query(c, "NULL key -> NULL", static_call_query(sct_null), NULL);
@@ -484,7 +492,7 @@ static void sct_case_null(struct sct_case_state *c)
 	if (READ_ONCE(sct_noted) != 7)
 		sct_fail(c, "NULL key -> NULL: static_call_cond() still ran sct_note");
 	sct_check_tramp(c, "NULL key -> NULL (literal is __static_call_return0)",
-			tramp, ret0, false);
+			tramp, ret0);
 	sct_detail(c, "NULL key -> NULL", tramp, ret0);
 	sct_headline(c, tramp, ret0);
 }
@@ -505,21 +513,21 @@ static void sct_case_ret0(struct sct_case_state *c)
 	/* int (int, int): the prototype kCFI would reject for an indirect call */
 	sct_expect_val(c, "RET0 int key", (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
 	sct_expect_query(c, "RET0 int key", static_call_query(sct_ret0_int), ret0p);
-	sct_check_tramp(c, "RET0 int key", ti, ret0, true);
+	sct_check_tramp(c, "RET0 int key", ti, ret0);
 
 	static_call_update(sct_ret0_int, sct_add);
 	sct_expect_val(c, "RET0 int key -> sct_add",
 		       (unsigned long)static_call(sct_ret0_int)(3, 4), 7);
 	sct_expect_query(c, "RET0 int key -> sct_add",
 			 static_call_query(sct_ret0_int), sct_add);
-	sct_check_tramp(c, "RET0 int key -> sct_add", ti, (unsigned long)sct_add, false);
+	sct_check_tramp(c, "RET0 int key -> sct_add", ti, (unsigned long)sct_add);
 
 	static_call_update(sct_ret0_int, (void *)&__static_call_return0);
 	sct_expect_val(c, "RET0 int key -> RET0",
 		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
 	sct_expect_query(c, "RET0 int key -> RET0",
 			 static_call_query(sct_ret0_int), ret0p);
-	sct_check_tramp(c, "RET0 int key -> RET0", ti, ret0, false);
+	sct_check_tramp(c, "RET0 int key -> RET0", ti, ret0);
 	sct_detail(c, "RET0 int key -> RET0", ti, ret0);
 	sct_headline(c, ti, ret0);
 
@@ -530,30 +538,30 @@ static void sct_case_ret0(struct sct_case_state *c)
 		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
 	sct_expect_query(c, "RET0 int key -> NULL",
 			 static_call_query(sct_ret0_int), NULL);
-	sct_check_tramp(c, "RET0 int key -> NULL", ti, ret0, false);
+	sct_check_tramp(c, "RET0 int key -> NULL", ti, ret0);
 
 	static_call_update(sct_ret0_int, (void *)&__static_call_return0);
 	sct_expect_val(c, "RET0 int key -> RET0 again",
 		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
-	sct_check_tramp(c, "RET0 int key -> RET0 again", ti, ret0, false);
+	sct_check_tramp(c, "RET0 int key -> RET0 again", ti, ret0);
 
 	/* void *(struct sct_obj *, unsigned long) */
 	if (static_call(sct_ret0_ptr)(&obj, 1))
 		sct_fail(c, "RET0 pointer key: call returned non-NULL");
-	sct_check_tramp(c, "RET0 pointer key", tp, ret0, true);
+	sct_check_tramp(c, "RET0 pointer key", tp, ret0);
 
 	static_call_update(sct_ret0_ptr, sct_ptr_fn);
 	if (static_call(sct_ret0_ptr)(&obj, 1) != &obj)
 		sct_fail(c, "RET0 pointer key -> sct_ptr_fn: call did not return its argument");
 	sct_check_tramp(c, "RET0 pointer key -> sct_ptr_fn", tp,
-			(unsigned long)sct_ptr_fn, false);
+			(unsigned long)sct_ptr_fn);
 
 	static_call_update(sct_ret0_ptr, (void *)&__static_call_return0);
 	if (static_call(sct_ret0_ptr)(&obj, 1))
 		sct_fail(c, "RET0 pointer key -> RET0: call returned non-NULL");
 	sct_expect_query(c, "RET0 pointer key -> RET0",
 			 static_call_query(sct_ret0_ptr), ret0p);
-	sct_check_tramp(c, "RET0 pointer key -> RET0", tp, ret0, false);
+	sct_check_tramp(c, "RET0 pointer key -> RET0", tp, ret0);
 }
 
 /* ---- case: transitions -------------------------------------------------------- */
@@ -574,7 +582,7 @@ static bool sct_trans_verify(struct sct_case_state *c, const char *what,
 		static_call_cond(sct_trans)(SCT_ARG);
 	sct_expect_val(c, what, static_call(sct_trans)(SCT_ARG), tg->value);
 	sct_expect_query(c, what, static_call_query(sct_trans), tg->fn);
-	sct_check_tramp(c, what, SCT_TRAMP(sct_trans), sct_target_addr(t), false);
+	sct_check_tramp(c, what, SCT_TRAMP(sct_trans), sct_target_addr(t));
 	if (c->failed)
 		return false;
 	c->failed = was_failed;
@@ -637,8 +645,8 @@ static void sct_case_transitions(struct sct_case_state *c)
  * sc_race.h (shared with the KUnit suite's concurrency case) runs a caller
  * kthread on every online CPU against updates of sct_stress among five
  * targets with distinct values: two rules, "bad" (a value of no target
- * installed so far) and "stale" (a call that began after an update and its
- * kick_all_cpus_sync() and ended before the next update returned an older
+ * installed so far) and "stale" (a call that began after an update had
+ * returned and ended before the next update began returned an older
  * value). The update hook also checks the trampoline bytes after each
  * update, from the updating thread.
  */
@@ -716,7 +724,7 @@ static void sct_case_stress(struct sct_case_state *c)
 	static_call_update(sct_stress, int_sqrt);
 	sct_expect_val(c, "final kernel target", static_call(sct_stress)(SCT_ARG),
 		       SCT_VAL_KERN);
-	sct_check_tramp(c, "final kernel target", tramp, (unsigned long)int_sqrt, false);
+	sct_check_tramp(c, "final kernel target", tramp, (unsigned long)int_sqrt);
 	sct_headline(c, tramp, (unsigned long)int_sqrt);
 	static_call_update(sct_stress, sct_mod_a);
 }
@@ -726,8 +734,8 @@ static void sct_case_stress(struct sct_case_state *c)
 /* ---- case: kprobe_refused ---------------------------------------------------- */
 
 /*
- * A module's trampolines are on the kprobe blacklist as well (added when
- * the module comes in): a probe at any of their instructions is refused.
+ * A module's .static_call.text is off limits to kprobes as well: a probe at
+ * any word of a trampoline (instructions and literal) is refused.
  * A probe on a plain module function registers, as a control.
  */
 #ifdef CONFIG_KPROBES
@@ -746,7 +754,7 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 
 	if (!sct_have_tramp(c, tramp))
 		return;
-	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
+	for (off = 0; off < SC_TRAMP_SIZE; off += sizeof(u32)) {
 		ret = sc_kprobe_try(tramp + off);
 		if (ret == -EINVAL)
 			refused++;
@@ -754,9 +762,8 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 			sct_fail(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
 				 tramp, off, ret);
 	}
-	sct_diag("%s: register_kprobe() refused at %u of %zu instructions of %ps",
-		 c->name, refused, sizeof_field(struct sc_tramp, insn) / sizeof(u32),
-		 tramp);
+	sct_diag("%s: register_kprobe() refused at %u of %u words of %ps",
+		 c->name, refused, SC_TRAMP_SIZE / 4U, tramp);
 }
 #else
 static void sct_case_kprobe_refused(struct sct_case_state *c)
@@ -764,6 +771,68 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 	c->skip = "needs CONFIG_KPROBES";
 }
 #endif
+
+/* ---- case: sync ------------------------------------------------------------ */
+
+static void sct_sync_update(void *func)
+{
+	static_call_update(sct_sync, (unsigned long (*)(unsigned long))func);
+}
+
+/*
+ * The module-side twin of the KUnit sync_after_update case (sc_sync.h):
+ * rewriting a module trampoline's slot must not return before every other
+ * CPU took an interrupt; an update that changes nothing interrupts nobody.
+ */
+static void sct_case_sync(struct sct_case_state *c)
+{
+	static const struct {
+		const char *name;
+		enum sct_tid t;
+		bool slot_changes;
+	} steps[] = {
+		{ "A -> B (b -> b)", SCT_T_B, true },
+		{ "B -> B (no change)", SCT_T_B, false },
+		{ "B -> C (b -> b)", SCT_T_C, true },
+		{ "C -> A (b -> b)", SCT_T_A, true },
+	};
+	const void *tramp = SCT_TRAMP(sct_sync);
+	struct sc_sync_result res;
+	int i, ret;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+	if (num_online_cpus() < 2) {
+		sct_fail(c, "needs at least 2 online CPUs, %u online",
+			 num_online_cpus());
+		return;
+	}
+	static_call_update(sct_sync, sct_mod_a);
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		const struct sct_target *tg = &sct_targets[steps[i].t];
+
+		ret = sc_sync_probe(sct_sync_update, tg->fn,
+				    steps[i].slot_changes ? 200 : 5000, &res);
+		if (ret || !res.spinners) {
+			sct_fail(c, "%s: sc_sync_probe() failed: %d, %u spinners",
+				 steps[i].name, ret, res.spinners);
+			return;
+		}
+		sct_diag("%s: %s: %u of %u other CPUs still had interrupts off when the update returned",
+			 c->name, steps[i].name, res.pending, res.spinners);
+		if (steps[i].slot_changes && res.pending)
+			sct_fail(c, "%s: slot rewritten but the update returned before %u of %u CPUs took an interrupt",
+				 steps[i].name, res.pending, res.spinners);
+		if (!steps[i].slot_changes && res.pending != res.spinners)
+			sct_fail(c, "%s: nothing changed but the update waited for %u of %u CPUs",
+				 steps[i].name, res.spinners - res.pending,
+				 res.spinners);
+		sct_check_tramp(c, steps[i].name, tramp, sct_target_addr(steps[i].t));
+		sct_expect_val(c, steps[i].name, static_call(sct_sync)(SCT_ARG),
+			       tg->value);
+	}
+}
 
 struct sct_case {
 	const char *name;
@@ -779,6 +848,7 @@ static const struct sct_case sct_cases[] = {
 	{ "transitions", sct_case_transitions },
 	{ "stress", sct_case_stress },
 	{ "kprobe_refused", sct_case_kprobe_refused },
+	{ "sync", sct_case_sync },
 };
 
 static int sct_parse_scenarios(unsigned long *mask)
@@ -803,7 +873,7 @@ static int sct_parse_scenarios(unsigned long *mask)
 			if (!strcmp(tok, sct_cases[i].name))
 				break;
 		if (i == ARRAY_SIZE(sct_cases)) {
-			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, all)\n",
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, all)\n",
 			       tok);
 			kfree(buf);
 			return -EINVAL;

@@ -35,6 +35,7 @@
 
 #include "sc_tramp.h"
 #include "sc_race.h"
+#include "sc_sync.h"
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
@@ -99,6 +100,7 @@ DEFINE_STATIC_CALL(a64sc_key_query, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_tail, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_bad, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_race, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_sync, a64sc_a);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_uint, a64sc_uint_fn_t);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr, a64sc_ptr_fn_t);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr_null, a64sc_ptr_fn_t);
@@ -146,6 +148,11 @@ static int a64sc_key_race_call(int x)
 	return static_call(a64sc_key_race)(x);
 }
 
+static int a64sc_key_sync_call(int x)
+{
+	return static_call(a64sc_key_sync)(x);
+}
+
 /* A static call of type a64sc_fn_t, for the table-driven helpers. */
 struct a64sc_key {
 	const char *name;
@@ -166,6 +173,7 @@ static const struct a64sc_key a64sc_query_key = A64SC_KEY(a64sc_key_query);
 static const struct a64sc_key a64sc_tail_key = A64SC_KEY(a64sc_key_tail);
 static const struct a64sc_key a64sc_bad_key = A64SC_KEY(a64sc_key_bad);
 static const struct a64sc_key a64sc_race_key = A64SC_KEY(a64sc_key_race);
+static const struct a64sc_key a64sc_sync_key = A64SC_KEY(a64sc_key_sync);
 
 /* static_call_update() of a table key; @func is a a64sc_fn_t or NULL. */
 static void a64sc_set(const struct a64sc_key *k, void *func)
@@ -678,8 +686,9 @@ static void a64sc_bad_input(struct kunit *test)
  * an instruction and disarms by writing back the copy it saved: an update
  * in between would be lost when the probe goes, leaving the slot branching
  * to an old target while the literal holds the new one. The series puts
- * every trampoline on the kprobe blacklist, so registering a probe at any
- * of its four instructions is refused with -EINVAL. A probe on an ordinary
+ * .static_call.text off limits to kprobes, so registering a probe at any
+ * word of a trampoline is refused with -EINVAL (a BRK written over the
+ * literal would even corrupt the target). A probe on an ordinary
  * function must still register, or the refusals would prove nothing.
  */
 #ifdef CONFIG_KPROBES
@@ -695,7 +704,8 @@ static void a64sc_kprobe_refused(struct kunit *test)
 			    a64sc_counting, ret);
 
 	a64sc_require(test, k->tramp);
-	for (off = 0; off < sizeof_field(struct sc_tramp, insn); off += sizeof(u32)) {
+	/* The four instructions and both halves of the literal. */
+	for (off = 0; off < SC_TRAMP_SIZE; off += sizeof(u32)) {
 		ret = sc_kprobe_try(k->tramp + off);
 		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
 				    "register_kprobe(%ps+%u): expected -EINVAL (blacklisted), got %d",
@@ -844,7 +854,7 @@ static void a64sc_concurrency(struct kunit *test)
 			    "%lu calls returned a value of no installed target (first: %ld)",
 			    res.bad, res.bad_value);
 	KUNIT_EXPECT_EQ_MSG(test, res.stale, 0UL,
-			    "%lu calls that began after an update and kick_all_cpus_sync() saw an old target (first: %ld, expected %ld)",
+			    "%lu calls that began after static_call_update() returned saw an old target (first: %ld, expected %ld)",
 			    res.stale, res.stale_value, res.stale_expected);
 	KUNIT_EXPECT_GE_MSG(test, res.calls, min_calls,
 			    "calls: expected at least %lu, seen %lu",
@@ -854,6 +864,81 @@ static void a64sc_concurrency(struct kunit *test)
 			    min_updates, res.updates);
 	KUNIT_EXPECT_GT_MSG(test, res.checked, 0UL,
 			    "no call was checked against the staleness rule");
+}
+
+struct a64sc_sync_step {
+	const char *name;
+	void *func;
+	bool slot_changes;	/* B <-> NOP or B to a new place */
+};
+
+static void a64sc_sync_update(void *func)
+{
+	a64sc_set(&a64sc_sync_key, func);
+}
+
+/*
+ * An update that rewrites the slot returns only after every other CPU has
+ * taken an interrupt (a context synchronisation event), so a call that
+ * starts anywhere after it returns runs the new slot. One that only
+ * rewrites the literal, or changes nothing, interrupts nobody. Each step
+ * runs with every other CPU spinning with interrupts off (sc_sync.h).
+ */
+static void a64sc_sync_after_update(struct kunit *test)
+{
+	const struct a64sc_key *k = &a64sc_sync_key;
+	struct a64sc_sync_step steps[6];
+	struct sc_sync_result res;
+	void *far1, *far2;
+	unsigned int i;
+	int ret;
+
+	a64sc_require(test, k->tramp);
+	KUNIT_ASSERT_GE_MSG(test, num_online_cpus(), 2U,
+			    "needs at least 2 online CPUs to observe an IPI");
+	far1 = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	far2 = a64sc_far_alloc(test, A64SC_FAR_VAL + 1);
+	a64sc_restore_at_end(test, k);
+	a64sc_set(k, a64sc_a);
+
+	steps[0] = (struct a64sc_sync_step){ "a64sc_a -> a64sc_b (b -> b)", a64sc_b, true };
+	steps[1] = (struct a64sc_sync_step){ "a64sc_b -> far (b -> nop)", far1, true };
+	steps[2] = (struct a64sc_sync_step){ "far -> far2 (literal only)", far2, false };
+	steps[3] = (struct a64sc_sync_step){ "far2 -> far2 (no change)", far2, false };
+	steps[4] = (struct a64sc_sync_step){ "far2 -> a64sc_a (nop -> b)", a64sc_a, true };
+	steps[5] = (struct a64sc_sync_step){ "a64sc_a -> RET0 (b -> b)",
+					     (void *)__static_call_return0, true };
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		const struct a64sc_sync_step *st = &steps[i];
+		char why[SC_TRAMP_WHY_LEN];
+
+		/*
+		 * A synchronising update waits for the spinners to give up
+		 * (200 ms); one that does not must not wait at all, so its
+		 * spinners are given 5 s before they would let it go.
+		 */
+		ret = sc_sync_probe(a64sc_sync_update, st->func,
+				    st->slot_changes ? 200 : 5000, &res);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: sc_sync_probe(): %d",
+				    st->name, ret);
+		KUNIT_ASSERT_GT_MSG(test, res.spinners, 0U,
+				    "%s: no other CPU could be made to spin",
+				    st->name);
+		kunit_info(test, "%s: %u of %u other CPUs still had interrupts off when the update returned\n",
+			   st->name, res.pending, res.spinners);
+		if (st->slot_changes)
+			KUNIT_EXPECT_EQ_MSG(test, res.pending, 0U,
+					    "%s: the slot changed but static_call_update() returned while %u of %u CPUs had not taken an interrupt: they may still run the old slot",
+					    st->name, res.pending, res.spinners);
+		else
+			KUNIT_EXPECT_EQ_MSG(test, res.pending, res.spinners,
+					    "%s: the slot did not change, yet static_call_update() waited for %u of %u CPUs",
+					    st->name, res.spinners - res.pending,
+					    res.spinners);
+		if (!sc_tramp_verify(k->tramp, st->func, why, sizeof(why)))
+			KUNIT_FAIL(test, "%s: trampoline: %s", st->name, why);
+	}
 }
 
 /* Case "c" runs a64sc_c(); plain names, as in_range is also a macro. */
@@ -876,6 +961,7 @@ static struct kunit_case a64sc_cases[] = {
 	A64SC_CASE(kprobe_refused),
 	A64SC_CASE(cfi_ret0),
 	A64SC_CASE(perf_guest_state),
+	A64SC_CASE(sync_after_update),
 	A64SC_CASE_SLOW(concurrency),
 	{}
 };

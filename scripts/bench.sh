@@ -34,14 +34,14 @@ mapfile -t margs < <(kmake_args "$tc")
 work=$CACHE/build/bench-$variant
 stage=bench-$variant
 rm -rf "$work"
-mkdir -p "$work/src/kmod" "$work/src/kunit" "$work/rig-kmod" "$work/arch/arm64/boot"
+mkdir -p "$work/src/kmod" "$work/src/common" "$work/rig-kmod" "$work/arch/arm64/boot"
 
 # Build from a copy, as scripts/kmod.sh does, with a Kbuild file naming only
 # the benchmark so that the test module is not rebuilt here.
 cp "$RIG_ROOT/kmod/static_call_bench.c" "$work/src/kmod/"
-cp "$RIG_ROOT"/kunit/*.h "$work/src/kunit/"
+cp "$RIG_ROOT"/common/*.h "$work/src/common/"
 # shellcheck disable=SC2016 # $(src) is for make, not the shell
-printf '%s\n' 'obj-m += static_call_bench.o' 'ccflags-y += -I$(src)/../kunit' \
+printf '%s\n' 'obj-m += static_call_bench.o' 'ccflags-y += -I$(src)/../common' \
 	>"$work/src/kmod/Kbuild"
 blog=$LOGS/$stage-build.log
 log "$stage: building static_call_bench.ko against $b"

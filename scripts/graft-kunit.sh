@@ -10,7 +10,7 @@ tree=${1:?usage: graft-kunit.sh TREE}
 [ -f "$tree/arch/arm64/Kconfig.debug" ] || die "$tree is not a kernel tree"
 [ -f "$RIG_ROOT/kunit/Kconfig" ] || die "kunit/Kconfig missing"
 
-cp "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/kunit/*.h "$tree/arch/arm64/kernel/"
+cp "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$tree/arch/arm64/kernel/"
 if ! grep -q ARM64_STATIC_CALL_KUNIT_TEST "$tree/arch/arm64/Kconfig.debug"; then
 	{
 		echo

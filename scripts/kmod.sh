@@ -19,9 +19,9 @@ mapfile -t margs < <(kmake_args "$tc")
 # Build from a copy so no build output lands in the clone.
 src=$b/rig-kmod-src
 rm -rf "$src" "$b/rig-kmod"
-mkdir -p "$src/kmod" "$src/kunit" "$b/rig-kmod"
+mkdir -p "$src/kmod" "$src/common" "$b/rig-kmod"
 cp "$RIG_ROOT"/kmod/*.c "$RIG_ROOT"/kmod/Makefile "$src/kmod/"
-cp "$RIG_ROOT"/kunit/*.h "$src/kunit/"
+cp "$RIG_ROOT"/common/*.h "$src/common/"
 t=$(date +%s)
 if ! make -C "$b" "${margs[@]}" M="$src/kmod" W=1 modules >"$LOGS/$stage-build.log" 2>&1; then
 	grep -E "error|warning" "$LOGS/$stage-build.log" | head -20 >&2 || true

@@ -82,17 +82,19 @@ record() {
 #   gcc, clang            patched tree
 #   gcc-base, clang-base  unpatched tree
 #   bisect                the series one patch at a time (check-series.sh)
+#   mutant                the patched tree plus one mutant (mutate.sh), GCC
 variant_tree() {
 	case $1 in
 	gcc | clang) echo patched ;;
 	gcc-base | clang-base) echo baseline ;;
 	bisect) echo bisect ;;
+	mutant) echo mutant ;;
 	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base)" ;;
 	esac
 }
 variant_toolchain() {
 	case $1 in
-	gcc* | bisect) echo gcc ;;
+	gcc* | bisect | mutant) echo gcc ;;
 	clang*) echo clang ;;
 	*) die "unknown variant '$1'" ;;
 	esac
@@ -130,7 +132,7 @@ variant_fragments() {
 	echo "$RIG_ROOT/configs/base.config"
 	[ "$(variant_toolchain "$v")" = clang ] && echo "$RIG_ROOT/configs/clang-cfi.config"
 	case $v in
-	gcc | clang) echo "$RIG_ROOT/configs/patched.config" ;;
+	gcc | clang | mutant) echo "$RIG_ROOT/configs/patched.config" ;;
 	clang-base) echo "$RIG_ROOT/configs/cfi-permissive.config" ;;
 	esac
 	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config

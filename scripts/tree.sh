@@ -114,7 +114,7 @@ prepare_tree() {
 		if [ "$kind" = patched ]; then
 			find "$RIG_ROOT/patches" -name '0*.patch' ! -name '0000-*' | sort | xargs cat
 		fi
-		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/kunit/Kconfig \
+		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
 			"$RIG_ROOT/scripts/graft-kunit.sh" "$RIG_ROOT/scripts/tree.sh" 2>/dev/null
 	} | sha256sum | cut -c1-16)
 	if [ -f "$dir/.rig-key" ] && [ "$(cat "$dir/.rig-key")" = "$key" ]; then

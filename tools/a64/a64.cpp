@@ -6,6 +6,10 @@
 namespace a64 {
 namespace {
 
+// Numbers and register names are formatted with snprintf, not as
+// `"-" + hex(v)` / `"x" + std::to_string(r)`: at -O3 GCC 12 reports a bogus
+// -Wrestrict inside std::operator+(const char *, std::string &&) for such
+// short literals (GCC PR 105329), which -Werror turns into a build failure.
 std::string hex(uint64_t v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
@@ -13,9 +17,19 @@ std::string hex(uint64_t v) {
 }
 
 std::string shex(int64_t v) {
+    char buf[32];
     if (v < 0)
-        return "-" + hex(uint64_t(0) - uint64_t(v));
-    return hex(uint64_t(v));
+        std::snprintf(buf, sizeof buf, "-0x%" PRIx64, uint64_t(0) - uint64_t(v));
+    else
+        std::snprintf(buf, sizeof buf, "0x%" PRIx64, uint64_t(v));
+    return buf;
+}
+
+// "x16", "w3", ...
+std::string reg_name(char prefix, unsigned r) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%c%u", prefix, r);
+    return buf;
 }
 
 int64_t sign_extend(uint64_t value, unsigned bits) {
@@ -395,7 +409,7 @@ namespace {
 std::string xreg(unsigned r, bool sp) {
     if (r == 31)
         return sp ? "sp" : "xzr";
-    return "x" + std::to_string(r);
+    return reg_name('x', r);
 }
 } // namespace
 
@@ -427,8 +441,8 @@ std::string to_string(const Insn &i, uint64_t pc) {
         return "ldr " + xreg(i.rd, false) + ", [" + xreg(i.rn, true) +
                (i.imm ? ", #" + std::to_string(i.imm) : "") + "]";
     case Op::MOVZ: {
-        std::string r =
-            i.rd == 31 ? (i.sf ? "xzr" : "wzr") : (i.sf ? "x" : "w") + std::to_string(i.rd);
+        const std::string r =
+            i.rd == 31 ? (i.sf ? "xzr" : "wzr") : reg_name(i.sf ? 'x' : 'w', i.rd);
         return "movz " + r + ", #" + hex(uint64_t(i.imm)) +
                (i.shift ? ", lsl #" + std::to_string(i.shift) : "");
     }

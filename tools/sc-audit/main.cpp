@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
             continue;
         }
         print_report(*r, stdout, verbose);
-        if (r->broken())
+        if (r->failed())
             rc = std::max(rc, kExitBroken);
         else if (r->trampolines.empty() && require)
             rc = std::max(rc, kExitNoneRequired);

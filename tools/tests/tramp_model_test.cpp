@@ -47,15 +47,73 @@ TEST(TrampModel, ShippedPassesEveryTransitionInBothReaderOrders) {
 
 TEST(TrampModel, ShippedLayoutIsTheSpecifiedImage) {
     const World &w = world();
+    EXPECT_EQ(w.tramp % 8, 0u);
+    EXPECT_EQ(w.tramp % 16, 8u); // 8-byte alignment is enough
     const Memory m = shipped(w).layout(w.C);
+    ASSERT_EQ(m.size(), 6u); // 24 bytes: 4 code words and the literal
+    EXPECT_EQ(m.begin()->first, w.tramp);
+    EXPECT_EQ(m.rbegin()->first, w.tramp + 20);
     EXPECT_EQ(m.at(w.tramp), 0xd503245fu);
     EXPECT_EQ(m.at(w.tramp + 4), 0xd503201fu); // far target: nop
-    EXPECT_EQ(m.at(w.tramp + 8), 0x58ffff90u);
+    EXPECT_EQ(m.at(w.tramp + 8), 0x58000050u); // ldr x16, tramp+16
     EXPECT_EQ(m.at(w.tramp + 12), 0xd61f0200u);
-    EXPECT_EQ(get64(m, w.tramp - 8), w.C.addr);
+    EXPECT_EQ(get64(m, w.tramp + 16), w.C.addr);
+    const Memory a = shipped(w).layout(w.A);
+    EXPECT_EQ(a.at(w.tramp + 4), 0x14000000u | uint32_t((w.A.addr - (w.tramp + 4)) >> 2));
+    EXPECT_EQ(get64(a, w.tramp + 16), w.A.addr);
     const Memory n = shipped(w).layout(w.Null);
-    EXPECT_EQ(get64(n, w.tramp - 8), w.ret0); // NULL -> __static_call_return0, never 0
+    EXPECT_EQ(get64(n, w.tramp + 16), w.ret0); // NULL -> __static_call_return0, never 0
     EXPECT_EQ(n.at(w.tramp + 4) & 0xfc000000u, 0x14000000u);
+}
+
+// Literal first (one 8-byte store), then the slot and the all-CPU sync, the
+// sync last; a literal-only update does not synchronise.
+TEST(TrampModel, ShippedUpdateSteps) {
+    const World &w = world();
+    const Protocol p = shipped(w);
+    const auto ab = p.update(p.layout(w.A), w.A, w.B);
+    ASSERT_EQ(ab.size(), 3u);
+    EXPECT_EQ(ab[0].type, Step::Type::Write);
+    ASSERT_EQ(ab[0].pieces.size(), 1u);
+    const Memory &lit = ab[0].pieces[0].words;
+    ASSERT_EQ(lit.size(), 2u);
+    EXPECT_EQ(lit.begin()->first, w.tramp + 16);
+    EXPECT_EQ(get64(lit, w.tramp + 16), w.B.addr);
+    EXPECT_EQ(ab[1].type, Step::Type::Write);
+    ASSERT_EQ(ab[1].pieces.size(), 1u);
+    EXPECT_EQ(ab[1].pieces[0].words.begin()->first, w.tramp + 4);
+    EXPECT_EQ(ab[2].type, Step::Type::Sync);
+    EXPECT_EQ(ab[2].sync, std::set<Addr>{w.tramp + 4});
+    // A -> far C: slot b -> nop, still synchronised.
+    const auto ac = p.update(p.layout(w.A), w.A, w.C);
+    ASSERT_EQ(ac.size(), 3u);
+    EXPECT_EQ(ac[1].pieces[0].words.at(w.tramp + 4), 0xd503201fu);
+    EXPECT_EQ(ac[2].type, Step::Type::Sync);
+    // NULL -> RET0 (both __static_call_return0) and A -> A: literal only, no sync.
+    for (auto [from, to] : {std::pair{w.Null, w.Ret0}, std::pair{w.A, w.A}}) {
+        const auto s = p.update(p.layout(from), from, to);
+        ASSERT_EQ(s.size(), 1u) << from.name << " -> " << to.name;
+        EXPECT_EQ(s[0].type, Step::Type::Write);
+        EXPECT_EQ(s[0].pieces[0].words.begin()->first, w.tramp + 16);
+    }
+}
+
+// The model executes the encoded words: the v1 `ldr x16, tramp-8` in the v2
+// image loads from outside the trampoline and every reader faults.
+TEST(TrampModel, V1LdrInV2ImageIsCaught) {
+    const World &w = world();
+    Protocol p = shipped(w);
+    p.name = "test/v1-ldr";
+    const auto v2 = p.layout;
+    p.layout = [v2, &w](const Target &t) {
+        Memory m = v2(t);
+        m[w.tramp + 8] = 0x58ffff90u;
+        return m;
+    };
+    auto r = check_transition(w, p, {"A", w.A, p.layout(w.A)}, w.C, ReaderOrder::Any);
+    EXPECT_GT(r.bad, 0u);
+    EXPECT_NE(r.bad_example.find("FAULT: load outside the image"), std::string::npos)
+        << r.bad_example;
 }
 
 TEST(TrampModel, MainlineShapePasses) {
@@ -95,11 +153,17 @@ TEST(TrampModel, TornLiteralIsCaught) {
     EXPECT_NE(r.bad_example.find("FAULT"), std::string::npos) << r.bad_example;
 }
 
-TEST(TrampModel, MissingCacheMaintenanceIsCaught) {
+// Returning before the all-CPU sync: another CPU may still fetch the old
+// slot after the update "completed" (stale target, never a wrong one).
+TEST(TrampModel, MissingSyncIsCaught) {
     const World &w = world();
-    auto r = one(no_cache_sync(w), w.A, w.B);
+    auto r = one(no_sync(w), w.A, w.B);
     EXPECT_GT(r.incomplete, 0u);
+    EXPECT_NE(r.incomplete_example.find("call A"), std::string::npos) << r.incomplete_example;
+    EXPECT_EQ(r.bad, 0u);
     EXPECT_EQ(one(shipped(w), w.A, w.B).incomplete, 0u);
+    // Literal-only updates need no sync: far C -> far C is complete without one.
+    EXPECT_EQ(one(no_sync(w), w.Null, w.Ret0).incomplete, 0u);
 }
 
 TEST(TrampModel, RetSlotRewriteIsCaught) {

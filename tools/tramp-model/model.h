@@ -5,22 +5,27 @@
 // another (update). Writer steps are atomic commits of "pieces" (one or more
 // words that become visible together: an aligned 4- or 8-byte store), copies
 // whose pieces become visible in any order (a multi-word copy is not
-// single-copy atomic), and cache-maintenance steps after which instruction
-// fetches of the named words see the newest value.
+// single-copy atomic), and synchronisation steps (cache maintenance plus a
+// context synchronisation event on every CPU, i.e. the IPI of the shipped
+// protocol) after which instruction fetches of the named words by any CPU see
+// the newest value. Before such a step, a fetch of a rewritten word may still
+// return its old value on another CPU: a slot change is only guaranteed
+// visible after the sync.
 //
 // A reader executes the trampoline once. Every location it reads (an
 // instruction fetch or a data load) is observed at some point of the writer's
 // sequence, chosen independently per location (ReaderOrder::Any) or
 // monotonically along the reader's program order (ReaderOrder::ProgramOrder).
-// An instruction fetch of a word written but not yet made coherent by cache
-// maintenance may return any value between the last coherent one and the
-// newest one. The checker enumerates every writer order and every reader
+// An instruction fetch of a word written but not yet made coherent by a
+// synchronisation step may return any value between the last coherent one and
+// the newest one. The checker enumerates every writer order and every reader
 // choice and requires:
 //   * the reader reaches the old or the new target (with intact arguments),
 //   * every live rewrite of an instruction word is B/BL/NOP/BRK/SVC/HVC/SMC
 //     to B/BL/NOP/BRK/SVC/HVC/SMC,
-//   * after the writer finished, a fresh reader reaches the new target and
-//     the image equals the protocol's layout for the new target.
+//   * after the writer finished (the update returned), a fresh reader on any
+//     CPU reaches the new target and the image equals the protocol's layout
+//     for the new target.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +57,7 @@ struct Step {
     enum class Type { Write, Copy, Sync };
     Type type = Type::Write;
     std::vector<Piece> pieces; // Write: one piece; Copy: pieces visible in any order
-    std::set<Addr> sync;       // Sync: I-cache coherent for these words afterwards
+    std::set<Addr> sync;       // Sync: fetches of these words coherent on all CPUs afterwards
     std::string label;
 
     static Step write(Piece p);

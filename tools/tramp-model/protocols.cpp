@@ -1,6 +1,7 @@
 #include "protocols.h"
 
 #include "a64.h"
+#include "sct_layout.h"
 
 #include <stdexcept>
 
@@ -18,9 +19,17 @@ Addr resolved(const World &w, const Target &t) {
     return t.kind == Kind::Fn ? t.addr : w.ret0;
 }
 
+// Words of the shipped (v2) trampoline, see sct_layout.h.
+Addr slot_addr(const World &w) {
+    return w.tramp + sct::kSlotOffset;
+}
+Addr literal_addr(const World &w) {
+    return w.tramp + sct::kLiteralOffset;
+}
+
 // Slot for the shipped shape: direct branch when in range, else nop.
 uint32_t shipped_slot(const World &w, Addr target) {
-    auto bw = a64::b_to(w.tramp + 4, target);
+    auto bw = a64::b_to(slot_addr(w), target);
     return bw ? *bw : a64::kNop;
 }
 
@@ -28,12 +37,20 @@ Memory shipped_layout(const World &w, const Target &t) {
     Memory m;
     const Addr tr = w.tramp;
     const Addr target = resolved(w, t);
-    put64(m, tr - 8, target);
-    m[tr] = a64::kBtiC;
-    m[tr + 4] = shipped_slot(w, target);
-    m[tr + 8] = must(a64::ldr_literal(16, -16));
-    m[tr + 12] = must(a64::br(16));
+    m[tr + sct::kBtiOffset] = a64::kBtiC;
+    m[slot_addr(w)] = shipped_slot(w, target);
+    m[tr + sct::kLdrOffset] =
+        must(a64::ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)));
+    m[tr + sct::kBrOffset] = must(a64::br(16));
+    put64(m, literal_addr(w), target);
     return m;
+}
+
+// The slot write of an update and the all-CPU synchronisation after it.
+void write_slot(const World &w, std::vector<Step> &s, uint32_t slot, bool sync = true) {
+    s.push_back(Step::write(piece32("slot", slot_addr(w), slot)));
+    if (sync)
+        s.push_back(Step::sync_words("sync(slot)", {slot_addr(w)}));
 }
 
 std::set<Addr> words(Addr from, int n) {
@@ -48,8 +65,9 @@ std::set<Addr> words(Addr from, int n) {
 World make_world() {
     World w;
     // The trampoline sits just below a 4 GiB boundary so that targets differ
-    // in both 32-bit halves (a torn literal then yields a non-function).
-    w.tramp = 0xffff8000fff00010;
+    // in both 32-bit halves (a torn literal then yields a non-function). It is
+    // 8- but not 16-byte aligned, like every other trampoline at a 24-byte stride.
+    w.tramp = 0xffff8000fff00008;
     w.ret0 = w.tramp + 0x4000;
     w.A = {"A", Kind::Fn, w.tramp + 0x100000};   // +1 MiB: in range
     w.B = {"B", Kind::Fn, w.tramp - 0x2000000};  // -32 MiB: in range
@@ -62,7 +80,7 @@ World make_world() {
     w.fns[w.ret0] = "__static_call_return0";
     w.fns[w.tramp + 0x300000] = "D(stale)";
     w.syms[0] = "0";
-    w.syms[w.tramp - 8] = "literal";
+    w.syms[w.tramp + sct::kLiteralOffset] = "literal";
     w.syms[0xffff800100800008] = "rodata-literal";
     return w;
 }
@@ -70,25 +88,25 @@ World make_world() {
 Protocol shipped(const World &w) {
     Protocol p;
     p.name = "shipped";
-    p.description = "literal(8); bti c; b|nop; ldr x16, lit; br x16 -- literal first, then slot";
+    p.description = "bti c; b|nop; ldr x16, +16; br x16; literal(8) -- literal first, then the "
+                    "slot and an all-CPU sync if the slot changes";
     p.shipped = true;
     p.entry = w.tramp;
-    p.code = words(w.tramp, 4);
+    p.code = words(w.tramp, sct::kCodeWords);
     p.layout = [&w](const Target &t) { return shipped_layout(w, t); };
     p.update = [&w](const Memory &cur, const Target &, const Target &to) {
         const Addr target = resolved(w, to);
         std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
         const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(w.tramp + 4) != slot) {
-            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
-            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
-        }
+        if (cur.at(slot_addr(w)) != slot)
+            write_slot(w, s, slot);
         return s;
     };
-    // A trampoline defined in a module starts on the literal path.
+    // A module's trampoline as assembled (slot nop); module_finalize installs
+    // `b` before the module goes live, but the protocol must converge from it.
     Memory mod = shipped_layout(w, w.A);
-    mod[w.tramp + 4] = a64::kNop;
+    mod[slot_addr(w)] = a64::kNop;
     p.extra_initial.push_back({"A[module nop]", w.A, mod});
     return p;
 }
@@ -177,11 +195,9 @@ Protocol shipped_slot_first(const World &w) {
         const Addr target = resolved(w, to);
         std::vector<Step> s;
         const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(w.tramp + 4) != slot) {
-            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
-            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
-        }
-        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        if (cur.at(slot_addr(w)) != slot)
+            write_slot(w, s, slot);
+        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
         return s;
     };
     return p;
@@ -197,8 +213,8 @@ Protocol lazy_literal(const World &w, bool slot_first) {
     const Addr stale = w.tramp + 0x300000;
     p.layout = [&w, stale](const Target &t) {
         Memory m = shipped_layout(w, t);
-        if (m.at(w.tramp + 4) != a64::kNop)
-            put64(m, w.tramp - 8, stale); // literal left over from an older far target
+        if (m.at(slot_addr(w)) != a64::kNop)
+            put64(m, literal_addr(w), stale); // literal left over from an older far target
         return m;
     };
     p.update = [&w, slot_first](const Memory &cur, const Target &, const Target &to) {
@@ -206,11 +222,9 @@ Protocol lazy_literal(const World &w, bool slot_first) {
         const uint32_t slot = shipped_slot(w, target);
         std::vector<Step> lit, sl;
         if (slot == a64::kNop)
-            lit.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
-        if (cur.at(w.tramp + 4) != slot) {
-            sl.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
-            sl.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
-        }
+            lit.push_back(Step::write(piece64("literal", literal_addr(w), target)));
+        if (cur.at(slot_addr(w)) != slot)
+            write_slot(w, sl, slot);
         std::vector<Step> s = slot_first ? sl : lit;
         for (auto &x : slot_first ? lit : sl)
             s.push_back(x);
@@ -227,31 +241,29 @@ Protocol torn_literal(const World &w) {
     p.update = [&w](const Memory &cur, const Target &, const Target &to) {
         const Addr target = resolved(w, to);
         std::vector<Step> s;
-        s.push_back(
-            Step::copy("literal", {piece32("lit.lo", w.tramp - 8, uint32_t(target)),
-                                   piece32("lit.hi", w.tramp - 4, uint32_t(target >> 32))}));
+        s.push_back(Step::copy("literal",
+                               {piece32("lit.lo", literal_addr(w), uint32_t(target)),
+                                piece32("lit.hi", literal_addr(w) + 4, uint32_t(target >> 32))}));
         const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(w.tramp + 4) != slot) {
-            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
-            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
-        }
+        if (cur.at(slot_addr(w)) != slot)
+            write_slot(w, s, slot);
         return s;
     };
     return p;
 }
 
-Protocol no_cache_sync(const World &w) {
+Protocol no_sync(const World &w) {
     Protocol p = shipped(w);
-    p.name = "broken/no-cache-sync";
-    p.description = "slot written with a plain store, no cache maintenance";
+    p.name = "broken/no-sync";
+    p.description = "slot written, update returns without synchronising the other CPUs";
     p.shipped = false;
     p.update = [&w](const Memory &cur, const Target &, const Target &to) {
         const Addr target = resolved(w, to);
         std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", w.tramp - 8, target)));
+        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
         const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(w.tramp + 4) != slot)
-            s.push_back(Step::write(piece32("slot", w.tramp + 4, slot)));
+        if (cur.at(slot_addr(w)) != slot)
+            write_slot(w, s, slot, false);
         return s;
     };
     return p;
@@ -266,18 +278,16 @@ Protocol ret_slot(const World &w) {
     auto layout = [&w](const Target &t) {
         Memory m = shipped_layout(w, t);
         if (t.kind == Kind::Null)
-            m[w.tramp + 4] = must(a64::ret());
+            m[slot_addr(w)] = must(a64::ret());
         return m;
     };
     p.layout = layout;
     p.update = [&w, layout](const Memory &cur, const Target &, const Target &to) {
         const Memory want = layout(to);
         std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", w.tramp - 8, get64(want, w.tramp - 8))));
-        if (cur.at(w.tramp + 4) != want.at(w.tramp + 4)) {
-            s.push_back(Step::write(piece32("slot", w.tramp + 4, want.at(w.tramp + 4))));
-            s.push_back(Step::sync_words("icache(slot)", {w.tramp + 4}));
-        }
+        s.push_back(Step::write(piece64("literal", literal_addr(w), get64(want, literal_addr(w)))));
+        if (cur.at(slot_addr(w)) != want.at(slot_addr(w)))
+            write_slot(w, s, want.at(slot_addr(w)));
         return s;
     };
     return p;
@@ -288,8 +298,12 @@ std::vector<Protocol> main_protocols(const World &w) {
 }
 
 std::vector<Protocol> broken_variants(const World &w) {
-    return {shipped_slot_first(w), lazy_literal(w, true), lazy_literal(w, false),
-            torn_literal(w),       no_cache_sync(w),      ret_slot(w)};
+    return {shipped_slot_first(w),
+            lazy_literal(w, true),
+            lazy_literal(w, false),
+            torn_literal(w),
+            no_sync(w),
+            ret_slot(w)};
 }
 
 } // namespace tmodel

@@ -9,9 +9,12 @@ namespace tmodel {
 
 World make_world();
 
-// Shipped: literal(8) at tramp-8; bti c; {b target | nop}; ldr x16, tramp-8; br x16.
-// Update: literal (one aligned 8-byte store), then the slot if it changes, then
-// cache maintenance of the slot. NULL and RET0 mean __static_call_return0.
+// Shipped (v2, sct_layout.h): bti c; {b target | nop}; ldr x16, tramp+16;
+// br x16; literal(8) at tramp+16. Update: the literal (one aligned 8-byte
+// store), then, only if the slot changes, the slot and a synchronisation of
+// all CPUs (IPI: cache maintenance + context synchronisation) before
+// returning; literal-only updates do not synchronise. NULL and RET0 mean
+// __static_call_return0.
 Protocol shipped(const World &w);
 
 // 2021 v6: literal(8); bti c; {b | nop | ret}; ldr x16, lit; cbz x16, 1f; br x16; 1: ret.
@@ -28,7 +31,7 @@ Protocol mainline2026(const World &w);
 Protocol shipped_slot_first(const World &w);            // order reversed; literal always valid
 Protocol lazy_literal(const World &w, bool slot_first); // literal only kept for far targets
 Protocol torn_literal(const World &w);                  // literal written as two 4-byte stores
-Protocol no_cache_sync(const World &w);                 // slot written without cache maintenance
+Protocol no_sync(const World &w);                       // slot written, no all-CPU sync
 Protocol ret_slot(const World &w);                      // NULL as slot `ret` (b <-> ret rewrite)
 
 std::vector<Protocol> main_protocols(const World &w);

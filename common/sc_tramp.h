@@ -2,19 +2,21 @@
 /*
  * Reading and decoding an arm64 out-of-line static call trampoline.
  *
- * Shared by the built-in KUnit suite (arm64_static_call_kunit.c) and the
- * out-of-tree test module (kmod/static_call_test.c). The trampoline of a
- * key is expected to look like this:
+ * Shared by the built-in KUnit suite (kunit/arm64_static_call_kunit.c) and
+ * the out-of-tree modules (kmod/). The trampoline of a key is expected to
+ * look like this (24 bytes, 8-byte aligned):
  *
- *	tramp - 8:	.quad	target		never 0
  *	tramp + 0:	bti	c
  *	tramp + 4:	b	target | nop	the only patched instruction
- *	tramp + 8:	ldr	x16, tramp - 8
+ *	tramp + 8:	ldr	x16, tramp + 16
  *	tramp + 12:	br	x16
+ *	tramp + 16:	.quad	target		never 0
  *
- * A NULL or RET0 key targets __static_call_return0. The encodings are
- * written out here instead of being taken from <asm/insn.h>, so that the
- * tests check the series' encoder against an independent one.
+ * A NULL or RET0 key targets __static_call_return0. The slot is "b target"
+ * whenever the target is within B range of it, in vmlinux and (from load
+ * time on) in modules alike. The encodings are written out here instead of
+ * being taken from <asm/insn.h>, so that the tests check the series'
+ * encoder against an independent one.
  */
 #ifndef _SC_TRAMP_H
 #define _SC_TRAMP_H
@@ -33,7 +35,7 @@
 
 #define SC_INSN_BTI_C		0xd503245fU	/* bti c (hint #34) */
 #define SC_INSN_NOP		0xd503201fU
-#define SC_INSN_LDR_X16_LIT	0x58ffff90U	/* ldr x16, . - 16 */
+#define SC_INSN_LDR_X16_LIT	0x58000050U	/* ldr x16, . + 8 */
 #define SC_INSN_BR_X16		0xd61f0200U
 #define SC_INSN_RET		0xd65f03c0U
 #define SC_INSN_B		0x14000000U
@@ -41,8 +43,9 @@
 #define SC_INSN_B_IMM		0x03ffffffU
 #define SC_INSN_MOVZ_W0		0x52800000U	/* movz w0, #imm16 */
 
-#define SC_LITERAL_OFFSET	(-8)
 #define SC_SLOT_OFFSET		4
+#define SC_LITERAL_OFFSET	16
+#define SC_TRAMP_SIZE		24
 
 /* Room for every mismatch the checks below can describe. */
 #define SC_TRAMP_WHY_LEN	512
@@ -50,8 +53,8 @@
 /* A snapshot of one trampoline. */
 struct sc_tramp {
 	unsigned long addr;	/* address of __SCT__name */
-	u64 literal;		/* the 8 bytes before it */
 	u32 insn[4];		/* bti c, slot, ldr, br */
+	u64 literal;		/* the 8 bytes after them */
 };
 
 /* How a call through the trampoline gets to its target right now. */
@@ -71,7 +74,7 @@ static inline unsigned long sc_slot_addr(const void *tramp)
 	return (unsigned long)tramp + SC_SLOT_OFFSET;
 }
 
-/* One load of the (8-byte aligned) literal, one per instruction word. */
+/* One per instruction word, one load of the (8-byte aligned) literal. */
 static inline void sc_tramp_read(const void *tramp, struct sc_tramp *t)
 {
 	const __le32 *code = tramp;
@@ -211,19 +214,14 @@ static inline bool sc_tramp_check_slot(const struct sc_tramp *t,
 }
 
 /*
- * As above, with the slot an update to @target installs: B if in range,
- * else NOP. @allow_nop also accepts a NOP for an in-range target, as in a
- * module trampoline that was never updated.
+ * As above, with the slot a trampoline aimed at @target must hold: B if in
+ * range, else NOP (as built, as loaded, and after every update).
  */
 static inline bool sc_tramp_check(const struct sc_tramp *t,
-				  unsigned long target, bool allow_nop,
-				  char *why, size_t len)
+				  unsigned long target, char *why, size_t len)
 {
-	u32 slot = sc_expected_slot(t->addr, target);
-
-	if (allow_nop && t->insn[1] == SC_INSN_NOP)
-		slot = SC_INSN_NOP;
-	return sc_tramp_check_slot(t, target, slot, why, len);
+	return sc_tramp_check_slot(t, target,
+				   sc_expected_slot(t->addr, target), why, len);
 }
 
 /*
@@ -236,7 +234,7 @@ static inline bool sc_tramp_verify(const void *tramp, const void *func,
 	struct sc_tramp t;
 
 	sc_tramp_read(tramp, &t);
-	return sc_tramp_check(&t, sc_call_target(func), false, why, len);
+	return sc_tramp_check(&t, sc_call_target(func), why, len);
 }
 
 #ifdef CONFIG_KPROBES
