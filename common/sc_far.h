@@ -1,86 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Executable code more than 128 MiB away from a module, for modules.
+ * Executable code more than 128 MiB away from the kernel and its modules.
  *
- * A module cannot ask for executable memory at an address of its choosing
- * (__vmalloc_node_range() and execmem_alloc() are not exported). It can
- * vmap() pages with PAGE_KERNEL_ROX, though, and vmap() space lies above
- * the module region (MODULES_END == VMALLOC_START on arm64). So map one
- * page of code SC_FAR_PAGES times in a row, 256 MiB and a page in all: the
- * last copy starts more than 256 MiB above the mapping's start, hence more
- * than 128 MiB from anything in the module region or in the kernel image
- * below it. The page tables of the mapping cost about 0.5 MiB; the memory
- * behind it is the one page.
+ * A module cannot map executable memory where it likes: vmap() and
+ * vmap_pfn() force PXN, and __vmalloc_node_range(), set_memory_x() and
+ * execmem_alloc() are not exported. The rig's KUnit suite is built into
+ * every kernel the rig makes, and exports a64sc_far_code_alloc() for the
+ * test modules: it copies code to a page more than 256 MiB from the kernel
+ * image (vmalloc space above it, guarded for BTI when kernel BTI is on).
+ * Modules are placed within 2 GiB below the kernel image's end, so that
+ * page is out of B range of every module trampoline too.
  *
- * The page is mapped without the BTI guarded-page bit (PAGE_KERNEL_ROX
- * does not set it), so an indirect branch to it is not BTI-checked. The
- * KUnit suite's far pages (built in, __vmalloc_node_range() with
- * set_memory_rox()) are guarded, and cover that.
+ * Modules reach it with symbol_get(), so that they still load on a kernel
+ * without the rig's KUnit graft; sc_far_alloc() then returns -ENOENT.
  */
 #ifndef _SC_FAR_H
 #define _SC_FAR_H
 
-#include <linux/gfp.h>
-#include <linux/mm.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/vmalloc.h>
-#include <asm/cacheflush.h>
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/types.h>
 
-#define SC_FAR_PAGES	(SZ_256M / PAGE_SIZE + 1)
+void *a64sc_far_code_alloc(const void *code, size_t len);
+void a64sc_far_code_free(void *page);
 
-struct sc_far {
-	struct page *page;
-	void *map;		/* start of the SC_FAR_PAGES copies */
-	void *code;		/* the last copy: the far code */
-};
-
-/*
- * Copy @len bytes of position-independent code from @src to the start of a
- * page and map it as described above. On success @f->code is the far copy.
- */
-static inline int sc_far_map(struct sc_far *f, const void *src, size_t len)
+#ifdef MODULE
+/* Copy @len bytes of code to far executable memory: @*page on success. */
+static inline int sc_far_alloc(const void *code, size_t len, void **page)
 {
-	struct page **pages;
-	unsigned long i;
-	void *lin;
+	void *(*alloc)(const void *code, size_t len);
 
-	memset(f, 0, sizeof(*f));
-	if (!len || len > PAGE_SIZE)
-		return -EINVAL;
-	f->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!f->page)
-		return -ENOMEM;
-	lin = page_address(f->page);
-	memcpy(lin, src, len);
-	caches_clean_inval_pou((unsigned long)lin, (unsigned long)lin + len);
-
-	pages = kvmalloc_array(SC_FAR_PAGES, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		goto fail;
-	for (i = 0; i < SC_FAR_PAGES; i++)
-		pages[i] = f->page;
-	f->map = vmap(pages, SC_FAR_PAGES, VM_MAP, PAGE_KERNEL_ROX);
-	kvfree(pages);
-	if (!f->map)
-		goto fail;
-	f->code = f->map + (SC_FAR_PAGES - 1) * PAGE_SIZE;
-	return 0;
-fail:
-	__free_page(f->page);
-	f->page = NULL;
-	return -ENOMEM;
+	*page = NULL;
+	alloc = symbol_get(a64sc_far_code_alloc);
+	if (!alloc)
+		return -ENOENT;
+	*page = alloc(code, len);
+	symbol_put(a64sc_far_code_alloc);
+	return *page ? 0 : -ENOMEM;
 }
 
-/* Unmap and free; nothing may call or be aimed at @f->code any more. */
-static inline void sc_far_unmap(struct sc_far *f)
+static inline void sc_far_free(void *page)
 {
-	if (f->map)
-		vunmap(f->map);
-	if (f->page)
-		__free_page(f->page);
-	memset(f, 0, sizeof(*f));
+	void (*free)(void *page);
+
+	if (!page)
+		return;
+	free = symbol_get(a64sc_far_code_free);
+	if (free) {
+		free(page);
+		symbol_put(a64sc_far_code_free);
+	}
 }
+#endif
 
 #endif /* _SC_FAR_H */

@@ -19,6 +19,9 @@
 #                        two (the others are left out or reported as SKIP)
 #   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
 #   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
+#   kprobe_blacklist     the kprobe blacklist (debugfs) has no entry for a
+#                        static call trampoline, with the module loaded:
+#                        trampolines are refused by address range instead
 #   kernel_log_clean     no CFI failure, BTI fault, oops, BUG or WARNING
 #                        was logged while the runner ran
 # The kernel log is read with dmesg (the rig boots with loglevel=4, so the
@@ -130,7 +133,7 @@ diag() {
 }
 
 echo "KTAP version 1"
-echo "1..7"
+echo "1..8"
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -230,7 +233,29 @@ reject reject_stress_scale stress_scale=99999 \
 	"stress_scale=99999 is out of range" "(0..1000)"
 reject reject_scenarios scenarios=bogus "scenarios: unknown" "'bogus'"
 
-# 7: nothing bad in the kernel log while the runner ran.
+# 7: kprobes are kept off trampolines by an address range check, not by
+# one blacklist entry per trampoline (each is a list node that every
+# register_kprobe() walks). Count the entries with the module loaded.
+bl=/sys/kernel/debug/kprobes/blacklist
+[ -d /sys/kernel/debug/kprobes ] ||
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+bad=0
+if [ -r "$bl" ]; then
+	load scenarios=null stress_scale=0
+	total=$(wc -l <"$bl")
+	sct=$(grep -c '__SCT__' "$bl")
+	mod=$(grep -c "\[$name\]" "$bl")
+	unload || bad=1
+	diag "kprobe_blacklist: $total entries, $sct for __SCT__ trampolines, $mod for $name (loaded)"
+	[ "$sct" -eq 0 ] || bad=1
+	[ "$total" -gt 0 ] || bad=1
+else
+	diag "kprobe_blacklist: $bl not readable (CONFIG_DEBUG_FS and CONFIG_KPROBES needed)"
+	bad=1
+fi
+result "$bad" kprobe_blacklist
+
+# 8: nothing bad in the kernel log while the runner ran.
 drain
 pat='CFI failure|BTI|Oops|BUG:|Unable to handle|Internal error|WARNING:|Call trace:'
 hits=$(grep -cE "$pat" "$log")

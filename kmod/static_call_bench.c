@@ -158,6 +158,7 @@ asm(".pushsection .text, \"ax\"\n"
 	"	.size	scb_ml_lit, 8\n"
 	"	.popsection\n");
 
+#define SCB_INSN_PACIASP	0xd503233fU
 #define SCB_INSN_ADRP_X16_MASK	0x9f00001fU
 #define SCB_INSN_ADRP_X16	0x90000010U
 #define SCB_INSN_LDR_X16_X16	0xf9400210U	/* ldr x16, [x16, #imm], imm masked */
@@ -202,7 +203,7 @@ static noinline unsigned long scb_loop_sc_lit(unsigned long n, unsigned long x)
 }
 
 /* The far copy of scb_fn (scb_far_setup()), and a pointer to it. */
-static struct sc_far scb_far;
+static void *scb_far;
 static scb_fn_t *scb_far_fp;
 
 static noinline __nocfi unsigned long scb_loop_far_indirect(unsigned long n,
@@ -528,10 +529,10 @@ static int scb_run_calls(void)
 		  (unsigned long)scb_fn, NULL,
 		  "static_call(), target in range (b)" },
 		{ "sc_out", scb_loop_sc_lit, SCB_TRAMP(scb_lit),
-		  SCB_WANT_LITERAL, (unsigned long)scb_far.code, NULL,
+		  SCB_WANT_LITERAL, (unsigned long)scb_far, NULL,
 		  "static_call(), target a copy of scb_fn >128 MiB away (nop; ldr x16; br x16)" },
 		{ "far_indirect", scb_loop_far_indirect, NULL, SCB_WANT_NONE,
-		  (unsigned long)scb_far.code, "ldr+blr",
+		  (unsigned long)scb_far, "ldr+blr",
 		  "indirect call to the far copy of scb_fn, no CFI check" },
 		{ "mainline", scb_loop_mainline, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_fn, "adrp+ldr+br",
@@ -771,10 +772,10 @@ static bool scb_insn_pc_relative(u32 insn)
 }
 
 /*
- * Map a copy of scb_fn (its instructions up to its ret, none of them
- * PC-relative) more than 128 MiB away and aim scb_lit at it: the literal
- * path, taken because the target really is out of range, with the same
- * callee body as every other row.
+ * Put a copy of scb_fn (its instructions up to its ret, none of them
+ * PC-relative) more than 128 MiB away (sc_far.h) and aim scb_lit at it:
+ * the literal path, taken because the target really is out of range, with
+ * the same callee body as every other row.
  */
 static int scb_far_setup(void)
 {
@@ -798,30 +799,43 @@ static int scb_far_setup(void)
 		SCB_ERR("far: no ret in the first 16 instructions of scb_fn");
 		return -EINVAL;
 	}
-	ret = sc_far_map(&scb_far, fn, 4 * (i + 1));
+	/* The far page is guarded under kernel BTI: br x16 needs a pad. */
+	if (IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) &&
+	    le32_to_cpu(fn[0]) != SC_INSN_BTI_C &&
+	    le32_to_cpu(fn[0]) != SCB_INSN_PACIASP) {
+		SCB_ERR("far: scb_fn starts with 0x%08x, no landing pad for br x16",
+			le32_to_cpu(fn[0]));
+		return -EINVAL;
+	}
+	ret = sc_far_alloc(fn, 4 * (i + 1), &scb_far);
 	if (ret) {
-		SCB_ERR("far: mapping the copy of scb_fn failed: %d", ret);
+		SCB_ERR("far: no far executable memory for the copy of scb_fn: %d%s",
+			ret, ret == -ENOENT ?
+			" (a64sc_far_code_alloc() missing: not a rig kernel)" : "");
 		return ret;
 	}
-	SCB("meta far_code %u instructions of scb_fn copied %ldMiB from the scb_lit trampoline",
-	    i + 1, tramp ? sc_distance_mib((unsigned long)tramp, (unsigned long)scb_far.code) : 0L);
-	if (tramp && sc_b_in_range(sc_slot_addr(tramp), (unsigned long)scb_far.code)) {
+	SCB("meta far_code %u instructions of scb_fn copied to %ldMiB from the scb_lit trampoline",
+	    i + 1, sc_distance_mib((unsigned long)(tramp ?: (void *)scb_fn),
+				   (unsigned long)scb_far));
+	if (tramp && sc_b_in_range(sc_slot_addr(tramp), (unsigned long)scb_far)) {
 		SCB_ERR("far: the copy of scb_fn is within b range of scb_lit");
-		sc_far_unmap(&scb_far);
+		sc_far_free(scb_far);
+		scb_far = NULL;
 		return -ERANGE;
 	}
-	scb_far_fp = scb_far.code;
-	static_call_update(scb_lit, (scb_fn_t *)scb_far.code);
+	scb_far_fp = scb_far;
+	static_call_update(scb_lit, (scb_fn_t *)scb_far);
 	return 0;
 }
 
 static void scb_far_teardown(void)
 {
-	if (!scb_far.code)
+	if (!scb_far)
 		return;
 	static_call_update(scb_lit, scb_fn);
 	WRITE_ONCE(scb_far_fp, NULL);
-	sc_far_unmap(&scb_far);
+	sc_far_free(scb_far);
+	scb_far = NULL;
 }
 
 /* ---- init --------------------------------------------------------------- */

@@ -36,6 +36,7 @@
 #include <linux/static_call.h>
 #include <linux/string.h>
 
+#include "sc_far.h"
 #include "sc_race.h"
 #include "sc_sync.h"
 #include "sc_tramp.h"
@@ -47,7 +48,7 @@
 static char *scenarios = "all";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios,
-		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync) or \"all\"");
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, far_target) or \"all\"");
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
@@ -115,6 +116,7 @@ DEFINE_STATIC_CALL_RET0(sct_ret0_ptr, sct_ptr_fn);
 DEFINE_STATIC_CALL(sct_trans, sct_mod_a);
 DEFINE_STATIC_CALL(sct_stress, sct_mod_a);
 DEFINE_STATIC_CALL(sct_sync, sct_mod_a);
+DEFINE_STATIC_CALL(sct_far, sct_mod_a);
 
 /* NULL on a kernel without CONFIG_HAVE_STATIC_CALL. */
 #define SCT_TRAMP(name)	((const void *)STATIC_CALL_TRAMP_ADDR(name))
@@ -304,6 +306,7 @@ static void sct_case_initial_state(struct sct_case_state *c)
 		{ "transitions", SCT_TRAMP(sct_trans), (unsigned long)sct_mod_a, true },
 		{ "stress", SCT_TRAMP(sct_stress), (unsigned long)sct_mod_a, true },
 		{ "sync", SCT_TRAMP(sct_sync), (unsigned long)sct_mod_a, true },
+		{ "far", SCT_TRAMP(sct_far), (unsigned long)sct_mod_a, true },
 	};
 	u32 slots[ARRAY_SIZE(keys)];
 	struct sct_obj obj = { .cookie = 1 };
@@ -834,6 +837,57 @@ static void sct_case_sync(struct sct_case_state *c)
 	}
 }
 
+/* ---- case: far_target ------------------------------------------------------- */
+
+#define SCT_VAL_FAR		0x4d0dUL
+
+/*
+ * A module trampoline aimed at code more than 128 MiB away (sc_far.h): the
+ * slot must become nop and the call go through the literal (ldr x16;
+ * br x16, BTI-checked on a guarded page), then back to a direct b.
+ */
+static void sct_case_far_target(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(sct_far);
+	__le32 code[3];
+	void *far;
+	int ret;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+	code[0] = cpu_to_le32(SC_INSN_BTI_C);
+	code[1] = cpu_to_le32(sc_insn_movz_w0(SCT_VAL_FAR));
+	code[2] = cpu_to_le32(SC_INSN_RET);
+	ret = sc_far_alloc(code, sizeof(code), &far);
+	if (ret == -ENOENT) {
+		c->skip = "no a64sc_far_code_alloc() (not a rig kernel)";
+		return;
+	}
+	if (ret) {
+		sct_fail(c, "far executable memory: %d", ret);
+		return;
+	}
+	sct_diag("%s: far code %+ld MiB from the slot", c->name,
+		 sc_distance_mib(sc_slot_addr(tramp), (unsigned long)far));
+	if (sc_b_in_range(sc_slot_addr(tramp), (unsigned long)far))
+		sct_fail(c, "far code is within b range of the trampoline");
+
+	static_call_update(sct_far, (unsigned long (*)(unsigned long))far);
+	sct_check_tramp(c, "-> far code", tramp, (unsigned long)far);
+	sct_expect_val(c, "-> far code", static_call(sct_far)(SCT_ARG),
+		       SCT_VAL_FAR);
+	sct_detail(c, "-> far code", tramp, (unsigned long)far);
+	sct_headline(c, tramp, (unsigned long)far);
+
+	static_call_update(sct_far, sct_mod_b);
+	sct_check_tramp(c, "far -> module function B", tramp,
+			(unsigned long)sct_mod_b);
+	sct_expect_val(c, "far -> module function B",
+		       static_call(sct_far)(SCT_ARG), SCT_VAL_B);
+	static_call_update(sct_far, sct_mod_a);
+	sc_far_free(far);
+}
+
 struct sct_case {
 	const char *name;
 	void (*run)(struct sct_case_state *c);
@@ -849,6 +903,7 @@ static const struct sct_case sct_cases[] = {
 	{ "stress", sct_case_stress },
 	{ "kprobe_refused", sct_case_kprobe_refused },
 	{ "sync", sct_case_sync },
+	{ "far_target", sct_case_far_target },
 };
 
 static int sct_parse_scenarios(unsigned long *mask)
@@ -873,7 +928,7 @@ static int sct_parse_scenarios(unsigned long *mask)
 			if (!strcmp(tok, sct_cases[i].name))
 				break;
 		if (i == ARRAY_SIZE(sct_cases)) {
-			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, all)\n",
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, far_target, all)\n",
 			       tok);
 			kfree(buf);
 			return -EINVAL;

@@ -33,6 +33,7 @@
 #include <asm/cacheflush.h>
 #include <asm/sections.h>
 
+#include "sc_far.h"
 #include "sc_tramp.h"
 #include "sc_race.h"
 #include "sc_sync.h"
@@ -245,42 +246,74 @@ static void a64sc_far_free(void *page)
 }
 
 /*
- * A function "bti c; movz w0, #@value; ret" in a guarded (BTI) executable
- * page at least 256 MiB away from anything in the kernel image, so that no
- * trampoline in the image can reach it with a B. Freed when the test ends;
- * keys aimed at it must be restored by an action added afterwards (actions
- * run in reverse order).
+ * Copy @len bytes of position-independent code to the start of an
+ * executable page at least 256 MiB away from anything in the kernel image,
+ * so that no trampoline in the image can reach it with a B, and make the
+ * page read-only and executable. On a VM_ALLOC area set_memory_rox() also
+ * sets the guarded-page bit when kernel BTI is on, so an indirect branch
+ * to the code really is BTI-checked. Returns the page or NULL.
+ *
+ * Exported (GPL) for the rig's out-of-tree test modules, which cannot map
+ * executable memory themselves: kmod/ reaches it through symbol_get()
+ * (common/sc_far.h). Test scaffolding, like the rest of this file.
  */
-static void *a64sc_far_alloc(struct kunit *test, u16 value)
+void *a64sc_far_code_alloc(const void *code, size_t len)
 {
 	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
 	unsigned long addr;
-	__le32 *code;
 	void *page;
-	int ret;
 
+	if (!len || len > PAGE_SIZE)
+		return NULL;
 	page = a64sc_vmalloc_window(PAGE_ALIGN(hi + SZ_256M), VMALLOC_END);
 	if (!page && lo > VMALLOC_START + SZ_256M)
 		page = a64sc_vmalloc_window(VMALLOC_START,
 					    (lo - SZ_256M) & PAGE_MASK);
+	if (!page)
+		return NULL;
+	addr = (unsigned long)page;
+	memcpy(page, code, len);
+	flush_icache_range(addr, addr + len);
+	if (set_memory_rox(addr, 1)) {
+		vfree(page);
+		return NULL;
+	}
+	return page;
+}
+EXPORT_SYMBOL_GPL(a64sc_far_code_alloc);
+
+/* Free a page from a64sc_far_code_alloc(); nothing may be aimed at it. */
+void a64sc_far_code_free(void *page)
+{
+	a64sc_far_free(page);
+}
+EXPORT_SYMBOL_GPL(a64sc_far_code_free);
+
+/*
+ * A function "bti c; movz w0, #@value; ret" in far memory (above). Freed
+ * when the test ends; keys aimed at it must be restored by an action added
+ * afterwards (actions run in reverse order).
+ */
+static void *a64sc_far_alloc(struct kunit *test, u16 value)
+{
+	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
+	__le32 code[3];
+	void *page;
+	int ret;
+
+	code[0] = cpu_to_le32(SC_INSN_BTI_C);
+	code[1] = cpu_to_le32(sc_insn_movz_w0(value));
+	code[2] = cpu_to_le32(SC_INSN_RET);
+	page = a64sc_far_code_alloc(code, sizeof(code));
 	KUNIT_ASSERT_NOT_NULL_MSG(test, page,
-				  "no vmalloc space more than 256 MiB away from the kernel image [0x%lx, 0x%lx) in [0x%lx, 0x%lx): cannot build an out-of-range target",
+				  "no executable vmalloc page more than 256 MiB away from the kernel image [0x%lx, 0x%lx) in [0x%lx, 0x%lx): cannot build an out-of-range target",
 				  lo, hi, (unsigned long)VMALLOC_START,
 				  (unsigned long)VMALLOC_END);
 	ret = kunit_add_action_or_reset(test, a64sc_far_free, page);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "kunit_add_action: %d", ret);
-
-	addr = (unsigned long)page;
-	code = page;
-	code[0] = cpu_to_le32(SC_INSN_BTI_C);
-	code[1] = cpu_to_le32(sc_insn_movz_w0(value));
-	code[2] = cpu_to_le32(SC_INSN_RET);
-	flush_icache_range(addr, addr + 3 * sizeof(*code));
-	/* On a VM_ALLOC area this also sets the guarded-page bit (BTI). */
-	ret = set_memory_rox(addr, 1);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "set_memory_rox(0x%lx): %d", addr, ret);
 	kunit_info(test, "far function at 0x%lx: %+ld MiB from _stext, %+ld MiB from _end\n",
-		   addr, sc_distance_mib(lo, addr), sc_distance_mib(hi, addr));
+		   (unsigned long)page, sc_distance_mib(lo, (unsigned long)page),
+		   sc_distance_mib(hi, (unsigned long)page));
 	return page;
 }
 

@@ -10,6 +10,10 @@
 #                           clang-base
 # Environment: BENCH_ARGS  module parameters, comma separated
 #                          (e.g. batches=100,calls=20000,updates=500)
+#              BENCH_SMP   vCPUs (default 1); with more, an update that
+#                          interrupts the other CPUs also counts what they
+#                          execute meanwhile; results are then named
+#                          VARIANT-smpN
 #              BOOT_TIMEOUT  seconds for the guest (default 300)
 # The module, its initramfs and the boot all live in a private directory,
 # $CACHE/build/bench-VARIANT, so a benchmark never disturbs the initramfs
@@ -20,6 +24,10 @@ set -euo pipefail
 
 variant=${1:-${V:-gcc}}
 variant_tree "$variant" >/dev/null # rejects unknown variants
+smp=${BENCH_SMP:-1}
+case $smp in '' | *[!0-9]* | 0) die "BENCH_SMP=$smp: a number of vCPUs, 1 or more" ;; esac
+tag=$variant
+[ "$smp" -eq 1 ] || tag=$variant-smp$smp
 tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
 img=$b/arch/arm64/boot/Image.gz
@@ -31,8 +39,8 @@ command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: r
 # A single small module: one job, low priority.
 JOBS=1
 mapfile -t margs < <(kmake_args "$tc")
-work=$CACHE/build/bench-$variant
-stage=bench-$variant
+work=$CACHE/build/bench-$tag
+stage=bench-$tag
 rm -rf "$work"
 mkdir -p "$work/src/kmod" "$work/src/common" "$work/rig-kmod" "$work/arch/arm64/boot"
 
@@ -58,7 +66,7 @@ if grep -q "warning:" "$blog"; then
 fi
 cp "$work/src/kmod/static_call_bench.ko" "$work/rig-kmod/"
 # What the timed loops and trampolines look like, for the record.
-loops=$OUT/bench-$variant-code.txt
+loops=$OUT/bench-$tag-code.txt
 {
 	echo "# static_call_bench.ko ($variant): timed loops, callees, trampolines"
 	"${CROSS}objdump" -d --no-show-raw-insn "$work/rig-kmod/static_call_bench.ko" |
@@ -66,13 +74,13 @@ loops=$OUT/bench-$variant-code.txt
 } >"$loops"
 
 ln -s "$img" "$work/arch/arm64/boot/Image.gz"
-"$RIG_ROOT/scripts/initramfs.sh" "bench-$variant"
+"$RIG_ROOT/scripts/initramfs.sh" "bench-$tag"
 
 logf=$LOGS/$stage.console.log
-log "$stage: booting (1 vCPU, -icount shift=0), console: $logf"
+log "$stage: booting ($smp vCPU, -icount shift=0), console: $logf"
 t=$(date +%s)
-SMP=1 QEMU_EXTRA="-icount shift=0" BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
-	nice -n 5 "$RIG_ROOT/scripts/boot.sh" "bench-$variant" "$logf" nokaslr \
+SMP=$smp QEMU_EXTRA="-icount shift=0" BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
+	nice -n 5 "$RIG_ROOT/scripts/boot.sh" "bench-$tag" "$logf" nokaslr \
 	rig.run=run-bench.sh "rig.args=${BENCH_ARGS:-}" ||
 	die "$stage: boot failed, see $logf"
 log "$stage: guest done in $(($(date +%s) - t))s"
@@ -86,8 +94,8 @@ cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$b/.config")
 qemu=$(qemu-system-aarch64 --version | head -n 1)
 rev=$(git -C "$RIG_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 python3 "$RIG_ROOT/scripts/bench_report.py" "$lines" \
-	--variant "$variant" --out "$OUT" \
+	--variant "$tag" --out "$OUT" --meta "vcpus=$smp" \
 	--meta "kernel=$kver" --meta "compiler=$cc" --meta "qemu=$qemu" \
 	--meta "qemu_cmdline=$(cat "$logf.cmd")" \
-	--meta "command=make bench V=$variant${BENCH_ARGS:+ BENCH_ARGS=$BENCH_ARGS}" \
+	--meta "command=make bench V=$variant${BENCH_SMP:+ BENCH_SMP=$BENCH_SMP}${BENCH_ARGS:+ BENCH_ARGS=$BENCH_ARGS}" \
 	--meta "rig_revision=$rev" --meta "code_listing=${loops#"$RIG_ROOT"/}"

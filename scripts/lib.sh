@@ -103,7 +103,13 @@ tree_dir() { echo "$CACHE/trees/$1"; }
 # A variant's build directory is a direct subdirectory of its tree: kbuild
 # then uses the relative srctree "..", the precondition for sharing ccache
 # between trees. $CACHE/build/VARIANT is a link to it, for people.
-build_dir() { echo "$(tree_dir "$(variant_tree "$1")")/build-$1"; }
+build_dir() {
+	case $1 in
+	# bench.sh's private directory: the module, initramfs, a kernel link
+	bench-*) echo "$CACHE/build/$1" ;;
+	*) echo "$(tree_dir "$(variant_tree "$1")")/build-$1" ;;
+	esac
+}
 link_build_dir() {
 	local link=$CACHE/build/$1
 	mkdir -p "$CACHE/build"

@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
-#include <variant>
 
 namespace a64 {
 
@@ -16,30 +16,36 @@ inline Error err(std::string message) {
     return Error{std::move(message)};
 }
 
+// A value or an error message. Plain members rather than a
+// std::variant<T, Error>: at -O3 GCC 12 reports a bogus -Wmaybe-uninitialized
+// on the variant's inactive std::string when a Result<int> is destroyed (the
+// std::optional/std::variant family of GCC PR 80635), which -Werror turns into
+// a build failure. So T must be default-constructible.
 template <typename T> class [[nodiscard]] Result {
-  public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+    static_assert(std::is_default_constructible_v<T>, "Result<T> needs a default-constructible T");
 
-    bool ok() const { return v_.index() == 0; }
+  public:
+    Result(T value) : value_(std::move(value)), ok_(true) {}
+    Result(Error error) : error_(std::move(error.message)) {}
+
+    bool ok() const { return ok_; }
     explicit operator bool() const { return ok(); }
 
     const T &value() const {
-        if (!ok())
-            throw std::logic_error("Result::value() on error: " + error());
-        return std::get<0>(v_);
+        if (!ok_)
+            throw std::logic_error("Result::value() on error: " + error_);
+        return value_;
     }
     const T &operator*() const { return value(); }
     const T *operator->() const { return &value(); }
-    T value_or(T fallback) const { return ok() ? std::get<0>(v_) : std::move(fallback); }
+    T value_or(T fallback) const { return ok_ ? value_ : std::move(fallback); }
 
-    const std::string &error() const {
-        static const std::string none;
-        return ok() ? none : std::get<1>(v_).message;
-    }
+    const std::string &error() const { return error_; } // empty when ok
 
   private:
-    std::variant<T, Error> v_;
+    T value_{};
+    std::string error_;
+    bool ok_ = false;
 };
 
 } // namespace a64

@@ -4,6 +4,7 @@
 // compared with the codec's encoding; objdump's disassembly of the same words
 // is parsed back into operands and compared with the codec's decoding.
 #include "a64.h"
+#include "sct_layout.h"
 #include "test_util.h"
 
 #include <gelf.h>
@@ -36,7 +37,7 @@ bool have_binutils() {
 #define REQUIRE_BINUTILS()                                                                         \
     do {                                                                                           \
         if (!have_binutils())                                                                      \
-            GTEST_SKIP() << "aarch64-linux-gnu binutils (as, ld, objdump) not found; install "     \
+            GTEST_FAIL() << "aarch64-linux-gnu binutils (as, ld, objdump) not found; install "     \
                             "binutils-aarch64-linux-gnu to run the oracle tests";                  \
     } while (0)
 
@@ -45,10 +46,13 @@ std::string rel(int64_t off) {
                    : ". + " + std::to_string(off);
 }
 
+// snprintf, not `"x" + std::to_string(r)`: GCC PR 105329 (see a64.cpp).
 std::string xr(unsigned r, bool sp, bool w = false) {
     if (r == 31)
         return sp ? (w ? "wsp" : "sp") : (w ? "wzr" : "xzr");
-    return (w ? "w" : "x") + std::to_string(r);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%c%u", w ? 'w' : 'x', r);
+    return buf;
 }
 
 // gas source for one instruction (pc-relative operands written relative to '.').
@@ -141,7 +145,7 @@ std::vector<Case> build_cases() {
             cb.add({.op = op, .imm = rnd(kBranchMin / 4, kBranchMax / 4) * 4});
     }
     for (Op op : {Op::LDR_LIT, Op::CBZ, Op::CBNZ}) {
-        for (int64_t off : {int64_t{0}, int64_t{-16}, kLiteralMax, kLiteralMin})
+        for (int64_t off : {int64_t{0}, int64_t{8}, int64_t{-16}, kLiteralMax, kLiteralMin})
             cb.add({.op = op, .rd = 16, .imm = off});
         for (int n = 0; n < 150; ++n)
             cb.add({.op = op, .rd = reg(), .imm = rnd(kLiteralMin / 4, kLiteralMax / 4) * 4});
@@ -336,7 +340,60 @@ std::optional<Insn> parse_objdump(const std::string &mn, const std::string &oper
     return i;
 }
 
+// Assembles `src` and links it with .text at kBase; returns the executable.
+std::string assemble_and_link(const testutil::TempDir &dir, const std::string &name,
+                              const std::string &src) {
+    testutil::write_file(dir / (name + ".s"), src);
+    const std::string obj = (dir / (name + ".o")).string(), exe = (dir / (name + ".elf")).string();
+    auto as = run(std::string(AARCH64_AS) + " -o " + shell_quote(obj) + " " +
+                  shell_quote((dir / (name + ".s")).string()));
+    EXPECT_EQ(as.exit_code, 0) << as.output;
+    char ttext[64];
+    std::snprintf(ttext, sizeof ttext, "-Ttext=0x%" PRIx64, kBase);
+    auto ld = run(std::string(AARCH64_LD) + " " + ttext + " -e _start -o " + shell_quote(exe) +
+                  " " + shell_quote(obj));
+    EXPECT_EQ(ld.exit_code, 0) << ld.output;
+    return exe;
+}
+
+uint32_t word_at(const std::vector<uint8_t> &text, size_t k) {
+    const uint8_t *p = text.data() + 4 * k;
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
 } // namespace
+
+// The v2 trampoline as the kernel writes it, assembled by binutils: its words
+// are sct_layout.h's and the codec's, and objdump reads the +8 word as a load
+// of entry+16.
+TEST(A64Oracle, V2TrampolineMatchesBinutils) {
+    REQUIRE_BINUTILS();
+    testutil::TempDir dir;
+    const std::string exe = assemble_and_link(dir, "tramp",
+                                              "\t.text\n\t.globl _start\n\t.balign 8\n_start:\n"
+                                              "\tbti c\n\tnop\n\tldr x16, 0f\n\tbr x16\n"
+                                              "0:\t.quad _start\n\t.size _start, . - _start\n");
+    ASSERT_FALSE(HasFailure());
+    uint64_t text_addr = 0;
+    auto text = read_text(exe, &text_addr);
+    ASSERT_TRUE(text.has_value());
+    ASSERT_EQ(text_addr, kBase);
+    ASSERT_EQ(text->size(), sct::kSize);
+    EXPECT_EQ(word_at(*text, 0), a64::bti_c());
+    EXPECT_EQ(word_at(*text, 1), a64::nop());
+    EXPECT_EQ(word_at(*text, 2), sct::kLdrX16Literal);
+    EXPECT_EQ(word_at(*text, 2), *ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)));
+    EXPECT_EQ(word_at(*text, 3), sct::kBrX16);
+    EXPECT_EQ(uint64_t(word_at(*text, 4)) | uint64_t(word_at(*text, 5)) << 32, kBase);
+    auto dump = run(std::string(AARCH64_OBJDUMP) + " -d " + shell_quote(exe));
+    ASSERT_EQ(dump.exit_code, 0) << dump.output;
+    char want[96];
+    std::snprintf(want, sizeof want, "%" PRIx64 ":\t58000050 \tldr\tx16, %" PRIx64 " <_start+0x10>",
+                  kBase + sct::kLdrOffset, kBase + sct::kLiteralOffset);
+    EXPECT_NE(dump.output.find(want), std::string::npos) << want << "\n" << dump.output;
+    std::snprintf(want, sizeof want, "ldr x16, 0x%" PRIx64, kBase + sct::kLiteralOffset);
+    EXPECT_EQ(disassemble(sct::kLdrX16Literal, kBase + sct::kLdrOffset), want);
+}
 
 TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {
     REQUIRE_BINUTILS();
@@ -347,16 +404,8 @@ TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {
     src << "\t.text\n\t.globl _start\n_start:\n";
     for (const auto &c : cases)
         src << "\t" << c.line << "\n";
-    testutil::write_file(dir / "cases.s", src.str());
-    const std::string obj = (dir / "cases.o").string(), exe = (dir / "cases.elf").string();
-    auto as = run(std::string(AARCH64_AS) + " -o " + shell_quote(obj) + " " +
-                  shell_quote((dir / "cases.s").string()));
-    ASSERT_EQ(as.exit_code, 0) << as.output;
-    char ttext[64];
-    std::snprintf(ttext, sizeof ttext, "-Ttext=0x%" PRIx64, kBase);
-    auto ld = run(std::string(AARCH64_LD) + " " + ttext + " -e _start -o " + shell_quote(exe) +
-                  " " + shell_quote(obj));
-    ASSERT_EQ(ld.exit_code, 0) << ld.output;
+    const std::string exe = assemble_and_link(dir, "cases", src.str());
+    ASSERT_FALSE(HasFailure());
 
     // Encode direction: bytes produced by binutils == codec encoding.
     uint64_t text_addr = 0;
@@ -366,9 +415,7 @@ TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {
     ASSERT_EQ(text->size(), cases.size() * 4);
     size_t mismatches = 0;
     for (size_t k = 0; k < cases.size(); ++k) {
-        const uint8_t *p = text->data() + 4 * k;
-        const uint32_t word =
-            uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+        const uint32_t word = word_at(*text, k);
         if (word != cases[k].expect && ++mismatches < 20)
             ADD_FAILURE() << "encode mismatch for `" << cases[k].line << "`: binutils 0x"
                           << std::hex << word << ", codec 0x" << cases[k].expect;

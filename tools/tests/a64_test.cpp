@@ -1,4 +1,5 @@
 #include "a64.h"
+#include "sct_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +10,28 @@ using namespace a64;
 TEST(A64Encode, TrampolineWords) {
     EXPECT_EQ(bti_c(), 0xd503245fu);
     EXPECT_EQ(nop(), 0xd503201fu);
-    EXPECT_EQ(*ldr_literal(16, -16), 0x58ffff90u); // ldr x16, tramp-8 from tramp+8
+    EXPECT_EQ(*ldr_literal(16, 8), 0x58000050u); // ldr x16, entry+16 from entry+8
     EXPECT_EQ(*br(16), 0xd61f0200u);
     EXPECT_EQ(*ret(), 0xd65f03c0u);
+}
+
+// sct_layout.h against the spec's numbers and the codec.
+TEST(A64Encode, SctLayoutConstants) {
+    EXPECT_EQ(sct::kSize, 24u);
+    EXPECT_EQ(sct::kAlign, 8u);
+    EXPECT_EQ(sct::kSlotOffset, 4u);
+    EXPECT_EQ(sct::kLdrOffset, 8u);
+    EXPECT_EQ(sct::kBrOffset, 12u);
+    EXPECT_EQ(sct::kLiteralOffset, 16u);
+    EXPECT_EQ(sct::kLiteralOffset % 8, 0u); // literal aligned when the entry is
+    EXPECT_EQ(sct::kCodeWords * 4 + 8, sct::kSize);
+    EXPECT_EQ(sct::kLdrX16Literal, 0x58000050u);
+    EXPECT_EQ(*ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)),
+              sct::kLdrX16Literal);
+    EXPECT_EQ(*br(16), sct::kBrX16);
+    auto d = decode(sct::kLdrX16Literal);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(*pc_relative_target(sct::kLdrX16Literal, 0x1008), 0x1010u);
 }
 
 TEST(A64Encode, BranchMatchesSpecFormula) {
@@ -82,11 +102,13 @@ TEST(A64Encode, Movz) {
 }
 
 TEST(A64Decode, KnownWords) {
-    auto d = decode(0x58ffff90);
+    auto d = decode(0x58000050);
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->op, Op::LDR_LIT);
     EXPECT_EQ(d->rd, 16u);
-    EXPECT_EQ(d->imm, -16);
+    EXPECT_EQ(d->imm, 8);
+    EXPECT_EQ(disassemble(0x58000050, 0x1008), "ldr x16, 0x1010");
+    EXPECT_FALSE(decode(0x18000050).ok()); // ldr w16 (32-bit literal): not the trampoline's
     EXPECT_EQ(decode(0xd61f0200)->op, Op::BR);
     EXPECT_EQ(decode(0xd65f03c0)->op, Op::RET);
     EXPECT_EQ(decode(0xd503245f)->op, Op::BTI_C);

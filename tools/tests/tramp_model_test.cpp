@@ -162,8 +162,29 @@ TEST(TrampModel, MissingSyncIsCaught) {
     EXPECT_NE(r.incomplete_example.find("call A"), std::string::npos) << r.incomplete_example;
     EXPECT_EQ(r.bad, 0u);
     EXPECT_EQ(one(shipped(w), w.A, w.B).incomplete, 0u);
-    // Literal-only updates need no sync: far C -> far C is complete without one.
-    EXPECT_EQ(one(no_sync(w), w.Null, w.Ret0).incomplete, 0u);
+}
+
+// Between two far targets only the literal changes (slot stays nop): one
+// 8-byte store, no sync, and still old-or-new during and new after.
+TEST(TrampModel, FarToFarIsLiteralOnlyWithoutSync) {
+    static const World w = [] {
+        World x = make_world();
+        x.fns.emplace(x.tramp - 0x20000000, "E"); // -512 MiB: out of range
+        return x;
+    }();
+    const Target e{"E", Kind::Fn, w.tramp - 0x20000000};
+    const Protocol p = shipped(w);
+    const auto steps = p.update(p.layout(w.C), w.C, e);
+    ASSERT_EQ(steps.size(), 1u);
+    EXPECT_EQ(steps[0].type, Step::Type::Write);
+    for (ReaderOrder o : {ReaderOrder::Any, ReaderOrder::ProgramOrder}) {
+        for (const auto &[from, to] : {std::pair{w.C, e}, std::pair{e, w.C}}) {
+            auto r = check_transition(w, p, {from.name, from, p.layout(from)}, to, o);
+            EXPECT_TRUE(r.ok()) << from.name << " -> " << to.name << ": " << r.bad_example
+                                << r.incomplete_example;
+            EXPECT_EQ(r.interleavings, 2u); // the literal load: old or new
+        }
+    }
 }
 
 TEST(TrampModel, RetSlotRewriteIsCaught) {

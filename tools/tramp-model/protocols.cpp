@@ -8,6 +8,9 @@
 namespace tmodel {
 namespace {
 
+// The mainline-2026 shape's literal in .rodata.
+constexpr Addr kRodataLiteral = 0xffff800100800008;
+
 uint32_t must(const a64::Result<uint32_t> &r) {
     if (!r)
         throw std::logic_error("encoding failed: " + r.error());
@@ -74,14 +77,16 @@ World make_world() {
     w.C = {"C", Kind::Fn, w.tramp + 0x20000000}; // +512 MiB: out of range
     w.Null = {"NULL", Kind::Null, 0};
     w.Ret0 = {"RET0", Kind::Ret0, 0};
-    w.fns[w.A.addr] = "A";
-    w.fns[w.B.addr] = "B";
-    w.fns[w.C.addr] = "C";
-    w.fns[w.ret0] = "__static_call_return0";
-    w.fns[w.tramp + 0x300000] = "D(stale)";
-    w.syms[0] = "0";
-    w.syms[w.tramp + sct::kLiteralOffset] = "literal";
-    w.syms[0xffff800100800008] = "rodata-literal";
+    // emplace, not `w.syms[0] = "0"`: assigning a 1-char literal to a
+    // std::string trips GCC 12's bogus -Wrestrict at -O3 (GCC PR 105329).
+    w.fns.emplace(w.A.addr, "A");
+    w.fns.emplace(w.B.addr, "B");
+    w.fns.emplace(w.C.addr, "C");
+    w.fns.emplace(w.ret0, "__static_call_return0");
+    w.fns.emplace(w.tramp + 0x300000, "D(stale)");
+    w.syms.emplace(0, "0");
+    w.syms.emplace(w.tramp + sct::kLiteralOffset, "literal");
+    w.syms.emplace(kRodataLiteral, "rodata-literal");
     return w;
 }
 
@@ -170,18 +175,17 @@ Protocol mainline2026(const World &w) {
     p.description = "bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16 -- literal only";
     p.entry = w.tramp;
     p.code = words(w.tramp, 4);
-    const Addr lit = 0xffff800100800008;
-    p.layout = [&w, lit](const Target &t) {
+    p.layout = [&w](const Target &t) {
         Memory m;
-        put64(m, lit, resolved(w, t));
+        put64(m, kRodataLiteral, resolved(w, t));
         m[w.tramp] = a64::kBtiC;
-        m[w.tramp + 4] = must(a64::adrp_to(16, w.tramp + 4, lit));
-        m[w.tramp + 8] = must(a64::ldr_uimm(16, 16, int64_t(lit & 0xfff)));
+        m[w.tramp + 4] = must(a64::adrp_to(16, w.tramp + 4, kRodataLiteral));
+        m[w.tramp + 8] = must(a64::ldr_uimm(16, 16, int64_t(kRodataLiteral & 0xfff)));
         m[w.tramp + 12] = must(a64::br(16));
         return m;
     };
-    p.update = [&w, lit](const Memory &, const Target &, const Target &to) {
-        return std::vector<Step>{Step::write(piece64("literal", lit, resolved(w, to)))};
+    p.update = [&w](const Memory &, const Target &, const Target &to) {
+        return std::vector<Step>{Step::write(piece64("literal", kRodataLiteral, resolved(w, to)))};
     };
     return p;
 }
