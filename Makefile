@@ -6,12 +6,12 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench mutate cfi-baseline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-base|clang-base  KSRC=/path/to/linux  ARM64SC_CACHE=dir"
+	@echo "  Variables: V=gcc|clang|gcc-base|clang-base  KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
 	@$(S)/rig.sh run
@@ -55,8 +55,13 @@ cfi-baseline: ## unpatched Clang kCFI kernel: capture the RET0 CFI failure
 tools: ## build and test the C++ host tools (CTest)
 	@$(S)/rig.sh tools
 
-bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0)
+bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
 	@$(S)/bench.sh
+
+mutate: ## mutation testing: each mutants/*.patch on the series must make a test fail
+	@$(S)/tree.sh all
+	@$(S)/build.sh gcc
+	@$(S)/mutate.sh $(MUTANTS)
 
 shellcheck: ## shellcheck every script
 	@shellcheck $(S)/*.sh $(S)/guest/init kmod/*.sh .ci/run

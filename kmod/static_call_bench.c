@@ -117,6 +117,7 @@ typedef unsigned long scb_fn_t(unsigned long x);
  * the module loader gives them their direct branch when the target is in
  * range, as it is for every key here at load time.
  *   scb_in    a module function, in range: direct b
+ *   scb_nu    never updated: the slot is what the module loader left
  *   scb_lit   updated at init to a copy of scb_fn mapped more than 128 MiB
  *             away (sc_far.h): out of range, so nop, ldr x16, br x16
  *   scb_null  NULL key, updated to NULL: targets __static_call_return0
@@ -124,6 +125,7 @@ typedef unsigned long scb_fn_t(unsigned long x);
  *   scb_upd   the key whose updates are timed
  */
 DEFINE_STATIC_CALL(scb_in, scb_fn);
+DEFINE_STATIC_CALL(scb_nu, scb_fn);
 DEFINE_STATIC_CALL(scb_lit, scb_fn);
 DEFINE_STATIC_CALL_NULL(scb_null, scb_void);
 DEFINE_STATIC_CALL_RET0(scb_ret0, scb_fn);
@@ -192,6 +194,13 @@ static noinline unsigned long scb_loop_sc_in(unsigned long n, unsigned long x)
 {
 	for (; n; n--)
 		x = static_call(scb_in)(x);
+	return x;
+}
+
+static noinline unsigned long scb_loop_sc_nu(unsigned long n, unsigned long x)
+{
+	for (; n; n--)
+		x = static_call(scb_nu)(x);
 	return x;
 }
 
@@ -528,6 +537,9 @@ static int scb_run_calls(void)
 		{ "sc_in", scb_loop_sc_in, SCB_TRAMP(scb_in), SCB_WANT_DIRECT,
 		  (unsigned long)scb_fn, NULL,
 		  "static_call(), target in range (b)" },
+		{ "sc_never", scb_loop_sc_nu, SCB_TRAMP(scb_nu), SCB_WANT_DIRECT,
+		  (unsigned long)scb_fn, NULL,
+		  "static_call() of a module key never updated (as loaded)" },
 		{ "sc_out", scb_loop_sc_lit, SCB_TRAMP(scb_lit),
 		  SCB_WANT_LITERAL, (unsigned long)scb_far, NULL,
 		  "static_call(), target a copy of scb_fn >128 MiB away (nop; ldr x16; br x16)" },

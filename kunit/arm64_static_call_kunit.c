@@ -49,6 +49,7 @@ MODULE_PARM_DESC(stress_scale,
 #define A64SC_ARG	7
 #define A64SC_A_ADD	1000
 #define A64SC_B_ADD	2000
+#define A64SC_C_ADD	4000
 #define A64SC_FAR_VAL	3000	/* returned by the far function */
 
 typedef int a64sc_fn_t(int x);
@@ -61,6 +62,11 @@ static int a64sc_a(int x)
 static int a64sc_b(int x)
 {
 	return x + A64SC_B_ADD;
+}
+
+static int a64sc_c(int x)
+{
+	return x + A64SC_C_ADD;
 }
 
 static int a64sc_counter;
@@ -102,6 +108,7 @@ DEFINE_STATIC_CALL(a64sc_key_tail, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_bad, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_race, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_sync, a64sc_a);
+DEFINE_STATIC_CALL(a64sc_key_edge, a64sc_a);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_uint, a64sc_uint_fn_t);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr, a64sc_ptr_fn_t);
 DEFINE_STATIC_CALL_RET0(a64sc_key_cfi_ptr_null, a64sc_ptr_fn_t);
@@ -257,7 +264,8 @@ static void a64sc_far_free(void *page)
  * executable memory themselves: kmod/ reaches it through symbol_get()
  * (common/sc_far.h). Test scaffolding, like the rest of this file.
  */
-void *a64sc_far_code_alloc(const void *code, size_t len)
+static void *a64sc_far_code_alloc_from(const void *code, size_t len,
+					unsigned long from)
 {
 	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
 	unsigned long addr;
@@ -265,8 +273,9 @@ void *a64sc_far_code_alloc(const void *code, size_t len)
 
 	if (!len || len > PAGE_SIZE)
 		return NULL;
-	page = a64sc_vmalloc_window(PAGE_ALIGN(hi + SZ_256M), VMALLOC_END);
-	if (!page && lo > VMALLOC_START + SZ_256M)
+	page = a64sc_vmalloc_window(max(PAGE_ALIGN(hi + SZ_256M), from),
+				    VMALLOC_END);
+	if (!page && !from && lo > VMALLOC_START + SZ_256M)
 		page = a64sc_vmalloc_window(VMALLOC_START,
 					    (lo - SZ_256M) & PAGE_MASK);
 	if (!page)
@@ -280,6 +289,11 @@ void *a64sc_far_code_alloc(const void *code, size_t len)
 	}
 	return page;
 }
+
+void *a64sc_far_code_alloc(const void *code, size_t len)
+{
+	return a64sc_far_code_alloc_from(code, len, 0);
+}
 EXPORT_SYMBOL_GPL(a64sc_far_code_alloc);
 
 /* Free a page from a64sc_far_code_alloc(); nothing may be aimed at it. */
@@ -290,11 +304,13 @@ void a64sc_far_code_free(void *page)
 EXPORT_SYMBOL_GPL(a64sc_far_code_free);
 
 /*
- * A function "bti c; movz w0, #@value; ret" in far memory (above). Freed
- * when the test ends; keys aimed at it must be restored by an action added
- * afterwards (actions run in reverse order).
+ * A function "bti c; movz w0, #@value; ret" in far memory (above), at or
+ * above @from if that is not 0. Freed when the test ends; keys aimed at it
+ * must be restored by an action added afterwards (actions run in reverse
+ * order).
  */
-static void *a64sc_far_alloc(struct kunit *test, u16 value)
+static void *a64sc_far_alloc_from(struct kunit *test, u16 value,
+				  unsigned long from)
 {
 	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
 	__le32 code[3];
@@ -304,7 +320,7 @@ static void *a64sc_far_alloc(struct kunit *test, u16 value)
 	code[0] = cpu_to_le32(SC_INSN_BTI_C);
 	code[1] = cpu_to_le32(sc_insn_movz_w0(value));
 	code[2] = cpu_to_le32(SC_INSN_RET);
-	page = a64sc_far_code_alloc(code, sizeof(code));
+	page = a64sc_far_code_alloc_from(code, sizeof(code), from);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, page,
 				  "no executable vmalloc page more than 256 MiB away from the kernel image [0x%lx, 0x%lx) in [0x%lx, 0x%lx): cannot build an out-of-range target",
 				  lo, hi, (unsigned long)VMALLOC_START,
@@ -315,6 +331,11 @@ static void *a64sc_far_alloc(struct kunit *test, u16 value)
 		   (unsigned long)page, sc_distance_mib(lo, (unsigned long)page),
 		   sc_distance_mib(hi, (unsigned long)page));
 	return page;
+}
+
+static void *a64sc_far_alloc(struct kunit *test, u16 value)
+{
+	return a64sc_far_alloc_from(test, value, 0);
 }
 
 static void a64sc_restore_action(void *data)
@@ -404,6 +425,58 @@ static void a64sc_out_of_range(struct kunit *test)
 	static_call_update(a64sc_key_oor, a64sc_b);
 	a64sc_check(test, "back in range (a64sc_b)", k, a64sc_b,
 		    A64SC_ARG + A64SC_B_ADD);
+}
+
+/*
+ * The B range at its edges, encode only: a target exactly 128 MiB below
+ * the slot, or 128 MiB - 4 above it, must get a "b"; one instruction
+ * further out, a "nop". The targets are addresses, not code: nothing calls
+ * the key while it is aimed at them, and it is put back on a64sc_a.
+ */
+static void a64sc_range_edges(struct kunit *test)
+{
+	void *tramp = STATIC_CALL_TRAMP_ADDR(a64sc_key_edge);
+	static const struct {
+		const char *name;
+		long offset;		/* target - slot */
+		bool in_range;
+	} edges[] = {
+		{ "slot - 128 MiB", -(long)SZ_128M, true },
+		{ "slot - 128 MiB - 4", -(long)SZ_128M - 4, false },
+		{ "slot + 128 MiB - 4", (long)SZ_128M - 4, true },
+		{ "slot + 128 MiB", (long)SZ_128M, false },
+		{ "slot + 4", 4, true },
+	};
+	char why[SC_TRAMP_WHY_LEN];
+	unsigned long slot;
+	struct sc_tramp v;
+	unsigned int i;
+	int got;
+
+	a64sc_require(test, tramp);
+	slot = sc_slot_addr(tramp);
+	for (i = 0; i < ARRAY_SIZE(edges); i++) {
+		unsigned long target = slot + edges[i].offset;
+		u32 want = edges[i].in_range ? sc_b_encode(slot, target) :
+					       SC_INSN_NOP;
+
+		/* The test's own decoder must agree with the table. */
+		KUNIT_ASSERT_EQ_MSG(test, sc_b_in_range(slot, target),
+				    edges[i].in_range, "%s: test decoder",
+				    edges[i].name);
+		static_call_update(a64sc_key_edge, (a64sc_fn_t *)target);
+		sc_tramp_read(tramp, &v);
+		if (!sc_tramp_check_slot(&v, target, want, why, sizeof(why)))
+			KUNIT_FAIL(test, "%s (0x%lx): %s", edges[i].name,
+				   target, why);
+	}
+	static_call_update(a64sc_key_edge, a64sc_a);
+	if (!sc_tramp_verify(tramp, a64sc_a, why, sizeof(why))) {
+		KUNIT_FAIL(test, "back to a64sc_a: %s", why);
+		return;
+	}
+	got = static_call(a64sc_key_edge)(A64SC_ARG);
+	KUNIT_EXPECT_EQ(test, got, A64SC_ARG + A64SC_A_ADD);
 }
 
 /* NULL keys: no-op through static_call_cond(), RET0 trampoline. */
@@ -848,30 +921,45 @@ static const struct sc_race_ops a64sc_race_ops = {
 	.update = a64sc_race_op_update,
 };
 
-/* Callers on every CPU race updates among in-range, far, NULL and RET0. */
+/* Callers on every CPU race updates among in-range, far, NULL and RET0 targets. */
 static void a64sc_concurrency(struct kunit *test)
 {
 	const struct a64sc_key *k = &a64sc_race_key;
 	struct a64sc_state s[A64SC_NR_STATES];
-	struct sc_race_target t[A64SC_NR_STATES];
+	struct sc_race_target t[A64SC_NR_STATES + 2];
 	unsigned long min_calls, min_updates;
 	struct sc_race_result res;
+	void *far, *far2;
 	unsigned int i;
-	void *far;
 	int ret;
 
 	a64sc_require(test, k->tramp);
 	if (!stress_scale)
 		kunit_skip(test, "arm64_static_call_kunit.stress_scale=0");
 	far = a64sc_far_alloc(test, A64SC_FAR_VAL);
+	/*
+	 * A second far target whose address differs from the first one in
+	 * its upper 32 bits too: a literal written as two 4-byte halves could
+	 * then be loaded torn, as an address that is neither target.
+	 */
+	far2 = a64sc_far_alloc_from(test, A64SC_FAR_VAL + 1,
+				    ALIGN((unsigned long)far, SZ_4G) + SZ_4G);
+	KUNIT_ASSERT_NE_MSG(test, (unsigned long)far >> 32,
+			    (unsigned long)far2 >> 32,
+			    "the two far targets share their upper 32 bits");
 	a64sc_restore_at_end(test, k);
 	a64sc_states(s, far, 0);
 	for (i = 0; i < A64SC_NR_STATES; i++)
 		t[i] = (struct sc_race_target){ s[i].name, s[i].func, s[i].value };
+	/* Seven targets: a prime number, so the walk takes every pair. */
+	t[A64SC_NR_STATES] = (struct sc_race_target){ "far2", far2,
+						      A64SC_FAR_VAL + 1 };
+	t[A64SC_NR_STATES + 1] = (struct sc_race_target){ "a64sc_c", a64sc_c,
+							  A64SC_C_ADD };
 
 	min_calls = 100000UL * stress_scale;
 	min_updates = 1000UL * stress_scale;
-	ret = sc_race_run(&a64sc_race_ops, t, A64SC_NR_STATES, min_calls,
+	ret = sc_race_run(&a64sc_race_ops, t, ARRAY_SIZE(t), min_calls,
 			  min_updates, A64SC_RACE_TIMEOUT, &res);
 	kunit_info(test, "%u callers on %u online CPUs: %lu calls, %lu updates, %lu calls checked after a completed update, %lu bad, %lu stale\n",
 		   res.threads, num_online_cpus(), res.calls, res.updates,
@@ -985,6 +1073,7 @@ static void a64sc_sync_after_update(struct kunit *test)
 static struct kunit_case a64sc_cases[] = {
 	A64SC_CASE(in_range),
 	A64SC_CASE(out_of_range),
+	A64SC_CASE(range_edges),
 	A64SC_CASE(null),
 	A64SC_CASE(ret0),
 	A64SC_CASE(transitions),

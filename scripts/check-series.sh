@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Verify the patch series itself:
 #   apply      git am of every patch on the base (done by tree.sh)
-#   checkpatch scripts/checkpatch.pl --strict: no errors, no warnings
+#   checkpatch scripts/checkpatch.pl --strict: no errors, warnings or checks
 #   bisect     every patch in turn builds an arm64 kernel (the baseline's
 #              config; the last one is the patched kernels' own build)
 # The built-kernel checks (layout of the trampolines in vmlinux, W=1 on the
@@ -36,22 +36,28 @@ static_checks() {
 		out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
 			--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
 		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
-		if grep -qE '^total: 0 errors, 0 warnings' <<<"$out"; then
+		if grep -qE '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
 			record check "checkpatch --strict $name" PASS 0 "$summary"
 		else
-			grep -E '^(ERROR|WARNING)' <<<"$out" | sed 's/^/  /' >&2 || true
+			grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" | sed 's/^/  /' >&2 || true
 			record check "checkpatch --strict $name" FAIL 0 "$summary"
 		fi
 	done
 
-	# every file the series adds is covered by a MAINTAINERS entry
+	# Every file the series adds must be matched by the STATIC BRANCH/CALL
+	# entry (by an F: pattern, not the catch-all THE REST that answers for
+	# any file) and by the ARM64 PORT entry.
 	for f in $(git -C "$patched" diff --name-only --diff-filter=A base HEAD~1); do
-		m=$(cd "$patched" && { perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" 2>/dev/null |
-			grep -c '@'; }) || m=0
-		if [ "$m" -gt 0 ]; then
-			record check "MAINTAINERS covers new file $f" PASS 0 "$m addresses"
+		secs=$( (cd "$patched" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
+		missing=()
+		for want in "STATIC BRANCH/CALL" "ARM64 PORT (AARCH64 ARCHITECTURE)"; do
+			grep -qxF "$want" <<<"$secs" || missing+=("$want")
+		done
+		if [ "${#missing[@]}" -eq 0 ]; then
+			record check "MAINTAINERS: STATIC BRANCH/CALL and ARM64 PORT cover $f" PASS 0
 		else
-			record check "MAINTAINERS covers new file $f" FAIL 0 "no entry"
+			record check "MAINTAINERS: entries cover $f" FAIL 0 "not matched by: ${missing[*]}"
 		fi
 	done
 }
@@ -102,8 +108,27 @@ bisect_builds() {
 		cp "$LOGS/build-bisect.log" "$LOGS/bisect-build-$i.log"
 	done
 	[ "$fail" -eq 0 ] || return 1
-	record bisect "bisect build after $(basename "${patches[-1]}")" PASS 0 \
-		"built as the patched kernels (kernel-gcc, kernel-clang)"
+	# The baseline's configuration leaves the feature off, so the patch
+	# that adds ARM64_STATIC_CALL is also built with it on, unless it is
+	# the last patch (then the patched kernels are that build).
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		git -C "$patched" show "$c:arch/arm64/Kconfig" | grep -q '^config ARM64_STATIC_CALL$' || continue
+		name=$(basename "${patches[$i]}")
+		t=$(date +%s)
+		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
+		"$RIG_ROOT/scripts/graft-kunit.sh" "$bt"
+		log "bisect: building after $name with ARM64_STATIC_CALL=y"
+		if "$RIG_ROOT/scripts/build.sh" bisect-on >"$LOGS/bisect-on-$i.log" 2>&1; then
+			record bisect "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
+		else
+			sed 's/^/  /' "$LOGS/bisect-on-$i.log" >&2
+			record bisect "bisect build after $name, ARM64_STATIC_CALL=y" FAIL $(($(date +%s) - t)) \
+				"see $LOGS/bisect-on-$i.log and $LOGS/build-bisect-on.log"
+			return 1
+		fi
+		break
+	done
 	echo "$key" >"$stamp"
 }
 

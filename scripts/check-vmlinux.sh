@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks on a built patched kernel (VARIANT gcc or clang):
 #   - the built .config has CONFIG_HAVE_STATIC_CALL=y
-#   - every __SCT__* symbol is 16-byte aligned and lies inside
-#     [__static_call_text_start, __static_call_text_end), within .text
+#   - every __SCT__* symbol is 8-byte aligned, 24 bytes long and lies inside
+#     [__static_call_text_start, __static_call_text_end), within .text, and
+#     the trampolines fill that range exactly (packed, 24 bytes each)
 #   - W=1 reports no warning in the files the series touches
 #   check-vmlinux.sh VARIANT
 set -euo pipefail
@@ -25,32 +26,35 @@ else
 	record "$stage" "CONFIG_HAVE_STATIC_CALL=y" FAIL 0 "not set in $b/.config"
 fi
 
-syms=$("$nm" "$vmlinux")
-addr() { awk -v s="$1" '$3 == s { print $1 }' <<<"$syms"; }
+syms=$("$nm" -S "$vmlinux")
+addr() { awk -v s="$1" 'NF == 3 && $3 == s { print $1 }' <<<"$syms"; }
 start=$(addr __static_call_text_start)
 end=$(addr __static_call_text_end)
 read -r tstart tsize < <("$readelf" -SW "$vmlinux" |
 	awk '{ for (i = 1; i <= NF; i++) if ($i == ".text") { print $(i + 2), $(i + 4); exit } }')
 n=0 bad=0
-while read -r a _ s; do
+while read -r a size _ s; do
 	n=$((n + 1))
 	v=$((16#$a))
-	if ((v % 16 != 0)) || ((v < 16#$start)) || ((v >= 16#$end)) ||
+	if ((v % 8 != 0)) || ((16#$size != 24)) || ((v < 16#$start)) || ((v >= 16#$end)) ||
 		((v < 16#$tstart)) || ((v >= 16#$tstart + 16#$tsize)); then
-		echo "  bad trampoline $s at $a" >&2
+		echo "  bad trampoline $s at $a, size 0x$size" >&2
 		bad=$((bad + 1))
 	fi
-done < <(awk '$3 ~ /^__SCT__/' <<<"$syms")
-if [ -n "$start" ] && [ "$n" -gt 0 ] && [ "$bad" -eq 0 ]; then
-	record "$stage" "vmlinux: $n __SCT__ trampolines 16-byte aligned in .static_call.text within .text" PASS 0
+done < <(awk 'NF == 4 && $4 ~ /^__SCT__/' <<<"$syms")
+if [ -n "$start" ] && [ "$n" -gt 0 ] && [ "$bad" -eq 0 ] &&
+	((16#$end - 16#$start == 24 * n)); then
+	record "$stage" "vmlinux: $n __SCT__ trampolines, 24 bytes, 8-byte aligned, packed in .static_call.text within .text" PASS 0
 else
-	record "$stage" "vmlinux: __SCT__ trampolines aligned and placed" FAIL 0 "$n found, $bad bad, start=${start:-none}"
+	record "$stage" "vmlinux: __SCT__ trampolines aligned and placed" FAIL 0 \
+		"$n found, $bad bad, section $((16#${end:-0} - 16#${start:-0})) bytes for 24 * $n"
 fi
 
 # W=1 on the files the series touches. Building single objects with W=1
 # changes their command line, so the next normal build recompiles just them.
 mapfile -t margs < <(kmake_args "$tc")
-objs=(arch/arm64/kernel/static_call.o arch/arm64/kernel/patching.o)
+objs=(arch/arm64/kernel/static_call.o arch/arm64/kernel/patching.o
+	arch/arm64/kernel/module.o arch/arm64/kernel/probes/kprobes.o)
 wlog=$LOGS/$stage-W1.log
 if make -C "$tree" O="$b" "${margs[@]}" W=1 "${objs[@]}" >"$wlog" 2>&1; then
 	w=$(grep -c "warning:" "$wlog" || true)

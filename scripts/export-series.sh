@@ -11,8 +11,12 @@ base=${2:-base}
 branch=${3:-HEAD}
 cover=$RIG_ROOT/patches/cover-letter.txt
 [ -f "$cover" ] || die "$cover missing"
+# The subject prefix ("PATCH v2") comes from the cover letter's subject.
+prefix=$(sed -n '1s/^Subject: \[\(PATCH[^]]*\) 0\/[0-9]*\].*/\1/p' "$cover")
+[ -n "$prefix" ] || die "$cover: first line must be 'Subject: [PATCH ... 0/N] ...'"
 rm -f "$RIG_ROOT"/patches/0*.patch
-git -C "$dir" format-patch -q --cover-letter --no-signature -o "$RIG_ROOT/patches" "$base..$branch"
+git -C "$dir" format-patch -q --cover-letter --no-signature --subject-prefix="$prefix" \
+	-o "$RIG_ROOT/patches" "$base..$branch"
 python3 - "$RIG_ROOT/patches/0000-cover-letter.patch" "$cover" <<'PY'
 import re, sys
 patch, cover = sys.argv[1], sys.argv[2]
@@ -20,9 +24,10 @@ text = open(patch).read()
 body = open(cover).read()
 subject = body.splitlines()[0]
 blurb = body.split("\n", 2)[2]
-n = re.search(r"\[PATCH 0/(\d+)\]", text).group(1)
-subject = re.sub(r"\[PATCH 0/\d+\]", f"[PATCH 0/{n}]", subject)
-text = text.replace("Subject: [PATCH 0/%s] *** SUBJECT HERE ***" % n, subject)
+m = re.search(r"Subject: \[(PATCH[^\]]*) 0/(\d+)\] \*\*\* SUBJECT HERE \*\*\*", text)
+prefix, n = m.group(1), m.group(2)
+subject = re.sub(r"\[PATCH[^\]]* 0/\d+\]", f"[{prefix} 0/{n}]", subject)
+text = text.replace(m.group(0), subject)
 text = text.replace("*** BLURB HERE ***\n", blurb)
 open(patch, "w").write(text)
 PY

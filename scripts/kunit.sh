@@ -34,7 +34,7 @@ if [ ! -s "$json" ]; then
 	record "$stage" harness FAIL "$secs" "no KTAP results"
 	exit 1
 fi
-record "$stage" harness PASS "$secs" "suite ran to completion"
+record "$stage" "harness: kunit.py ran the suite to completion" DONE "$secs"
 
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
 case $variant in

@@ -82,19 +82,22 @@ record() {
 #   gcc, clang            patched tree
 #   gcc-base, clang-base  unpatched tree
 #   bisect                the series one patch at a time (check-series.sh)
+#   bisect-on             the same worktree, with the feature switched on
+#                         (the patched kernels' fragments), for the patch
+#                         that adds the option when it is not the last one
 #   mutant                the patched tree plus one mutant (mutate.sh), GCC
 variant_tree() {
 	case $1 in
 	gcc | clang) echo patched ;;
 	gcc-base | clang-base) echo baseline ;;
-	bisect) echo bisect ;;
+	bisect | bisect-on) echo bisect ;;
 	mutant) echo mutant ;;
 	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base)" ;;
 	esac
 }
 variant_toolchain() {
 	case $1 in
-	gcc* | bisect | mutant) echo gcc ;;
+	gcc* | bisect* | mutant) echo gcc ;;
 	clang*) echo clang ;;
 	*) die "unknown variant '$1'" ;;
 	esac
@@ -138,7 +141,7 @@ variant_fragments() {
 	echo "$RIG_ROOT/configs/base.config"
 	[ "$(variant_toolchain "$v")" = clang ] && echo "$RIG_ROOT/configs/clang-cfi.config"
 	case $v in
-	gcc | clang | mutant) echo "$RIG_ROOT/configs/patched.config" ;;
+	gcc | clang | mutant | bisect-on) echo "$RIG_ROOT/configs/patched.config" ;;
 	clang-base) echo "$RIG_ROOT/configs/cfi-permissive.config" ;;
 	esac
 	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config
