@@ -211,8 +211,12 @@ static noinline unsigned long scb_loop_sc_lit(unsigned long n, unsigned long x)
 	return x;
 }
 
-/* The far copy of scb_fn (scb_far_setup()), and a pointer to it. */
+/*
+ * The far page (scb_far_setup()), the copy of scb_fn in it, and a pointer
+ * to that copy.
+ */
 static void *scb_far;
+static void *scb_far_fn;
 static scb_fn_t *scb_far_fp;
 
 static noinline __nocfi unsigned long scb_loop_far_indirect(unsigned long n,
@@ -541,10 +545,10 @@ static int scb_run_calls(void)
 		  (unsigned long)scb_fn, NULL,
 		  "static_call() of a module key never updated (as loaded)" },
 		{ "sc_out", scb_loop_sc_lit, SCB_TRAMP(scb_lit),
-		  SCB_WANT_LITERAL, (unsigned long)scb_far, NULL,
+		  SCB_WANT_LITERAL, (unsigned long)scb_far_fn, NULL,
 		  "static_call(), target a copy of scb_fn >128 MiB away (nop; ldr x16; br x16)" },
 		{ "far_indirect", scb_loop_far_indirect, NULL, SCB_WANT_NONE,
-		  (unsigned long)scb_far, "ldr+blr",
+		  (unsigned long)scb_far_fn, "ldr+blr",
 		  "indirect call to the far copy of scb_fn, no CFI check" },
 		{ "mainline", scb_loop_mainline, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_fn, "adrp+ldr+br",
@@ -793,7 +797,7 @@ static int scb_far_setup(void)
 {
 	const __le32 *fn = (const __le32 *)scb_fn;
 	const void *tramp = SCB_TRAMP(scb_lit);
-	unsigned int i;
+	unsigned int i, pre;
 	int ret;
 
 	for (i = 0; i < 16; i++) {
@@ -819,7 +823,13 @@ static int scb_far_setup(void)
 			le32_to_cpu(fn[0]));
 		return -EINVAL;
 	}
-	ret = sc_far_alloc(fn, 4 * (i + 1), &scb_far);
+	/*
+	 * With kCFI, copy the 4-byte type hash before scb_fn too: the
+	 * generic static_call() of an unpatched kCFI kernel is a checked
+	 * indirect call, which reads it at the target minus 4.
+	 */
+	pre = IS_ENABLED(CONFIG_CFI_CLANG) ? 1 : 0;
+	ret = sc_far_alloc(fn - pre, 4 * (pre + i + 1), &scb_far);
 	if (ret) {
 		SCB_ERR("far: no far executable memory for the copy of scb_fn: %d%s",
 			ret, ret == -ENOENT ?
@@ -829,14 +839,15 @@ static int scb_far_setup(void)
 	SCB("meta far_code %u instructions of scb_fn copied to %ldMiB from the scb_lit trampoline",
 	    i + 1, sc_distance_mib((unsigned long)(tramp ?: (void *)scb_fn),
 				   (unsigned long)scb_far));
-	if (tramp && sc_b_in_range(sc_slot_addr(tramp), (unsigned long)scb_far)) {
+	scb_far_fn = scb_far + 4 * pre;
+	if (tramp && sc_b_in_range(sc_slot_addr(tramp), (unsigned long)scb_far_fn)) {
 		SCB_ERR("far: the copy of scb_fn is within b range of scb_lit");
 		sc_far_free(scb_far);
 		scb_far = NULL;
 		return -ERANGE;
 	}
-	scb_far_fp = scb_far;
-	static_call_update(scb_lit, (scb_fn_t *)scb_far);
+	scb_far_fp = scb_far_fn;
+	static_call_update(scb_lit, (scb_fn_t *)scb_far_fn);
 	return 0;
 }
 
@@ -848,6 +859,7 @@ static void scb_far_teardown(void)
 	WRITE_ONCE(scb_far_fp, NULL);
 	sc_far_free(scb_far);
 	scb_far = NULL;
+	scb_far_fn = NULL;
 }
 
 /* ---- init --------------------------------------------------------------- */

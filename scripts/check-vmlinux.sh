@@ -27,7 +27,7 @@ else
 fi
 
 syms=$("$nm" -S "$vmlinux")
-addr() { awk -v s="$1" 'NF == 3 && $3 == s { print $1 }' <<<"$syms"; }
+addr() { awk -v s="$1" '$NF == s { print $1; exit }' <<<"$syms"; }
 start=$(addr __static_call_text_start)
 end=$(addr __static_call_text_end)
 read -r tstart tsize < <("$readelf" -SW "$vmlinux" |

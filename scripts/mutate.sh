@@ -37,6 +37,11 @@ if [ ! -e "$mt/.git" ]; then
 fi
 flock -u 9
 
+# A mutant may hang a guest: shorter limits than the normal runs (which
+# pass in well under a minute each on this machine).
+export BOOT_TIMEOUT=${MUTATE_BOOT_TIMEOUT:-150}
+export KMOD_TIMEOUT=${MUTATE_KMOD_TIMEOUT:-240}
+
 top=$OUT/mutate
 mkdir -p "$top"
 summary=$top/summary.tsv
