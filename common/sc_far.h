@@ -7,9 +7,10 @@
  * execmem_alloc() are not exported. The rig's KUnit suite is built into
  * every kernel the rig makes, and exports a64sc_far_code_alloc() for the
  * test modules: it copies code to a page more than 256 MiB from the kernel
- * image (vmalloc space above it, guarded for BTI when kernel BTI is on).
- * Modules are placed within 2 GiB below the kernel image's end, so that
- * page is out of B range of every module trampoline too.
+ * image (vmalloc space above it, or below it if there is no room above;
+ * guarded for BTI when kernel BTI is on). Above the image it is also out
+ * of B range of every module, which are placed below the image's end;
+ * below it, it may not be, so every user checks the distance it needs.
  *
  * Modules reach it with symbol_get(), so that they still load on a kernel
  * without the rig's KUnit graft; sc_far_alloc() then returns -ENOENT.

@@ -242,11 +242,13 @@ bl=/sys/kernel/debug/kprobes/blacklist
 bad=0
 if [ -r "$bl" ]; then
 	load scenarios=null stress_scale=0
+	state="not loaded: its init failed"
+	loaded && state=loaded
 	total=$(wc -l <"$bl")
 	sct=$(grep -c '__SCT__' "$bl")
 	mod=$(grep -c "\[$name\]" "$bl")
 	unload || bad=1
-	diag "kprobe_blacklist: $total entries, $sct for __SCT__ trampolines, $mod for $name (loaded)"
+	diag "kprobe_blacklist: $total entries, $sct for __SCT__ trampolines, $mod for $name ($state)"
 	[ "$sct" -eq 0 ] || bad=1
 	[ "$total" -gt 0 ] || bad=1
 else

@@ -423,13 +423,7 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	if (sc_b_in_range(slot, target)) {
 		sct_diag("%s: int_sqrt is %+ld MiB from the slot, in b range: direct b",
 			 c->name, sc_distance_mib(slot, target));
-		sct_diag("%s: no kernel target is beyond 128 MiB of this module here,",
-			 c->name);
-		sct_diag("%s: so the kernel target does not take the literal path;",
-			 c->name);
-		sct_diag("%s: a module cannot map code far away (no __vmalloc_node_range);",
-			 c->name);
-		sct_diag("%s: see the nop slots of initial_state and KUnit out_of_range",
+		sct_diag("%s: kernel text is within b range of this module here; far_target covers the literal path",
 			 c->name);
 	} else {
 		sct_diag("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",

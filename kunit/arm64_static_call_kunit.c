@@ -814,7 +814,7 @@ static void a64sc_kprobe_refused(struct kunit *test)
 	for (off = 0; off < SC_TRAMP_SIZE; off += sizeof(u32)) {
 		ret = sc_kprobe_try(k->tramp + off);
 		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
-				    "register_kprobe(%ps+%u): expected -EINVAL (blacklisted), got %d",
+				    "register_kprobe(%ps+%u): expected -EINVAL (.static_call.text is off limits), got %d",
 				    k->tramp, off, ret);
 	}
 	a64sc_check(test, "after the kprobe attempts", k, a64sc_a,
