@@ -6,12 +6,12 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench mutate cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench mutate matrix race qemu cfi-baseline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-base|clang-base  KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
+	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|gcc-debug|clang-kcsan  KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
 	@$(S)/rig.sh run
@@ -62,6 +62,15 @@ mutate: ## mutation testing: each mutants/*.patch on the series must make a test
 	@$(S)/tree.sh all
 	@$(S)/build.sh gcc
 	@$(S)/mutate.sh $(MUTANTS)
+
+matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
+	@$(S)/rig.sh matrix
+
+race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); QEMU_ACCEL=tcg,thread=single for strict
+	@$(S)/rig.sh race
+
+qemu: ## download QEMU 10 from bookworm-backports into the cache and print its version
+	@$(S)/qemu.sh install
 
 shellcheck: ## shellcheck every script
 	@shellcheck $(S)/*.sh $(S)/guest/init kmod/*.sh .ci/run

@@ -3,12 +3,21 @@
 #
 # Guest-side runner for static_call_test.ko (busybox ash, kselftest style).
 #
-#   run-tests.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE]
+#   run-tests.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H]
 #
 #   -n CYCLES        extra load/unload cycles after the first load (default 20)
 #   -s STRESS_SCALE  the module's stress_scale for the first load (default 1;
 #                    the load/unload cycles use stress_scale=0)
 #   -m MODULE        path of the module (default /lib/modules/static_call_test.ko)
+#   -e               emulator_stale_ok=1 for the first load: the stress case
+#                    counts and reports, but tolerates, stale calls made
+#                    while memory already held the new target (QEMU
+#                    multi-threaded TCG; see common/sc_race.h)
+#   -F               during the first load, switch the function tracer on
+#                    and off in a loop (tracing the race's targets): ftrace
+#                    patches text through the same writer, under text_mutex
+#   -H               during the first load, take CPUs other than CPU 0
+#                    offline and online again in a loop (CONFIG_HOTPLUG_CPU)
 #
 # Prints KTAP on stdout, one test per check:
 #   static_call_test     the module's own KTAP from the first load, nested
@@ -34,9 +43,12 @@ name=static_call_test
 module=/lib/modules/$name.ko
 cycles=20
 scale=1
+stale_ok=0
+ftrace=0
+hotplug=0
 
 usage() {
-	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE]" >&2
+	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H]" >&2
 	exit 2
 }
 
@@ -47,11 +59,14 @@ is_number() {
 	esac
 }
 
-while getopts n:s:m:h opt; do
+while getopts n:s:m:eFHh opt; do
 	case $opt in
 	n) cycles=$OPTARG ;;
 	s) scale=$OPTARG ;;
 	m) module=$OPTARG ;;
+	e) stale_ok=1 ;;
+	F) ftrace=1 ;;
+	H) hotplug=1 ;;
 	*) usage ;;
 	esac
 done
@@ -138,10 +153,86 @@ drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
 
+# Background load for the first load: -F and -H. Each loop runs until
+# $busy is removed and counts its rounds in a file, reported afterwards.
+busy=$tmp/busy
+tracing=/sys/kernel/tracing
+ftrace_loop() {
+	n=0
+	# The race's kernel target, and every function of the module once
+	# it is loaded (the "mod" filter command applies to modules loaded
+	# later). Tracing them makes ftrace rewrite the very functions the
+	# trampoline branches to, while it rewrites the trampoline.
+	echo int_sqrt >"$tracing/set_ftrace_filter" &&
+		echo "*:mod:$name" >>"$tracing/set_ftrace_filter" || return 1
+	while [ -e "$busy" ]; do
+		echo function >"$tracing/current_tracer" || return 1
+		sleep 0.2
+		echo nop >"$tracing/current_tracer" || return 1
+		n=$((n + 1))
+		echo "$n" >"$tmp/ftrace.rounds"
+		sleep 0.1
+	done
+}
+hotplug_loop() {
+	n=0
+	while [ -e "$busy" ]; do
+		for c in /sys/devices/system/cpu/cpu[1-9]*; do
+			[ -e "$busy" ] || break
+			[ -w "$c/online" ] || return 1
+			echo 0 >"$c/online" || return 1
+			sleep 0.1
+			echo 1 >"$c/online" || return 1
+			n=$((n + 1))
+			echo "$n" >"$tmp/hotplug.rounds"
+		done
+	done
+}
+bg_start() {
+	bg_pids=""
+	: >"$busy"
+	if [ "$ftrace" -eq 1 ]; then
+		ftrace_loop &
+		bg_pids="$bg_pids $!"
+	fi
+	if [ "$hotplug" -eq 1 ]; then
+		hotplug_loop &
+		bg_pids="$bg_pids $!"
+	fi
+}
+# bg_stop: stop the loops; fails if one of them failed or never ran a round.
+bg_stop() {
+	bg_bad=0
+	rm -f "$busy"
+	for p in $bg_pids; do
+		wait "$p" || bg_bad=1
+	done
+	if [ "$ftrace" -eq 1 ]; then
+		r=$(cat "$tmp/ftrace.rounds" 2>/dev/null || echo 0)
+		diag "function tracer switched on and off $r times during the first load"
+		[ "$r" -gt 0 ] || bg_bad=1
+		echo nop >"$tracing/current_tracer" 2>/dev/null
+	fi
+	if [ "$hotplug" -eq 1 ]; then
+		r=$(cat "$tmp/hotplug.rounds" 2>/dev/null || echo 0)
+		diag "CPUs taken offline and back online $r times during the first load"
+		[ "$r" -gt 0 ] || bg_bad=1
+		for c in /sys/devices/system/cpu/cpu[1-9]*; do
+			echo 1 >"$c/online" 2>/dev/null
+		done
+	fi
+	return "$bg_bad"
+}
+
 # 1, 2: the first load, its KTAP nested as a subtest.
 [ -f "$module" ] || diag "$module: no such file"
-load stress_scale="$scale"
+bg_start
+load stress_scale="$scale" emulator_stale_ok="$stale_ok"
 first_rc=$rc
+bg_stop || {
+	diag "the background load (-F/-H) failed or never completed a round"
+	first_rc=1
+}
 bad=0
 ktap_verdict || bad=1
 [ "$rc" -eq 0 ] || bad=1

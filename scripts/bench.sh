@@ -34,7 +34,7 @@ img=$b/arch/arm64/boot/Image.gz
 if [ ! -f "$img" ] || [ ! -f "$b/Module.symvers" ]; then
 	die "no complete kernel build for $variant in $b (Image.gz and Module.symvers): run 'make kernel V=$variant' first"
 fi
-command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run 'make deps'"
+qemu_require
 
 # A single small module: one job, low priority.
 JOBS=1
@@ -79,7 +79,7 @@ ln -s "$img" "$work/arch/arm64/boot/Image.gz"
 logf=$LOGS/$stage.console.log
 log "$stage: booting ($smp vCPU, -icount shift=0), console: $logf"
 t=$(date +%s)
-SMP=$smp QEMU_EXTRA="-icount shift=0" BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
+SMP=$smp QEMU_ACCEL=tcg,thread=single QEMU_EXTRA="-icount shift=0" BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
 	nice -n 5 "$RIG_ROOT/scripts/boot.sh" "bench-$tag" "$logf" nokaslr \
 	rig.run=run-bench.sh "rig.args=${BENCH_ARGS:-}" ||
 	die "$stage: boot failed, see $logf"
@@ -91,7 +91,7 @@ tr -d '\r' <"$logf" | sed -n 's/^BENCH: //p' >"$lines"
 
 kver=$(cat "$b/include/config/kernel.release" 2>/dev/null || echo unknown)
 cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$b/.config")
-qemu=$(qemu-system-aarch64 --version | head -n 1)
+qemu=$(qemu_version)
 rev=$(git -C "$RIG_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 python3 "$RIG_ROOT/scripts/bench_report.py" "$lines" \
 	--variant "$tag" --out "$OUT" --meta "vcpus=$smp" \

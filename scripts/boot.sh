@@ -18,10 +18,12 @@ img=$b/arch/arm64/boot/Image.gz
 cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4 kunit.enable=0 $TRACE_EVENTS $*"
 read -r -a extra <<<"${QEMU_EXTRA:-}"
 cpu="max,pauth-impdef=on"
-qemu=(qemu-system-aarch64 -machine virt -cpu "$cpu" -smp "${SMP}" -m 1024 -accel "$QEMU_ACCEL"
+qemu_require
+qemu=("$QEMU" -machine virt -cpu "$cpu" -smp "${SMP}" -m 1024 -accel "$QEMU_ACCEL"
 	-nographic -no-reboot -nodefaults -serial stdio "${extra[@]}"
 	-kernel "$img" -initrd "$b/rig-initramfs.cpio.gz" -append "$cmdline")
 printf '%q ' "${qemu[@]}" >"$logf.cmd"
+log "boot $variant: $(cat "$logf.cmd")"
 rc=0
 timeout --foreground -k 10 "$BOOT_TIMEOUT" "${qemu[@]}" </dev/null >"$logf" 2>&1 || rc=$?
 

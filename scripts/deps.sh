@@ -8,7 +8,7 @@ what=${1:-all}
 pkgs_tools=(cmake g++ make pkg-config libelf-dev libgtest-dev
 	binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu clang-format)
 pkgs_kernel=(linux-source-6.12 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-	clang-19 lld-19 llvm-19 qemu-system-arm make flex bison bc libssl-dev
+	clang-19 lld-19 llvm-19 make flex bison bc libssl-dev
 	libelf-dev ccache cpio gzip xz-utils rsync git python3 perl shellcheck kmod)
 case $what in
 tools) pkgs=("${pkgs_tools[@]}") ;;
@@ -64,5 +64,9 @@ if [ "$what" != tools ]; then
 		dpkg-deb -x "$deb" "$CACHE/dl/busybox"
 		[ -x "$bb" ] || die "busybox not found in busybox-static:arm64"
 	fi
+fi
+# QEMU 10 or later, for multi-threaded TCG (lib.sh says why not 7.2).
+if [ "$what" != tools ]; then
+	"$RIG_ROOT/scripts/qemu.sh" install
 fi
 log "dependencies ($what): ok"

@@ -31,6 +31,15 @@ if grep -q "recursive dependency" "$LOGS/kconfig-$variant.log"; then
 fi
 
 # Every CONFIG_X=v or "# CONFIG_X is not set" requested must be in .config.
+# A later fragment may override an earlier one (merge order), so only the
+# last request for each option is checked.
+last_requests() {
+	cat "$@" | awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { o = $0; sub(/=.*/, "", o) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { o = $2 }
+		o != "" { if (!(o in req)) order[n++] = o; req[o] = $0; o = "" }
+		END { for (i = 0; i < n; i++) print req[order[i]] }'
+}
 bad=0
 while IFS= read -r line; do
 	case $line in
@@ -51,6 +60,6 @@ while IFS= read -r line; do
 		fi
 		;;
 	esac
-done < <(cat "${frags[@]}")
+done < <(last_requests "${frags[@]}")
 [ "$bad" -eq 0 ] || die "some requested options did not stick ($variant); see above"
 log "config $variant: $(grep -c '=y' "$b/.config") options =y, all ${#frags[@]} fragments verified"

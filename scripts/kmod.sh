@@ -5,6 +5,8 @@
 # parsed with the tree's kunit.py. On the unpatched baseline the cases in
 # kmod/baseline-expect.txt must fail.
 #   kmod.sh VARIANT
+# Environment: KMOD_STAGE (stage name, default kmod-VARIANT), KMOD_ARGS
+# (run-tests.sh options, comma-separated: e.g. -F or -H, see the runner).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +14,7 @@ variant=${1:?usage: kmod.sh VARIANT}
 tree=$(tree_dir "$(variant_tree "$variant")")
 tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
-stage=kmod-$variant
+stage=${KMOD_STAGE:-kmod-$variant}
 [ -f "$b/Module.symvers" ] || die "no kernel build for $variant: run 'make kernel' first"
 mapfile -t margs < <(kmake_args "$tc")
 
@@ -39,8 +41,12 @@ cp "$src"/kmod/*.ko "$b/rig-kmod/"
 "$RIG_ROOT/scripts/initramfs.sh" "$variant"
 logf=$LOGS/$stage.console.log
 t=$(date +%s)
+qemu_require
+record_qemu "$stage"
+runner_args=${KMOD_ARGS:-}
+[ "$(emulator_stale_ok)" -eq 1 ] && runner_args=${runner_args:+$runner_args,}-e
 # The first load runs the module's stress case: give the guest time.
-if ! BOOT_TIMEOUT=${KMOD_TIMEOUT:-600} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=${KMOD_ARGS:-}"; then
+if ! BOOT_TIMEOUT=${KMOD_TIMEOUT:-600} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=$runner_args"; then
 	record "$stage" "guest boot + runner" FAIL $(($(date +%s) - t)) "see $logf"
 	exit 1
 fi
@@ -61,6 +67,8 @@ case $variant in
 *) report+=(--no-skip) ;;
 esac
 "${report[@]}" || exit 1
+race=$(sed -n 's/.*# stress: \(bad [0-9]*, memory .*\)/\1/p' "$logf" | head -n1)
+[ -z "$race" ] || record "$stage" "stress counts: $race" INFO 0
 case $variant in
 *-base) ;;
 *) "$RIG_ROOT/scripts/logscan.sh" "$stage" "$logf" ;;

@@ -4,6 +4,10 @@
 # KTAP it parses: on a patched kernel every case must pass; on the unpatched
 # baseline the cases in kunit/baseline-expect.txt must fail or skip.
 #   kunit.sh VARIANT
+# Environment: KUNIT_STAGE (stage name, default kunit-VARIANT), KUNIT_FILTER
+# (a kunit.py filter glob, e.g. arm64_static_call.concurrency), KUNIT_ARGS
+# (kernel arguments for the suite, default stress_scale=1), QEMU_EXTRA
+# (more QEMU arguments, e.g. -machine virtualization=on).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,19 +15,26 @@ variant=${1:?usage: kunit.sh VARIANT}
 tree=$(tree_dir "$(variant_tree "$variant")")
 b=$(build_dir "$variant")
 [ -f "$b/arch/arm64/boot/Image.gz" ] || die "no kernel for $variant: run 'make kernel' first"
-stage=kunit-$variant
+stage=${KUNIT_STAGE:-kunit-$variant}
+qemu_require
 logf=$LOGS/$stage.log
 json=$LOGS/$stage.json
 rm -f "$json"
 t=$(date +%s)
 rc=0
+stale_ok=$(emulator_stale_ok)
+filter=()
+[ -n "${KUNIT_FILTER:-}" ] && filter=("$KUNIT_FILTER")
+record_qemu "$stage"
+log "$stage: kunit.py runs $(command -v qemu-system-aarch64) (the command line is in $logf)"
 # kunit.py enforces --timeout itself; the outer timeout is the last resort.
 timeout -k 10 $((BOOT_TIMEOUT + 60)) python3 "$tree/tools/testing/kunit/kunit.py" exec \
 	--arch=arm64 --build_dir="$b" --kunitconfig="$RIG_ROOT/kunit/.kunitconfig" \
-	--qemu_args="-smp $SMP -accel $QEMU_ACCEL" --timeout="$BOOT_TIMEOUT" \
+	--qemu_args="-smp $SMP -accel $QEMU_ACCEL ${QEMU_EXTRA:-}" --timeout="$BOOT_TIMEOUT" \
 	--kernel_args="${KUNIT_ARGS:-arm64_static_call_kunit.stress_scale=1}" \
+	--kernel_args="arm64_static_call_kunit.emulator_stale_ok=$stale_ok" \
 	--kernel_args="$TRACE_EVENTS" \
-	--json="$json" >"$logf" 2>&1 || rc=$?
+	--json="$json" "${filter[@]}" >"$logf" 2>&1 || rc=$?
 cp "$b/test.log" "$LOGS/$stage.console.log" 2>/dev/null || true
 secs=$(($(date +%s) - t))
 log "$stage: kunit.py exit $rc in ${secs}s (console: $LOGS/$stage.console.log, KTAP/JSON: $json)"
@@ -42,6 +53,10 @@ case $variant in
 *) report+=(--no-skip) ;;
 esac
 "${report[@]}" || exit 1
+# The concurrency case's counts, in the results: tolerated stale calls are
+# reported, never silent.
+race=$(sed -n 's/.*# concurrency: \([0-9]* callers on .*\)/\1/p' "$LOGS/$stage.console.log" | head -n1)
+[ -z "$race" ] || record "$stage" "concurrency counts: $race" INFO 0
 case $variant in
 *-base) ;; # faults are expected there; cfi-baseline.sh looks at them
 *) "$RIG_ROOT/scripts/logscan.sh" "$stage" "$LOGS/$stage.console.log" ;;

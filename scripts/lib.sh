@@ -17,12 +17,49 @@ CROSS=aarch64-linux-gnu-
 LLVM_SUFFIX=-19
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 SMP=${SMP:-4}
-# QEMU 7.2's multi-threaded TCG does not implement IC IVAU and can keep
-# running a stale translation of code that another vCPU patched (seen with
-# this series: the trampoline bytes in memory are new, the executed code is
-# old, for good). Single-threaded TCG still runs $SMP vCPUs, interleaved,
-# and does not have that race. See Documentation/testing.md.
-QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=single}
+# QEMU: 10 or later (scripts/qemu.sh downloads 10.0 from bookworm-backports
+# into the cache), with multi-threaded TCG, so that the vCPUs really run at
+# the same time. Debian 12's QEMU 7.2 is refused: under multi-threaded TCG
+# it keeps executing stale translations of code another vCPU has patched
+# (41% of the checked calls of one concurrency run). 10 and 11 do so far
+# more rarely, not never; the concurrency cases tell those emulator faults
+# from the patch's (common/sc_race.h) when told they run under such a TCG.
+# QEMU_ACCEL=tcg,thread=single runs the vCPUs interleaved on one host
+# thread, where stale calls must not happen at all. See
+# Documentation/testing.md.
+QEMU_WRAPPER=$CACHE/qemu/bin/qemu-system-aarch64
+QEMU=${QEMU:-$QEMU_WRAPPER}
+QEMU_MIN_MAJOR=10
+QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=multi}
+# kunit.py runs "qemu-system-aarch64" from PATH: make that the rig's QEMU.
+if [ "$(basename "$QEMU")" = qemu-system-aarch64 ]; then
+	PATH=$(dirname "$QEMU"):$PATH
+fi
+# 1 when stale translations are possible (multi-threaded TCG): the
+# concurrency cases then count the stale calls whose memory was already new
+# as the emulator's and report them instead of failing.
+emulator_stale_ok() {
+	case $QEMU_ACCEL in
+	*thread=single*) echo 0 ;;
+	tcg*) echo 1 ;;
+	*) echo 0 ;;
+	esac
+}
+qemu_version() { "$QEMU" --version 2>/dev/null | head -n1; }
+# Refuse a missing or too old QEMU, saying what to do.
+qemu_require() {
+	local v major
+	v=$(qemu_version) || true
+	[ -n "$v" ] || die "no QEMU at $QEMU: run 'make deps' (downloads QEMU $QEMU_MIN_MAJOR from bookworm-backports into the cache) or set QEMU=/path/to/qemu-system-aarch64"
+	major=$(printf '%s\n' "$v" | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+	[ -n "$major" ] || die "cannot read the version of $QEMU: '$v'"
+	[ "$major" -ge "$QEMU_MIN_MAJOR" ] ||
+		die "$QEMU is '$v': QEMU $QEMU_MIN_MAJOR or later is needed (older multi-threaded TCG runs stale code after cross-vCPU patching, see Documentation/testing.md); run 'make deps' or set QEMU=/path/to/qemu-system-aarch64"
+}
+# One line in the results for a stage that boots a guest: which QEMU, how.
+record_qemu() {
+	record "$1" "qemu: $(qemu_version); -accel $QEMU_ACCEL" INFO 0
+}
 # Trace events to enable at boot: tracepoints call their probes through
 # static calls, so these exercise trampoline updates and calls in the guest.
 TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
@@ -86,13 +123,18 @@ record() {
 #                         (the patched kernels' fragments), for the patch
 #                         that adds the option when it is not the last one
 #   mutant                the patched tree plus one mutant (mutate.sh), GCC
+#   gcc-debug             patched tree, GCC, lockdep + atomic-sleep + KASAN +
+#                         DEBUG_VIRTUAL + function tracer + CPU hotplug
+#                         (configs/debug.config; make matrix)
+#   clang-kcsan           patched tree, Clang kCFI + BTI + KCSAN
+#                         (configs/kcsan.config; make matrix)
 variant_tree() {
 	case $1 in
-	gcc | clang) echo patched ;;
+	gcc | clang | gcc-debug | clang-kcsan) echo patched ;;
 	gcc-base | clang-base) echo baseline ;;
 	bisect | bisect-on) echo bisect ;;
 	mutant) echo mutant ;;
-	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base)" ;;
+	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base, gcc-debug, clang-kcsan)" ;;
 	esac
 }
 variant_toolchain() {
@@ -142,6 +184,8 @@ variant_fragments() {
 	[ "$(variant_toolchain "$v")" = clang ] && echo "$RIG_ROOT/configs/clang-cfi.config"
 	case $v in
 	gcc | clang | mutant | bisect-on) echo "$RIG_ROOT/configs/patched.config" ;;
+	gcc-debug) printf '%s\n' "$RIG_ROOT/configs/patched.config" "$RIG_ROOT/configs/debug.config" ;;
+	clang-kcsan) printf '%s\n' "$RIG_ROOT/configs/patched.config" "$RIG_ROOT/configs/kcsan.config" ;;
 	clang-base) echo "$RIG_ROOT/configs/cfi-permissive.config" ;;
 	esac
 	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config

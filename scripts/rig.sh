@@ -45,6 +45,43 @@ variant_suite() { # the per-variant stages of make test
 	fi
 }
 
+# The KUnit concurrency case alone on the GCC kernel, single-threaded TCG
+# (vCPUs interleaved on one host thread): 0 stale calls of either kind.
+race_single() {
+	run_stage race-gcc-single env KUNIT_STAGE=race-gcc-single \
+		KUNIT_FILTER=arm64_static_call.concurrency QEMU_ACCEL=tcg,thread=single \
+		"$S/kunit.sh" gcc
+}
+
+# make matrix: the evidence that does not fit in make test's time.
+matrix() {
+	local i
+	run_stage deps "$S/deps.sh" kernel
+	run_stage tree "$S/tree.sh" patched
+	run_stage kernel-gcc "$S/build.sh" gcc
+	# Five consecutive runs of the concurrency case, multi-threaded TCG.
+	for i in 1 2 3 4 5; do
+		run_stage "race-gcc-$i" env KUNIT_STAGE="race-gcc-$i" \
+			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" gcc
+	done
+	race_single
+	# EL2 with VHE: the whole suite.
+	run_stage kunit-gcc-vhe env KUNIT_STAGE=kunit-gcc-vhe \
+		QEMU_EXTRA="-machine virtualization=on" "$S/kunit.sh" gcc
+	run_stage vhe-gcc "$S/check-el2.sh" "$LOGS/kunit-gcc-vhe.console.log"
+	# lockdep, atomic sleep, KASAN, DEBUG_VIRTUAL, function tracer, hotplug
+	run_stage kernel-gcc-debug "$S/build.sh" gcc-debug
+	run_stage kunit-gcc-debug "$S/kunit.sh" gcc-debug
+	run_stage kmod-gcc-debug-ftrace env KMOD_STAGE=kmod-gcc-debug-ftrace KMOD_ARGS=-F \
+		"$S/kmod.sh" gcc-debug
+	run_stage kmod-gcc-debug-hotplug env KMOD_STAGE=kmod-gcc-debug-hotplug KMOD_ARGS=-H \
+		"$S/kmod.sh" gcc-debug
+	# KCSAN, Clang kCFI + BTI
+	run_stage kernel-clang-kcsan "$S/build.sh" clang-kcsan
+	run_stage kunit-clang-kcsan "$S/kunit.sh" clang-kcsan
+	run_stage kmod-clang-kcsan "$S/kmod.sh" clang-kcsan
+}
+
 cmd=${1:-help}
 case $cmd in
 run)
@@ -68,10 +105,23 @@ test)
 	# Per toolchain: patched, unpatched, then the per-patch builds, which
 	# are then mostly ccache hits from the unpatched build (see lib.sh).
 	variant_suite gcc
+	# The concurrency case once more with single-threaded TCG, where no
+	# stale call of any kind is tolerated.
+	race_single
 	variant_suite gcc-base
 	run_stage bisect "$S/check-series.sh" bisect
 	variant_suite clang
 	variant_suite clang-base
+	"$S/summary.sh" || failed=1
+	;;
+race)
+	fresh_results
+	run_stage tree "$S/tree.sh" patched
+	run_stage kernel-gcc "$S/build.sh" gcc
+	for i in $(seq "${RUNS:-5}"); do
+		run_stage "race-gcc-$i" env KUNIT_STAGE="race-gcc-$i" \
+			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" gcc
+	done
 	"$S/summary.sh" || failed=1
 	;;
 kernel | kunit | kmod | check-vmlinux | audit)
@@ -102,6 +152,11 @@ check)
 		run_stage "kernel-$v" "$S/build.sh" "$v"
 		run_stage "check-$v" "$S/check-vmlinux.sh" "$v"
 	done
+	"$S/summary.sh" || failed=1
+	;;
+matrix)
+	fresh_results
+	matrix
 	"$S/summary.sh" || failed=1
 	;;
 bisect)
