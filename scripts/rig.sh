@@ -64,6 +64,8 @@ matrix() {
 		run_stage "race-gcc-$i" env KUNIT_STAGE="race-gcc-$i" \
 			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" gcc
 	done
+	# The same case with single-threaded TCG: no stale call of any kind
+	# is tolerated there.
 	race_single
 	# EL2 with VHE: the whole suite.
 	run_stage kunit-gcc-vhe env KUNIT_STAGE=kunit-gcc-vhe \
@@ -105,9 +107,6 @@ test)
 	# Per toolchain: patched, unpatched, then the per-patch builds, which
 	# are then mostly ccache hits from the unpatched build (see lib.sh).
 	variant_suite gcc
-	# The concurrency case once more with single-threaded TCG, where no
-	# stale call of any kind is tolerated.
-	race_single
 	variant_suite gcc-base
 	run_stage bisect "$S/check-series.sh" bisect
 	variant_suite clang
