@@ -16,6 +16,8 @@
  *
  * Kernel parameters: arm64_static_call_kunit.stress_scale=N (default 1)
  * multiplies the work of the concurrency case; 0 skips it.
+ * arm64_static_call_kunit.race_calls=C (default 10^8) is its minimum number
+ * of calls per unit.
  * arm64_static_call_kunit.emulator_stale_ok=1 tolerates (and reports) the
  * stale calls of the concurrency case that only an emulator makes: see
  * common/sc_race.h. The rig sets it under QEMU's multi-threaded TCG.
@@ -45,6 +47,11 @@ static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
 MODULE_PARM_DESC(stress_scale,
 		 "concurrency case: at least 10^8*N calls and 1000*N updates (0: skip)");
+
+static unsigned long race_calls = 100000000UL;
+module_param(race_calls, ulong, 0444);
+MODULE_PARM_DESC(race_calls,
+		 "concurrency case: minimum calls per stress_scale unit (default 10^8; the debug kernels of make matrix use fewer)");
 
 static bool emulator_stale_ok;
 module_param(emulator_stale_ok, bool, 0444);
@@ -966,7 +973,7 @@ static void a64sc_concurrency(struct kunit *test)
 	t[A64SC_NR_STATES + 1] = (struct sc_race_target){ "a64sc_c", a64sc_c,
 							  A64SC_C_ADD };
 
-	min_calls = 100000000UL * stress_scale;
+	min_calls = race_calls * stress_scale;
 	min_updates = 1000UL * stress_scale;
 	ret = sc_race_run(&a64sc_race_ops, t, ARRAY_SIZE(t), min_calls,
 			  min_updates, A64SC_RACE_TIMEOUT, &res);
