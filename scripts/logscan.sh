@@ -6,7 +6,10 @@
 # "expected WARNING follows: static_call_update() to misaligned <target>";
 # each WARNING must follow its own announcement, and the warning's message
 # (printed just before it) must be the series' "misaligned target <target>"
-# for that same target. A missing or empty log is a failure too.
+# for that same target, and every announcement must be followed by its
+# WARNING (a kernel that prints none, e.g. without CONFIG_BUG, would
+# otherwise hide every other WARNING too). A missing or empty log is a
+# failure too.
 #   logscan.sh STAGE LOG
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +33,7 @@ fi
 # before it; print each WARNING that does not pair up.
 unpaired=$(tr -d '\r' <"$logf" | awk '
 	/expected WARNING follows: static_call_update\(\) to misaligned / {
+		if (want != "") print "unannounced or mismatched: announced, no WARNING: " want
 		s = $0; sub(/.*to misaligned /, "", s); want = s; next }
 	/static_call: .*: misaligned target / {
 		s = $0; sub(/.*misaligned target /, "", s); msg = s; line = NR; next }
@@ -37,7 +41,9 @@ unpaired=$(tr -d '\r' <"$logf" | awk '
 		if (want != "" && msg == want && NR - line <= 2) { ok++ }
 		else { print "unannounced or mismatched: " $0 }
 		want = ""; msg = "" }
-	END { printf "paired %d\n", ok }')
+	END {
+		if (want != "") print "unannounced or mismatched: announced, no WARNING: " want
+		printf "paired %d\n", ok }')
 if grep -q '^unannounced' <<<"$unpaired"; then
 	grep '^unannounced' <<<"$unpaired" | head -5 | sed 's/^/  | /' >&2
 	bad=1
