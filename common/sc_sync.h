@@ -150,9 +150,13 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 
 	update(arg);
 
-	for_each_online_cpu(cpu)
-		if (sp[cpu].task && smp_load_acquire(&sp[cpu].spinning))
+	for_each_online_cpu(cpu) {
+		if (!sp[cpu].task)
+			continue;
+		/* Pairs with the release when the spinner stops spinning. */
+		if (smp_load_acquire(&sp[cpu].spinning))
 			res->pending++;
+	}
 
 out_stop:
 	WRITE_ONCE(s->release, 1);

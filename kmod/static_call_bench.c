@@ -312,7 +312,7 @@ static noinline unsigned long scb_loop_indirect_kcfi(unsigned long n,
 #endif
 
 static noinline __maybe_unused unsigned long scb_loop_null(unsigned long n,
-						      unsigned long x)
+							   unsigned long x)
 {
 	for (; n; n--)
 		static_call_cond(scb_null)();
@@ -320,7 +320,7 @@ static noinline __maybe_unused unsigned long scb_loop_null(unsigned long n,
 }
 
 static noinline __maybe_unused unsigned long scb_loop_ret0(unsigned long n,
-						      unsigned long x)
+							   unsigned long x)
 {
 	for (; n; n--)
 		x = static_call(scb_ret0)(x);

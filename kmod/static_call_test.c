@@ -181,7 +181,7 @@ struct sct_case_state {
 	const char *skip;	/* reason, if the case was skipped */
 };
 
-static __printf(1, 2) void sct_diag(const char *fmt, ...)
+static __printf(1, 2) void sct_ktap_info(const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
@@ -193,8 +193,8 @@ static __printf(1, 2) void sct_diag(const char *fmt, ...)
 	va_end(args);
 }
 
-static __printf(2, 3) void sct_fail(struct sct_case_state *c,
-				    const char *fmt, ...)
+static __printf(2, 3) void sct_case_err(struct sct_case_state *c,
+					const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
@@ -215,8 +215,8 @@ static bool sct_have_tramp(struct sct_case_state *c, const void *tramp)
 {
 	if (tramp)
 		return true;
-	sct_diag("%s", SC_NO_TRAMP_MSG);
-	sct_diag("%s: no trampoline tramp@none target@none", c->name);
+	sct_ktap_info("%s", SC_NO_TRAMP_MSG);
+	sct_ktap_info("%s: no trampoline tramp@none target@none", c->name);
 	c->failed = true;
 	return false;
 }
@@ -234,10 +234,10 @@ static void sct_headline(struct sct_case_state *c, const void *tramp,
 
 	sc_tramp_read(tramp, &t);
 	path = sc_tramp_dest(&t, &dest);
-	sct_diag("%s: %s tramp@%+ld MiB target@%+ld MiB",
-		 c->name, sc_path_name(path),
-		 sc_distance_mib(sct_ref(), t.addr),
-		 sc_distance_mib(sct_ref(), target));
+	sct_ktap_info("%s: %s tramp@%+ld MiB target@%+ld MiB",
+		      c->name, sc_path_name(path),
+		      sc_distance_mib(sct_ref(), t.addr),
+		      sc_distance_mib(sct_ref(), target));
 }
 
 /* A detail line: path and slot-to-target distance of one step. */
@@ -250,11 +250,11 @@ static void sct_detail(struct sct_case_state *c, const char *what,
 
 	sc_tramp_read(tramp, &t);
 	path = sc_tramp_dest(&t, &dest);
-	sct_diag("%s: %s: %s, target %ps is %+ld MiB from the slot (%s)",
-		 c->name, what, sc_path_name(path), (void *)target,
-		 sc_distance_mib(t.addr + 4, target),
-		 sc_b_in_range(t.addr + 4, target) ? "in b range" :
-						     "beyond b range");
+	sct_ktap_info("%s: %s: %s, target %ps is %+ld MiB from the slot (%s)",
+		      c->name, what, sc_path_name(path), (void *)target,
+		      sc_distance_mib(t.addr + 4, target),
+		      sc_b_in_range(t.addr + 4, target) ? "in b range" :
+							  "beyond b range");
 }
 
 /*
@@ -271,7 +271,7 @@ static bool sct_check_tramp(struct sct_case_state *c, const char *what,
 	sc_tramp_read(tramp, &t);
 	if (sc_tramp_check(&t, target, why, sizeof(why)))
 		return true;
-	sct_fail(c, "%s: %s", what, why);
+	sct_case_err(c, "%s: %s", what, why);
 	return false;
 }
 
@@ -279,16 +279,16 @@ static void sct_expect_val(struct sct_case_state *c, const char *what,
 			   unsigned long seen, unsigned long expected)
 {
 	if (seen != expected)
-		sct_fail(c, "%s: call returned %#lx, expected %#lx",
-			 what, seen, expected);
+		sct_case_err(c, "%s: call returned %#lx, expected %#lx",
+			     what, seen, expected);
 }
 
 static void sct_expect_query(struct sct_case_state *c, const char *what,
 			     const void *seen, const void *expected)
 {
 	if (seen != expected)
-		sct_fail(c, "%s: static_call_query() is %ps, expected %ps",
-			 what, seen, expected);
+		sct_case_err(c, "%s: static_call_query() is %ps, expected %ps",
+			     what, seen, expected);
 }
 
 /* ---- case: initial_state ---------------------------------------------------- */
@@ -328,14 +328,14 @@ static void sct_case_initial_state(struct sct_case_state *c)
 		snprintf(what, sizeof(what), "%s key", k->key);
 		if (!within_module_mem_type((unsigned long)k->tramp,
 					    THIS_MODULE, MOD_TEXT))
-			sct_fail(c, "%s: trampoline %ps is not in this module's text",
-				 what, k->tramp);
+			sct_case_err(c, "%s: trampoline %ps is not in this module's text",
+				     what, k->tramp);
 		sc_tramp_read(k->tramp, &t);
 		slots[i] = t.insn[1];
 		/* A module function is always within B range of module text. */
 		if (k->in_module && !sc_insn_is_b(t.insn[1]))
-			sct_fail(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
-				 what, t.insn[1], (void *)k->target);
+			sct_case_err(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
+				     what, t.insn[1], (void *)k->target);
 		sct_check_tramp(c, what, k->tramp, k->target);
 	}
 
@@ -350,20 +350,20 @@ static void sct_case_initial_state(struct sct_case_state *c)
 	WRITE_ONCE(sct_noted, 0);
 	static_call_cond(sct_null)(1);
 	if (READ_ONCE(sct_noted))
-		sct_fail(c, "NULL key: static_call_cond() ran a function");
+		sct_case_err(c, "NULL key: static_call_cond() ran a function");
 	sct_expect_query(c, "NULL key", static_call_query(sct_null), NULL);
 
 	sct_expect_val(c, "RET0 int (int, int) key",
 		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
 	if (static_call(sct_ret0_ptr)(&obj, 1))
-		sct_fail(c, "RET0 void *(obj *, ulong) key: call returned non-NULL");
+		sct_case_err(c, "RET0 void *(obj *, ulong) key: call returned non-NULL");
 
 	/* Calls do not patch anything. */
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		sc_tramp_read(keys[i].tramp, &t);
 		if (t.insn[1] != slots[i])
-			sct_fail(c, "%s key: slot changed from %08x to %08x by a call",
-				 keys[i].key, slots[i], t.insn[1]);
+			sct_case_err(c, "%s key: slot changed from %08x to %08x by a call",
+				     keys[i].key, slots[i], t.insn[1]);
 	}
 	sct_detail(c, "kernel default key", SCT_TRAMP(sct_kdef),
 		   (unsigned long)int_sqrt);
@@ -400,7 +400,7 @@ static void sct_case_module_target(struct sct_case_state *c)
 	/* A module function is always within b range of the module's trampoline. */
 	sc_tramp_read(tramp, &t);
 	if (sc_tramp_dest(&t, &dest) != SC_PATH_DIRECT)
-		sct_fail(c, "plain key -> module function B: slot is not a direct b");
+		sct_case_err(c, "plain key -> module function B: slot is not a direct b");
 	sct_headline(c, tramp, (unsigned long)sct_mod_b);
 
 	sct_plain_set(c, SCT_T_C);
@@ -426,16 +426,16 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	sct_headline(c, tramp, target);
 	sc_tramp_read(tramp, &t);
 	if (sc_b_in_range(slot, target)) {
-		sct_diag("%s: int_sqrt is %+ld MiB from the slot, in b range: direct b",
-			 c->name, sc_distance_mib(slot, target));
-		sct_diag("%s: kernel text is within b range of this module here; far_target covers the literal path",
-			 c->name);
+		sct_ktap_info("%s: int_sqrt is %+ld MiB from the slot, in b range: direct b",
+			      c->name, sc_distance_mib(slot, target));
+		sct_ktap_info("%s: kernel text is within b range of this module here; far_target covers the literal path",
+			      c->name);
 	} else {
-		sct_diag("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",
-			 c->name, sc_distance_mib(slot, target));
+		sct_ktap_info("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",
+			      c->name, sc_distance_mib(slot, target));
 		if (t.insn[1] != SC_INSN_NOP)
-			sct_fail(c, "out-of-range kernel target but slot is %08x, not nop",
-				 t.insn[1]);
+			sct_case_err(c, "out-of-range kernel target but slot is %08x, not nop",
+				     t.insn[1]);
 	}
 
 	/* The key defined with a kernel default: first update, same target. */
@@ -457,7 +457,7 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	sct_check_tramp(c, "kernel default key -> int_sqrt", kdef, target);
 	sc_tramp_read(kdef, &t);
 	if (sc_tramp_dest(&t, &dest) == SC_PATH_BAD || dest != target)
-		sct_fail(c, "kernel default key: trampoline does not reach int_sqrt");
+		sct_case_err(c, "kernel default key: trampoline does not reach int_sqrt");
 
 	sct_plain_set(c, SCT_T_A);
 }
@@ -476,13 +476,13 @@ static void sct_case_null(struct sct_case_state *c)
 	sct_expect_query(c, "NULL key before update", static_call_query(sct_null), NULL);
 	static_call_cond(sct_null)(1);
 	if (READ_ONCE(sct_noted))
-		sct_fail(c, "NULL key before update: static_call_cond() ran a function");
+		sct_case_err(c, "NULL key before update: static_call_cond() ran a function");
 	sct_check_tramp(c, "NULL key before update", tramp, ret0);
 
 	static_call_update(sct_null, sct_note);
 	static_call(sct_null)(7);
 	if (READ_ONCE(sct_noted) != 7)
-		sct_fail(c, "NULL key -> sct_note: call did not reach sct_note");
+		sct_case_err(c, "NULL key -> sct_note: call did not reach sct_note");
 	sct_expect_query(c, "NULL key -> sct_note", static_call_query(sct_null),
 			 sct_note);
 	sct_check_tramp(c, "NULL key -> sct_note", tramp,
@@ -492,7 +492,7 @@ static void sct_case_null(struct sct_case_state *c)
 	sct_expect_query(c, "NULL key -> NULL", static_call_query(sct_null), NULL);
 	static_call_cond(sct_null)(9);
 	if (READ_ONCE(sct_noted) != 7)
-		sct_fail(c, "NULL key -> NULL: static_call_cond() still ran sct_note");
+		sct_case_err(c, "NULL key -> NULL: static_call_cond() still ran sct_note");
 	sct_check_tramp(c, "NULL key -> NULL (literal is __static_call_return0)",
 			tramp, ret0);
 	sct_detail(c, "NULL key -> NULL", tramp, ret0);
@@ -549,18 +549,18 @@ static void sct_case_ret0(struct sct_case_state *c)
 
 	/* void *(struct sct_obj *, unsigned long) */
 	if (static_call(sct_ret0_ptr)(&obj, 1))
-		sct_fail(c, "RET0 pointer key: call returned non-NULL");
+		sct_case_err(c, "RET0 pointer key: call returned non-NULL");
 	sct_check_tramp(c, "RET0 pointer key", tp, ret0);
 
 	static_call_update(sct_ret0_ptr, sct_ptr_fn);
 	if (static_call(sct_ret0_ptr)(&obj, 1) != &obj)
-		sct_fail(c, "RET0 pointer key -> sct_ptr_fn: call did not return its argument");
+		sct_case_err(c, "RET0 pointer key -> sct_ptr_fn: call did not return its argument");
 	sct_check_tramp(c, "RET0 pointer key -> sct_ptr_fn", tp,
 			(unsigned long)sct_ptr_fn);
 
 	static_call_update(sct_ret0_ptr, (void *)&__static_call_return0);
 	if (static_call(sct_ret0_ptr)(&obj, 1))
-		sct_fail(c, "RET0 pointer key -> RET0: call returned non-NULL");
+		sct_case_err(c, "RET0 pointer key -> RET0: call returned non-NULL");
 	sct_expect_query(c, "RET0 pointer key -> RET0",
 			 static_call_query(sct_ret0_ptr), ret0p);
 	sct_check_tramp(c, "RET0 pointer key -> RET0", tp, ret0);
@@ -629,10 +629,10 @@ static void sct_case_transitions(struct sct_case_state *c)
 				bad++;
 		}
 	}
-	sct_diag("%s: %u ordered pairs (%u updates), %u failed",
-		 c->name, pairs, 2 * pairs, bad);
-	sct_diag("%s: slot after each pair: direct b %u, literal %u",
-		 c->name, direct, literal);
+	sct_ktap_info("%s: %u ordered pairs (%u updates), %u failed",
+		      c->name, pairs, 2 * pairs, bad);
+	sct_ktap_info("%s: slot after each pair: direct b %u, literal %u",
+		      c->name, direct, literal);
 
 	sct_trans_set(SCT_T_KERN);
 	sct_trans_verify(c, "final kernel target", SCT_T_KERN);
@@ -697,36 +697,36 @@ static void sct_case_stress(struct sct_case_state *c)
 	err = sc_race_run(&sct_race_ops, sct_race_targets,
 			  ARRAY_SIZE(sct_race_targets), min_calls, min_updates,
 			  240 * HZ * (unsigned long)stress_scale, &res);
-	sct_diag("%s: %u CPUs, calls %lu, updates %lu in %lu rounds (%lu racing), %u ms",
-		 c->name, res.threads, res.calls, res.updates, res.rounds,
-		 res.racing_rounds, jiffies_to_msecs(jiffies - start));
-	sct_diag("%s: bad %lu, memory %lu, of %lu checked: stale %lu with old memory (patch), %lu with new memory (emulator)",
-		 c->name, res.bad, res.memory, res.checked, res.stale_patch,
-		 res.stale_emulator);
+	sct_ktap_info("%s: %u CPUs, calls %lu, updates %lu in %lu rounds (%lu racing), %u ms",
+		      c->name, res.threads, res.calls, res.updates, res.rounds,
+		      res.racing_rounds, jiffies_to_msecs(jiffies - start));
+	sct_ktap_info("%s: bad %lu, memory %lu, of %lu checked: stale %lu with old memory (patch), %lu with new memory (emulator)",
+		      c->name, res.bad, res.memory, res.checked, res.stale_patch,
+		      res.stale_emulator);
 	if (err)
-		sct_fail(c, "sc_race_run() failed: %d", err);
+		sct_case_err(c, "sc_race_run() failed: %d", err);
 	if (res.timed_out)
-		sct_fail(c, "timed out");
+		sct_case_err(c, "timed out");
 	if (res.bad)
-		sct_fail(c, "%lu calls returned a value no installed target returns, first %#lx",
-			 res.bad, res.bad_value);
+		sct_case_err(c, "%lu calls returned a value no installed target returns, first %#lx",
+			     res.bad, res.bad_value);
 	if (res.memory)
-		sct_fail(c, "%lu rounds left trampoline bytes that are not the installed target, first: %s",
-			 res.memory, res.memory_why);
+		sct_case_err(c, "%lu rounds left trampoline bytes that are not the installed target, first: %s",
+			     res.memory, res.memory_why);
 	if (res.stale_patch)
-		sct_fail(c, "%lu stale values while memory still held another target, first %#lx, expected %#lx",
-			 res.stale_patch, res.stale_value, res.stale_expected);
+		sct_case_err(c, "%lu stale values while memory still held another target, first %#lx, expected %#lx",
+			     res.stale_patch, res.stale_value, res.stale_expected);
 	if (res.stale_emulator && !emulator_stale_ok)
-		sct_fail(c, "%lu stale values although memory held the new target, first %#lx",
-			 res.stale_emulator, res.stale_emulator_value);
+		sct_case_err(c, "%lu stale values although memory held the new target, first %#lx",
+			     res.stale_emulator, res.stale_emulator_value);
 	else if (res.stale_emulator)
-		sct_diag("%s: tolerated (emulator_stale_ok=1): %lu stale calls while memory held the new target",
-			 c->name, res.stale_emulator);
+		sct_ktap_info("%s: tolerated (emulator_stale_ok=1): %lu stale calls while memory held the new target",
+			      c->name, res.stale_emulator);
 	if (!res.racing_rounds)
-		sct_fail(c, "no round of two racing updaters completed");
+		sct_case_err(c, "no round of two racing updaters completed");
 	if (res.calls < min_calls || res.updates < min_updates)
-		sct_fail(c, "%lu calls and %lu updates, expected at least %lu and %lu",
-			 res.calls, res.updates, min_calls, min_updates);
+		sct_case_err(c, "%lu calls and %lu updates, expected at least %lu and %lu",
+			     res.calls, res.updates, min_calls, min_updates);
 
 	static_call_update(sct_stress, int_sqrt);
 	sct_expect_val(c, "final kernel target", static_call(sct_stress)(SCT_ARG),
@@ -754,8 +754,8 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 
 	ret = sc_kprobe_try(sct_mod_c);
 	if (ret) {
-		sct_fail(c, "control: register_kprobe(%ps) failed: %d",
-			 sct_mod_c, ret);
+		sct_case_err(c, "control: register_kprobe(%ps) failed: %d",
+			     sct_mod_c, ret);
 		return;
 	}
 
@@ -766,11 +766,11 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 		if (ret == -EINVAL)
 			refused++;
 		else
-			sct_fail(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
-				 tramp, off, ret);
+			sct_case_err(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
+				     tramp, off, ret);
 	}
-	sct_diag("%s: register_kprobe() refused at %u of %u words of %ps",
-		 c->name, refused, SC_TRAMP_SIZE / 4U, tramp);
+	sct_ktap_info("%s: register_kprobe() refused at %u of %u words of %ps",
+		      c->name, refused, SC_TRAMP_SIZE / 4U, tramp);
 }
 #else
 static void sct_case_kprobe_refused(struct sct_case_state *c)
@@ -810,8 +810,8 @@ static void sct_case_sync(struct sct_case_state *c)
 	if (!sct_have_tramp(c, tramp))
 		return;
 	if (num_online_cpus() < 2) {
-		sct_fail(c, "needs at least 2 online CPUs, %u online",
-			 num_online_cpus());
+		sct_case_err(c, "needs at least 2 online CPUs, %u online",
+			     num_online_cpus());
 		return;
 	}
 	static_call_update(sct_sync, sct_mod_a);
@@ -822,19 +822,19 @@ static void sct_case_sync(struct sct_case_state *c)
 		ret = sc_sync_probe(sct_sync_update, tg->fn,
 				    steps[i].slot_changes ? 200 : 5000, &res);
 		if (ret || !res.spinners) {
-			sct_fail(c, "%s: sc_sync_probe() failed: %d, %u spinners",
-				 steps[i].name, ret, res.spinners);
+			sct_case_err(c, "%s: sc_sync_probe() failed: %d, %u spinners",
+				     steps[i].name, ret, res.spinners);
 			return;
 		}
-		sct_diag("%s: %s: %u of %u other CPUs still had interrupts off when the update returned",
-			 c->name, steps[i].name, res.pending, res.spinners);
+		sct_ktap_info("%s: %s: %u of %u other CPUs still had interrupts off when the update returned",
+			      c->name, steps[i].name, res.pending, res.spinners);
 		if (steps[i].slot_changes && res.pending)
-			sct_fail(c, "%s: slot rewritten but the update returned before %u of %u CPUs took an interrupt",
-				 steps[i].name, res.pending, res.spinners);
+			sct_case_err(c, "%s: slot rewritten but the update returned before %u of %u CPUs took an interrupt",
+				     steps[i].name, res.pending, res.spinners);
 		if (!steps[i].slot_changes && res.pending != res.spinners)
-			sct_fail(c, "%s: nothing changed but the update waited for %u of %u CPUs",
-				 steps[i].name, res.spinners - res.pending,
-				 res.spinners);
+			sct_case_err(c, "%s: nothing changed but the update waited for %u of %u CPUs",
+				     steps[i].name, res.spinners - res.pending,
+				     res.spinners);
 		sct_check_tramp(c, steps[i].name, tramp, sct_target_addr(steps[i].t));
 		sct_expect_val(c, steps[i].name, static_call(sct_sync)(SCT_ARG),
 			       tg->value);
@@ -868,13 +868,13 @@ static void sct_case_far_target(struct sct_case_state *c)
 		return;
 	}
 	if (ret) {
-		sct_fail(c, "far executable memory: %d", ret);
+		sct_case_err(c, "far executable memory: %d", ret);
 		return;
 	}
-	sct_diag("%s: far code %+ld MiB from the slot", c->name,
-		 sc_distance_mib(sc_slot_addr(tramp), (unsigned long)far));
+	sct_ktap_info("%s: far code %+ld MiB from the slot", c->name,
+		      sc_distance_mib(sc_slot_addr(tramp), (unsigned long)far));
 	if (sc_b_in_range(sc_slot_addr(tramp), (unsigned long)far))
-		sct_fail(c, "far code is within b range of the trampoline");
+		sct_case_err(c, "far code is within b range of the trampoline");
 
 	static_call_update(sct_far, (unsigned long (*)(unsigned long))far);
 	sct_check_tramp(c, "-> far code", tramp, (unsigned long)far);
@@ -965,13 +965,13 @@ static int __init sct_init(void)
 	pr_info("KTAP version 1\n");
 	pr_info("1..%zu\n", ARRAY_SIZE(sct_cases));
 	/* No "BTI" in the text: the runner greps the log for it as a fault. */
-	sct_diag("config: HAVE_STATIC_CALL=%c CFI_CLANG=%c kernel bti=%c",
-		 IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? 'y' : 'n',
-		 IS_ENABLED(CONFIG_CFI_CLANG) ? 'y' : 'n',
-		 IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) ? 'y' : 'n');
-	sct_diag("params: stress_scale=%u scenarios=%s, %u online CPUs",
-		 stress_scale, scenarios ? scenarios : "all", num_online_cpus());
-	sct_diag("addresses: MiB from kick_all_cpus_sync (kernel text; no _stext export)");
+	sct_ktap_info("config: HAVE_STATIC_CALL=%c CFI_CLANG=%c kernel bti=%c",
+		      IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? 'y' : 'n',
+		      IS_ENABLED(CONFIG_CFI_CLANG) ? 'y' : 'n',
+		      IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) ? 'y' : 'n');
+	sct_ktap_info("params: stress_scale=%u scenarios=%s, %u online CPUs",
+		      stress_scale, scenarios ? scenarios : "all", num_online_cpus());
+	sct_ktap_info("addresses: MiB from kick_all_cpus_sync (kernel text; no _stext export)");
 
 	for (i = 0; i < ARRAY_SIZE(sct_cases); i++) {
 		struct sct_case_state c = { .name = sct_cases[i].name };

@@ -280,7 +280,7 @@ static void a64sc_far_free(void *page)
  * (common/sc_far.h). Test scaffolding, like the rest of this file.
  */
 static void *a64sc_far_code_alloc_from(const void *code, size_t len,
-					unsigned long from)
+				       unsigned long from)
 {
 	unsigned long lo = (unsigned long)_stext, hi = (unsigned long)_end;
 	unsigned long addr;
