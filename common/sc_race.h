@@ -262,9 +262,16 @@ static int sc_race_updater(void *data)
 			break;
 		seen = atomic_read_acquire(&r->round);
 		atomic_inc(&r->arrived);
+		/*
+		 * The other updater may be queued on this very CPU: yield
+		 * when asked to, or neither would ever get past this point
+		 * on a kernel without preemption.
+		 */
 		while (atomic_read(&r->arrived) < SC_RACE_UPDATERS * seen &&
-		       !kthread_should_stop())
+		       !kthread_should_stop()) {
 			cpu_relax();
+			cond_resched();
+		}
 		r->ops->update(READ_ONCE(r->round_func[u->id]));
 		atomic_inc_return_release(&r->done);
 	}
