@@ -181,13 +181,14 @@ static int sc_race_caller(void *data)
 
 	atomic_inc(&r->ready);
 	while (!kthread_should_stop()) {
-		unsigned long s1, s2, installed, target = 0;
+		unsigned long s1, s2, installed, expect_target, target = 0;
 		struct sc_tramp now;
 		long expect, v;
 
 		/* Pairs with the coordinator's release: expect is for s1. */
 		s1 = smp_load_acquire(&r->seq);
 		expect = READ_ONCE(r->expect);
+		expect_target = READ_ONCE(r->expect_target);
 		v = r->ops->call();
 		/*
 		 * Sample the sequence again only after the call has completed:
@@ -216,7 +217,7 @@ static int sc_race_caller(void *data)
 
 				target = sc_race_tramp_target(&now, why,
 							      sizeof(why));
-				if (target == READ_ONCE(r->expect_target)) {
+				if (target == expect_target) {
 					if (!t->stale_emulator++)
 						t->stale_emulator_value = v;
 				} else if (!t->stale_patch++) {
