@@ -85,8 +85,11 @@ export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
 export KBUILD_BUILD_TIMESTAMP="2026-01-01"
 
-# CMake build of tools/: one per clone (CMake pins its source directory).
-TOOLS_BUILD=$CACHE/tools-build/$(printf '%s' "$RIG_ROOT" | sha256sum | cut -c1-12)
+# CMake build of tools/: CMake pins its source directory, so the sources are
+# mirrored into the cache (content-compared: unchanged files keep their
+# mtimes) and every clone shares one incremental build.
+TOOLS_SRC=$CACHE/tools-src
+TOOLS_BUILD=$CACHE/tools-build/shared
 
 mkdir -p "$CACHE" "$LOGS"
 

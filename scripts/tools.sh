@@ -8,7 +8,22 @@ set -euo pipefail
 
 bd=$TOOLS_BUILD
 t=$(date +%s)
-if ! { cmake -S "$RIG_ROOT/tools" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+# One tools build at a time: clones share it.
+exec 8>"$CACHE/.tools.lock"
+flock 8
+# Mirror tools/ into the cache: a file is rewritten only when its content
+# differs, so a fresh clone of the same sources rebuilds nothing.
+mkdir -p "$TOOLS_SRC"
+(cd "$RIG_ROOT/tools" && find . -type f ! -path './build/*') | while IFS= read -r f; do
+	if ! cmp -s "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"; then
+		mkdir -p "$(dirname "$TOOLS_SRC/$f")"
+		cp "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"
+	fi
+done
+(cd "$TOOLS_SRC" && find . -type f) | while IFS= read -r f; do
+	[ -e "$RIG_ROOT/tools/$f" ] || rm -f "$TOOLS_SRC/$f"
+done
+if ! { cmake -S "$TOOLS_SRC" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
 	grep -E "error|Error" "$LOGS/tools-build.log" | head -10 >&2 || true
 	record tools "cmake build (-Wall -Wextra -Werror)" FAIL $(($(date +%s) - t)) "see $LOGS/tools-build.log"
