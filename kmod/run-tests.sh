@@ -5,7 +5,7 @@
 #
 #   run-tests.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H]
 #
-#   -n CYCLES        extra load/unload cycles after the first load (default 10)
+#   -n CYCLES        extra load/unload cycles after the first load (default 5)
 #   -s STRESS_SCALE  the module's stress_scale for the first load (default 1;
 #                    the load/unload cycles use stress_scale=0)
 #   -m MODULE        path of the module (default /lib/modules/static_call_test.ko)
@@ -41,7 +41,7 @@ set -u
 
 name=static_call_test
 module=/lib/modules/$name.ko
-cycles=10
+cycles=5
 scale=1
 stale_ok=0
 ftrace=0
