@@ -70,7 +70,10 @@ matrix() {
 	# EL2 with VHE: the whole suite.
 	run_stage kunit-gcc-vhe env KUNIT_STAGE=kunit-gcc-vhe \
 		QEMU_EXTRA="-machine virtualization=on" "$S/kunit.sh" gcc
-	run_stage vhe-gcc "$S/check-el2.sh" "$LOGS/kunit-gcc-vhe.console.log"
+	# The kernel ran at EL2 itself (VHE) instead of dropping to EL1.
+	run_stage vhe-gcc "$S/check-console.sh" vhe-gcc "$LOGS/kunit-gcc-vhe.console.log" \
+		"all CPUs started at EL2=CPU: All CPU\(s\) started at EL2" \
+		"VHE detected (kernel at EL2)=CPU features: detected: Virtualization Host Extensions"
 	# lockdep, atomic sleep, KASAN, DEBUG_VIRTUAL, function tracer, hotplug
 	run_stage kernel-gcc-debug "$S/build.sh" gcc-debug
 	run_stage kunit-gcc-debug "$S/kunit.sh" gcc-debug
@@ -84,7 +87,10 @@ matrix() {
 	# 2.5x slower here: 10^8 calls do not fit in the case's 240 s.
 	run_stage kunit-clang-kcsan env KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64_static_call_kunit.race_calls=20000000" \
 		"$S/kunit.sh" clang-kcsan
-	run_stage kcsan-clang "$S/check-kcsan.sh" "$LOGS/kunit-clang-kcsan.console.log"
+	# A silent log means something only if KCSAN was on and works.
+	run_stage kcsan-clang "$S/check-console.sh" kcsan-clang "$LOGS/kunit-clang-kcsan.console.log" \
+		"KCSAN boot selftest passed=kcsan: selftest: ([0-9]+)/\1 tests passed" \
+		"KCSAN enabled at boot=kcsan: (strict mode configured|enabled early)"
 	run_stage kmod-clang-kcsan "$S/kmod.sh" clang-kcsan
 }
 
