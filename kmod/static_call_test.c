@@ -222,6 +222,18 @@ static bool sct_have_tramp(struct sct_case_state *c, const void *tramp)
 }
 
 /*
+ * Checks of the direct-branch slot: a literal-only trampoline (mainline's)
+ * fails them with SC_NO_SLOT_MSG. Returns whether @tramp has a slot.
+ */
+static bool sct_need_slot(struct sct_case_state *c, const void *tramp)
+{
+	if (sc_tramp_has_slot(tramp))
+		return true;
+	sct_case_err(c, "%ps: %s", tramp, SC_NO_SLOT_MSG);
+	return false;
+}
+
+/*
  * The one line per case that the runner shows on the console: path taken
  * by @tramp now, and where the trampoline and @target are.
  */
@@ -316,11 +328,13 @@ static void sct_case_initial_state(struct sct_case_state *c)
 	u32 slots[ARRAY_SIZE(keys)];
 	struct sct_obj obj = { .cookie = 1 };
 	struct sc_tramp t;
+	bool has_slot;
 	char what[64];
 	int i;
 
 	if (!sct_have_tramp(c, keys[0].tramp))
 		return;
+	has_slot = sct_need_slot(c, keys[0].tramp);
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct sct_initial *k = &keys[i];
@@ -333,7 +347,7 @@ static void sct_case_initial_state(struct sct_case_state *c)
 		sc_tramp_read(k->tramp, &t);
 		slots[i] = t.insn[1];
 		/* A module function is always within B range of module text. */
-		if (k->in_module && !sc_insn_is_b(t.insn[1]))
+		if (has_slot && k->in_module && !sc_insn_is_b(t.insn[1]))
 			sct_case_err(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
 				     what, t.insn[1], (void *)k->target);
 		sct_check_tramp(c, what, k->tramp, k->target);
@@ -399,7 +413,7 @@ static void sct_case_module_target(struct sct_case_state *c)
 	sct_plain_set(c, SCT_T_B);
 	/* A module function is always within b range of the module's trampoline. */
 	sc_tramp_read(tramp, &t);
-	if (sc_tramp_dest(&t, &dest) != SC_PATH_DIRECT)
+	if (sct_need_slot(c, tramp) && sc_tramp_dest(&t, &dest) != SC_PATH_DIRECT)
 		sct_case_err(c, "plain key -> module function B: slot is not a direct b");
 	sct_headline(c, tramp, (unsigned long)sct_mod_b);
 
@@ -421,7 +435,7 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	if (!sct_have_tramp(c, tramp))
 		return;
 
-	slot = (unsigned long)tramp + 4;
+	slot = sc_slot_addr(tramp);
 	sct_plain_set(c, SCT_T_KERN);
 	sct_headline(c, tramp, target);
 	sc_tramp_read(tramp, &t);
@@ -433,7 +447,7 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 	} else {
 		sct_ktap_info("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",
 			      c->name, sc_distance_mib(slot, target));
-		if (t.insn[1] != SC_INSN_NOP)
+		if (sc_layout_has_slot(t.layout) && t.insn[1] != SC_INSN_NOP)
 			sct_case_err(c, "out-of-range kernel target but slot is %08x, not nop",
 				     t.insn[1]);
 	}
@@ -749,7 +763,8 @@ static void sct_case_stress(struct sct_case_state *c)
 static void sct_case_kprobe_refused(struct sct_case_state *c)
 {
 	const void *tramp = SCT_TRAMP(sct_plain);
-	unsigned int off, refused = 0;
+	unsigned int off, size, refused = 0;
+	struct sc_tramp t;
 	int ret;
 
 	ret = sc_kprobe_try(sct_mod_c);
@@ -759,9 +774,11 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 		return;
 	}
 
-	if (!sct_have_tramp(c, tramp))
+	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
-	for (off = 0; off < SC_TRAMP_SIZE; off += sizeof(u32)) {
+	sc_tramp_read(tramp, &t);
+	size = sc_tramp_code_size(t.layout);
+	for (off = 0; off < size; off += sizeof(u32)) {
 		ret = sc_kprobe_try(tramp + off);
 		if (ret == -EINVAL)
 			refused++;
@@ -770,7 +787,7 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 				     tramp, off, ret);
 	}
 	sct_ktap_info("%s: register_kprobe() refused at %u of %u words of %ps",
-		      c->name, refused, SC_TRAMP_SIZE / 4U, tramp);
+		      c->name, refused, size / 4U, tramp);
 }
 #else
 static void sct_case_kprobe_refused(struct sct_case_state *c)
@@ -807,7 +824,7 @@ static void sct_case_sync(struct sct_case_state *c)
 	struct sc_sync_result res;
 	int i, ret;
 
-	if (!sct_have_tramp(c, tramp))
+	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
 	if (num_online_cpus() < 2) {
 		sct_case_err(c, "needs at least 2 online CPUs, %u online",
@@ -965,9 +982,9 @@ static int __init sct_init(void)
 	pr_info("KTAP version 1\n");
 	pr_info("1..%zu\n", ARRAY_SIZE(sct_cases));
 	/* No "BTI" in the text: the runner greps the log for it as a fault. */
-	sct_ktap_info("config: HAVE_STATIC_CALL=%c CFI_CLANG=%c kernel bti=%c",
+	sct_ktap_info("config: HAVE_STATIC_CALL=%c kCFI=%c kernel bti=%c",
 		      IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? 'y' : 'n',
-		      IS_ENABLED(CONFIG_CFI_CLANG) ? 'y' : 'n',
+		      SC_KCFI ? 'y' : 'n',
 		      IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) ? 'y' : 'n');
 	sct_ktap_info("params: stress_scale=%u scenarios=%s, %u online CPUs",
 		      stress_scale, scenarios ? scenarios : "all", num_online_cpus());

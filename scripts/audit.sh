@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: audit.sh VARIANT}
+variant_check "$variant"
 b=$(build_dir "$variant")
 stage=audit-$variant
 bd=$TOOLS_BUILD

@@ -13,11 +13,11 @@ set -euo pipefail
 what=${1:-all}
 case $what in static | bisect | all) ;; *) die "usage: check-series.sh [static|bisect|all]" ;; esac
 
-src=$(cat "$CACHE/src/current" 2>/dev/null) || die "no base tree: run 'make tree'"
+src=$(cat "$CACHE/src/current-$BASE" 2>/dev/null) || die "no $BASE base tree: run 'make tree BASE=$BASE'"
 patched=$(tree_dir patched)
 [ -d "$patched" ] || die "no patched tree: run 'make tree'"
-mapfile -t patches < <(find "$RIG_ROOT/patches" -name '0*.patch' ! -name '0000-*' | sort)
-[ "${#patches[@]}" -gt 0 ] || die "no patches in patches/"
+mapfile -t patches < <(series_patches)
+[ "${#patches[@]}" -gt 0 ] || die "no patches in $SERIES_DIR"
 
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.

@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: check-vmlinux.sh VARIANT}
+variant_check "$variant"
 tree=$(tree_dir "$(variant_tree "$variant")")
 tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")

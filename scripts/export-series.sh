@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Regenerate patches/ from a development branch of a kernel git tree
-# (commits on top of the base), keeping the cover letter text from
-# patches/cover-letter.txt.
-#   export-series.sh KERNEL_GIT_DIR [BASE=base] [BRANCH=HEAD]
+# Regenerate the series of $BASE (patches/<series>/, see scripts/bases.tsv)
+# from a development branch of a kernel git tree (commits on top of the
+# base), keeping the cover letter text from patches/<series>/cover-letter.txt.
+#   [BASE=7.2] export-series.sh KERNEL_GIT_DIR [BASE_REF=base] [BRANCH=HEAD]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:?usage: export-series.sh KERNEL_GIT_DIR [BASE] [BRANCH]}
 base=${2:-base}
 branch=${3:-HEAD}
-cover=$RIG_ROOT/patches/cover-letter.txt
+cover=$SERIES_DIR/cover-letter.txt
 [ -f "$cover" ] || die "$cover missing"
 # The subject prefix ("PATCH v2") comes from the cover letter's subject.
 prefix=$(sed -n '1s/^Subject: \[\(PATCH[^]]*\) 0\/[0-9]*\].*/\1/p' "$cover")
 [ -n "$prefix" ] || die "$cover: first line must be 'Subject: [PATCH ... 0/N] ...'"
-rm -f "$RIG_ROOT"/patches/0*.patch
+rm -f "$SERIES_DIR"/0*.patch
 git -C "$dir" format-patch -q --cover-letter --no-signature --subject-prefix="$prefix" \
-	-o "$RIG_ROOT/patches" "$base..$branch"
-python3 - "$RIG_ROOT/patches/0000-cover-letter.patch" "$cover" <<'PY'
+	-o "$SERIES_DIR" "$base..$branch"
+python3 - "$SERIES_DIR/0000-cover-letter.patch" "$cover" <<'PY'
 import re, sys
 patch, cover = sys.argv[1], sys.argv[2]
 text = open(patch).read()
@@ -31,4 +31,4 @@ text = text.replace(m.group(0), subject)
 text = text.replace("*** BLURB HERE ***\n", blurb)
 open(patch, "w").write(text)
 PY
-log "exported $(find "$RIG_ROOT/patches" -name '0*.patch' | wc -l) files to patches/"
+log "exported $(find "$SERIES_DIR" -name '0*.patch' | wc -l) files to ${SERIES_DIR#"$RIG_ROOT"/}/"

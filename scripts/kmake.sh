@@ -6,6 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: kmake.sh VARIANT [make args...]}
+variant_check "$variant"
 shift
 mapfile -t margs < <(kmake_args "$(variant_toolchain "$variant")")
 exec make -C "$(tree_dir "$(variant_tree "$variant")")" O="$(build_dir "$variant")" "${margs[@]}" "$@"

@@ -6,7 +6,14 @@ rig's per-case results and a readable table.
         [--expect-not-ok FILE]   baseline mode: cases named in FILE must
                                  fail or skip; other cases are reported only
         [--no-skip]              every case must pass, a skip is a failure
+        [--rest-must-pass]       with --expect-not-ok: every case not named
+                                 in FILE must pass
+        [--console LOG]          with --expect-not-ok: a line "case  reason"
+                                 in FILE also requires the case's own output
+                                 in LOG (from its start to its "not ok"
+                                 line) to contain the reason text
 """
+import re
 import argparse
 import json
 import sys
@@ -30,6 +37,8 @@ def main():
     ap.add_argument("--results", required=True)
     ap.add_argument("--expect-not-ok")
     ap.add_argument("--no-skip", action="store_true")
+    ap.add_argument("--rest-must-pass", action="store_true")
+    ap.add_argument("--console")
     a = ap.parse_args()
 
     try:
@@ -44,9 +53,33 @@ def main():
         return 1
 
     expect = set()
+    reasons = {}
     if a.expect_not_ok:
         with open(a.expect_not_ok) as f:
-            expect = {l.split("#")[0].strip() for l in f} - {""}
+            for line in f:
+                line = line.split("#")[0].strip()
+                if not line:
+                    continue
+                case, _, reason = line.partition(" ")
+                expect.add(case)
+                if reason.strip():
+                    reasons[case] = reason.strip()
+    outputs = {}
+    if reasons:
+        if not a.console:
+            print(f"{a.stage}: {a.expect_not_ok} names reasons: --console needed",
+                  file=sys.stderr)
+            return 1
+        # A case's output: the lines after the previous case's result line.
+        chunk = []
+        with open(a.console, errors="replace") as f:
+            for line in f:
+                m = re.search(r"\b(?:not )?ok \d+ (\S+)", line)
+                if m:
+                    outputs[m.group(1)] = "".join(chunk)
+                    chunk = []
+                else:
+                    chunk.append(line)
 
     failed = 0
     rows = []
@@ -56,8 +89,18 @@ def main():
         if a.expect_not_ok:
             if top in expect:
                 ok = status != "PASS"
-                verdict = "PASS" if ok else "FAIL"
                 detail = f"unpatched: {status} (expected not ok)"
+                why = reasons.get(top)
+                if ok and why:
+                    if why in outputs.get(top, ""):
+                        detail += f', reason "{why}"'
+                    else:
+                        ok = False
+                        detail += f', but its output lacks "{why}"'
+                verdict = "PASS" if ok else "FAIL"
+            elif a.rest_must_pass:
+                verdict = "PASS" if status == "PASS" else "FAIL"
+                detail = f"unpatched: {status} (must pass here too)"
             else:
                 verdict = "INFO"
                 detail = f"unpatched: {status} (generic case, not judged)"

@@ -118,36 +118,61 @@ record() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$RESULTS"
 }
 
-# The variant names used everywhere: <tree>-<toolchain>
-#   gcc, clang            patched tree
-#   gcc-base, clang-base  unpatched tree
-#   bisect                the series one patch at a time (check-series.sh)
-#   bisect-on             the same worktree, with the feature switched on
-#                         (the patched kernels' fragments), for the patch
-#                         that adds the option when it is not the last one
-#   mutant                the patched tree plus one mutant (mutate.sh), GCC
-#   gcc-debug             patched tree, GCC, lockdep + atomic-sleep + KASAN +
-#                         DEBUG_VIRTUAL + function tracer + CPU hotplug
-#                         (configs/debug.config; make matrix)
-#   clang-kcsan           patched tree, Clang kCFI + BTI + KCSAN
-#                         (configs/kcsan.config; make matrix)
-variant_tree() {
+# The kernel bases (scripts/bases.tsv) and variants (scripts/variants.tsv):
+# one line each. A variant name is [<base>-]<variant>: "gcc" is the default
+# base's patched GCC kernel, "7.2-clang-base" unpatched 7.2 with Clang kCFI.
+DEFAULT_BASE=6.12
+BASE=${BASE:-$DEFAULT_BASE}
+BASES_TSV=$RIG_ROOT/scripts/bases.tsv
+VARIANTS_TSV=$RIG_ROOT/scripts/variants.tsv
+# base_field BASE COLUMN (2 package, 3 suite, 4 series directory)
+base_field() {
+	awk -F'\t' -v b="$1" -v f="$2" '!/^#/ && $1 == b { print $f; n++ } END { exit n != 1 }' \
+		"$BASES_TSV" || die "unknown base '$1' (scripts/bases.tsv: $(awk -F'\t' '!/^#/ { printf "%s ", $1 }' "$BASES_TSV"))"
+}
+base_field "$BASE" 1 >/dev/null
+# The series applied on $BASE.
+SERIES_DIR=$RIG_ROOT/patches/$(base_field "$BASE" 4)
+series_patches() { find "$SERIES_DIR" -name '0*.patch' ! -name '0000-*' | sort; }
+# A variant's base: its prefix if that is a base, else the default.
+variant_base() {
+	local b=${1%%-*}
+	if [ "$b" != "$1" ] && awk -F'\t' -v b="$b" '!/^#/ && $1 == b { f = 1 } END { exit !f }' "$BASES_TSV"; then
+		echo "$b"
+	else
+		echo "$DEFAULT_BASE"
+	fi
+}
+variant_kind() {
+	local b
+	b=$(variant_base "$1")
+	if [ "${1#"$b"-}" != "$1" ]; then echo "${1#"$b"-}"; else echo "$1"; fi
+}
+# The variant name of KIND on $BASE.
+variant_on_base() {
+	if [ "$BASE" = "$DEFAULT_BASE" ]; then echo "$1"; else echo "$BASE-$1"; fi
+}
+# variant_field VARIANT COLUMN (2 tree, 3 toolchain, 4 bases, 5 fragments)
+variant_field() {
+	local k b
+	k=$(variant_kind "$1")
+	b=$(variant_base "$1")
+	awk -F'\t' -v k="$k" -v b="$b" -v f="$2" '!/^#/ && $1 == k && ("," $4 ",") ~ ("," b ",") { print $f; n++ }
+		END { exit n != 1 }' "$VARIANTS_TSV" ||
+		die "unknown variant '$1' (scripts/variants.tsv: $(awk -F'\t' '!/^#/ { printf "%s ", $1 }' "$VARIANTS_TSV"); prefix 7.2- etc. for other bases)"
+}
+# The tree a variant builds from, as <base>/<kind>.
+variant_tree() { echo "$(variant_base "$1")/$(variant_field "$1" 2)"; }
+variant_toolchain() { variant_field "$1" 3; }
+# Die (in the calling script, not a subshell) on a variant the tables lack.
+variant_check() { variant_field "$1" 2 >/dev/null; }
+# tree_dir <base>/<kind>, or <kind> on $BASE
+tree_dir() {
 	case $1 in
-	gcc | clang | gcc-debug | clang-kcsan) echo patched ;;
-	gcc-base | clang-base) echo baseline ;;
-	bisect | bisect-on) echo bisect ;;
-	mutant) echo mutant ;;
-	*) die "unknown variant '$1' (gcc, clang, gcc-base, clang-base, gcc-debug, clang-kcsan)" ;;
+	*/*) echo "$CACHE/trees/$1" ;;
+	*) echo "$CACHE/trees/$BASE/$1" ;;
 	esac
 }
-variant_toolchain() {
-	case $1 in
-	gcc* | bisect* | mutant) echo gcc ;;
-	clang*) echo clang ;;
-	*) die "unknown variant '$1'" ;;
-	esac
-}
-tree_dir() { echo "$CACHE/trees/$1"; }
 # A variant's build directory is a direct subdirectory of its tree: kbuild
 # then uses the relative srctree "..", the precondition for sharing ccache
 # between trees. $CACHE/build/VARIANT is a link to it, for people.
@@ -180,17 +205,19 @@ kmake_args() {
 
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
 
-# The config fragments of a variant, in merge order.
+# The config fragments of a variant, in merge order: configs/<base>/X.config
+# where it exists, else configs/X.config.
 variant_fragments() {
-	local v=$1 f
-	echo "$RIG_ROOT/configs/base.config"
-	[ "$(variant_toolchain "$v")" = clang ] && echo "$RIG_ROOT/configs/clang-cfi.config"
-	case $v in
-	gcc | clang | mutant | bisect-on) echo "$RIG_ROOT/configs/patched.config" ;;
-	gcc-debug) printf '%s\n' "$RIG_ROOT/configs/patched.config" "$RIG_ROOT/configs/debug.config" ;;
-	clang-kcsan) printf '%s\n' "$RIG_ROOT/configs/patched.config" "$RIG_ROOT/configs/kcsan.config" ;;
-	clang-base) echo "$RIG_ROOT/configs/cfi-permissive.config" ;;
-	esac
+	local v=$1 f b
+	b=$(variant_base "$v")
+	for f in base $(variant_field "$v" 5 | tr ',' ' '); do
+		[ "$f" = - ] && continue
+		if [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
+			echo "$RIG_ROOT/configs/$b/$f.config"
+		else
+			echo "$RIG_ROOT/configs/$f.config"
+		fi
+	done
 	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config
 	for f in ${CONFIGS_EXTRA:-}; do echo "$f"; done
 }

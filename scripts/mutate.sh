@@ -17,7 +17,7 @@ GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
 	-c advice.detachedHead=false)
 patched=$(tree_dir patched)
 [ -e "$patched/.git" ] || die "no patched tree: run 'make tree' first"
-src=$(cat "$CACHE/src/current")
+src=$(cat "$CACHE/src/current-$BASE")
 base=$("${GIT[@]}" -C "$patched" rev-parse HEAD)
 mt=$(tree_dir mutant)
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Prepare the kernel trees in the cache:
-#   src/<base>/          the base source as a git repository (branch "base")
-#   trees/patched/       worktree: base + patches/ (git am) + KUnit graft
-#   trees/baseline/      worktree: base + KUnit graft (the unpatched control)
-#   trees/bisect/        worktree where the series is applied with git am
-#                        (so a failure leaves the two above untouched), then
-#                        used by check-series.sh to build patch by patch
-# The base is Debian's linux-source-6.12 tarball, or KSRC=/path (copied, the
-# user's tree is never modified). A worktree is only moved when its inputs
+# Prepare the kernel trees of $BASE (scripts/bases.tsv) in the cache:
+#   src/debian-<version>/  the base source as a git repository (branch "base")
+#   trees/<base>/patched/  worktree: base + patches/<series>/ (git am) + KUnit graft
+#   trees/<base>/baseline/ worktree: base + KUnit graft (the unpatched control)
+#   trees/<base>/bisect/   worktree where the series is applied with git am
+#                          (so a failure leaves the two above untouched), then
+#                          used by check-series.sh to build patch by patch
+# The base is Debian's linux-source-<base> tarball: from the system's apt
+# (bookworm, installed by deps.sh), or for a base from another suite
+# (unstable, experimental) downloaded through a private apt sources list and
+# state directory in the cache and unpacked with dpkg-deb, so the system's
+# apt configuration is never changed. Or, for the default base, KSRC=/path
+# (copied, the user's tree is never modified). A worktree is only moved when its inputs
 # changed, and then with "git checkout", which rewrites only the files that
 # differ, so the incremental kernel build after it rebuilds what it must.
 #   tree.sh [patched|baseline|all]
@@ -26,23 +30,33 @@ prepare_base() {
 		fi
 		ver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) ||
 			die "KSRC=$KSRC: 'make kernelversion' failed"
-		case $ver in 6.12.*) ;; *) log "warning: KSRC is $ver, the series targets 6.12" ;; esac
+		case $ver in "$BASE".*) ;; *) log "warning: KSRC is $ver, the series in $SERIES_DIR targets $BASE" ;; esac
 		src=$CACHE/src/ksrc-$(realpath "$KSRC" | sha256sum | cut -c1-12)
 		mkdir -p "$src"
 		log "copying KSRC=$KSRC ($ver) into $src"
 		rsync -a --delete --exclude=/.git --exclude='*.o' --exclude='*.cmd' \
 			--exclude=/.config "$KSRC"/ "$src"/
 	else
-		local tarball=/usr/src/linux-source-6.12.tar.xz pkgver
-		[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (apt-get install linux-source-6.12)"
-		pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+		local pkg suite tarball pkgver
+		pkg=$(base_field "$BASE" 2)
+		suite=$(base_field "$BASE" 3)
+		if [ "$suite" = bookworm ]; then
+			tarball=/usr/src/$pkg.tar.xz
+			[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (apt-get install $pkg)"
+			pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
+		else
+			fetch_deb "$pkg" "$suite"
+			tarball=$DEB_ROOT/usr/src/$pkg.tar.xz
+			pkgver=$DEB_VERSION
+			[ -f "$tarball" ] || die "$pkg $pkgver has no $tarball"
+		fi
 		src=$CACHE/src/debian-$pkgver
 		if [ ! -f "$src/.rig-extracted" ]; then
 			rm -rf "$src" "$src.tmp"
 			mkdir -p "$src.tmp"
 			log "extracting $tarball ($pkgver)"
 			tar -C "$src.tmp" -xf "$tarball"
-			mv "$src.tmp/linux-source-6.12" "$src"
+			mv "$src.tmp/$pkg" "$src"
 			rmdir "$src.tmp"
 			touch "$src/.rig-extracted"
 		fi
@@ -58,7 +72,40 @@ prepare_base() {
 		log "committing base tree $ver (once per base)"
 		"${GIT[@]}" -C "$src" commit -q --allow-empty -m "Linux $ver (base for arm64-static-call)"
 	fi
-	echo "$src" >"$CACHE/src/current"
+	echo "$src" >"$CACHE/src/current-$BASE"
+}
+
+# fetch_deb PACKAGE SUITE: the newest PACKAGE of SUITE, downloaded with
+# apt-get through private lists in $CACHE/apt/SUITE and unpacked once into
+# $CACHE/debs/PACKAGE_VERSION ($DEB_ROOT, $DEB_VERSION).
+fetch_deb() {
+	local pkg=$1 suite=$2 adir=$CACHE/apt/$2 opts
+	opts=(-o "Dir::Etc::sourcelist=$adir/sources.list" -o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$adir/lists" -o "Dir::Cache=$adir/cache"
+		-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+	mkdir -p "$adir/lists/partial" "$adir/cache/archives/partial" "$CACHE/debs"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+		>"$adir/sources.list"
+	# Read the suite once a day at most: unstable moves.
+	if [ -z "$(find "$adir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+		log "reading Debian $suite (private apt lists in $adir)"
+		apt-get "${opts[@]}" update >"$LOGS/apt-$suite.log" 2>&1 ||
+			die "apt-get update of $suite failed, see $LOGS/apt-$suite.log"
+	fi
+	DEB_VERSION=$(apt-cache "${opts[@]}" madison "$pkg" | awk -v s="$suite" '$0 ~ s { print $3; exit }')
+	[ -n "$DEB_VERSION" ] || die "$pkg not found in Debian $suite (see $LOGS/apt-$suite.log)"
+	DEB_ROOT=$CACHE/debs/${pkg}_${DEB_VERSION//[:~]/_}
+	if [ ! -f "$DEB_ROOT/.rig-unpacked" ]; then
+		local dl=$CACHE/debs/download
+		rm -rf "$dl" "$DEB_ROOT"
+		mkdir -p "$dl"
+		log "downloading $pkg $DEB_VERSION from $suite"
+		(cd "$dl" && apt-get "${opts[@]}" download "$pkg=$DEB_VERSION") >"$LOGS/apt-download-$pkg.log" 2>&1 ||
+			die "apt-get download $pkg=$DEB_VERSION failed, see $LOGS/apt-download-$pkg.log"
+		dpkg-deb -x "$dl"/*.deb "$DEB_ROOT"
+		rm -rf "$dl"
+		touch "$DEB_ROOT/.rig-unpacked"
+	fi
 }
 
 # The series is applied with git am in the bisect worktree, used as
@@ -66,13 +113,10 @@ prepare_base() {
 scratch_apply() {
 	local src=$1 kind=$2 scratch
 	scratch=$(tree_dir bisect)
-	if [ -d "$CACHE/trees/.scratch" ]; then # the rig's older layout
-		"${GIT[@]}" -C "$src" worktree remove --force "$CACHE/trees/.scratch" 2>/dev/null ||
-			rm -rf "$CACHE/trees/.scratch"
-	fi
 	if [ ! -e "$scratch/.git" ]; then
 		rm -rf "$scratch"
 		"${GIT[@]}" -C "$src" worktree prune
+		mkdir -p "$(dirname "$scratch")"
 		"${GIT[@]}" -C "$src" worktree add -q --detach "$scratch" base
 	fi
 	"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
@@ -81,8 +125,7 @@ scratch_apply() {
 	"${GIT[@]}" -C "$scratch" clean -q -fdx -e '/build-*'
 	if [ "$kind" = patched ]; then
 		local p
-		for p in "$RIG_ROOT"/patches/0*.patch; do
-			case $(basename "$p") in 0000-*) continue ;; esac
+		for p in $(series_patches); do
 			if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
 				{
 					echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
@@ -106,13 +149,13 @@ scratch_apply() {
 
 prepare_tree() {
 	local kind=$1 src key dir commit
-	src=$(cat "$CACHE/src/current")
+	src=$(cat "$CACHE/src/current-$BASE")
 	dir=$(tree_dir "$kind")
 	key=$( {
 		"${GIT[@]}" -C "$src" rev-parse base
 		echo "$kind"
 		if [ "$kind" = patched ]; then
-			find "$RIG_ROOT/patches" -name '0*.patch' ! -name '0000-*' | sort | xargs cat
+			series_patches | xargs cat
 		fi
 		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
 			"$RIG_ROOT/scripts/graft-kunit.sh" "$RIG_ROOT/scripts/tree.sh" 2>/dev/null
@@ -125,6 +168,7 @@ prepare_tree() {
 	if [ ! -e "$dir/.git" ]; then
 		rm -rf "$dir"
 		"${GIT[@]}" -C "$src" worktree prune
+		mkdir -p "$(dirname "$dir")"
 		"${GIT[@]}" -C "$src" worktree add -q --detach "$dir" "$commit"
 	else
 		"${GIT[@]}" -C "$dir" checkout -q -f --detach "$commit"
