@@ -6,12 +6,13 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench mutate matrix race qemu cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench mutate matrix mainline race qemu cfi-baseline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|gcc-debug|clang-kcsan  KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
+	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
+	@echo "             KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
 	@$(S)/rig.sh run
@@ -65,6 +66,9 @@ mutate: ## mutation testing: each mutants/*.patch on the series must make a test
 
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
 	@$(S)/rig.sh matrix
+
+mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build
+	@$(S)/rig.sh mainline
 
 race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); QEMU_ACCEL=tcg,thread=single for strict
 	@$(S)/rig.sh race

@@ -50,7 +50,7 @@
 #define SC_NO_SLOT_MSG \
 	"literal-only trampoline (mainline's bti c; adrp; ldr; br x16): no direct-branch slot"
 
-/* kCFI: CONFIG_CFI_CLANG up to 6.17, CONFIG_CFI from 6.18 on */
+/* kCFI: CONFIG_CFI_CLANG on 6.12, CONFIG_CFI on mainline (7.x) */
 #if defined(CONFIG_CFI_CLANG) || defined(CONFIG_CFI)
 #define SC_KCFI 1
 #else

@@ -300,7 +300,7 @@ scb_loop_indirect(unsigned long n, unsigned long x)
 	return x;
 }
 
-#ifdef CONFIG_CFI_CLANG
+#if SC_KCFI
 /* The same indirect call, with the type check kCFI puts before it. */
 static noinline unsigned long scb_loop_indirect_kcfi(unsigned long n,
 						     unsigned long x)
@@ -465,6 +465,14 @@ static const char *scb_check_tramp(const struct scb_call *c)
 
 	sc_tramp_read(c->tramp, &t);
 	path = sc_tramp_dest(&t, &dest);
+	if (t.layout == SC_LAYOUT_LITERAL_ONLY) {
+		/* Mainline's own trampoline: always the literal path. */
+		SCB("tramp %s adrp+ldr+br literal %ps, calls go to %ps",
+		    c->id, (void *)(unsigned long)t.literal, (void *)dest);
+		if (!sc_tramp_check_slot(&t, c->target, 0, why, sizeof(why)))
+			SCB_ERR("%s: trampoline: %s", c->id, why);
+		return "adrp+ldr+br (mainline)";
+	}
 	SCB("tramp %s %s 0x%08x %ldMiB literal %ps, calls go to %ps",
 	    c->id, path == SC_PATH_DIRECT ? "b" : "nop", t.insn[1],
 	    sc_distance_mib(t.addr + SC_SLOT_OFFSET, c->target),
@@ -558,12 +566,12 @@ static int scb_run_calls(void)
 		{ "indirect", scb_loop_indirect, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_fn, "ldr+blr",
 		  "indirect call through a pointer, no CFI check" },
-#ifdef CONFIG_CFI_CLANG
+#if SC_KCFI
 		{ "indirect_kcfi", scb_loop_indirect_kcfi, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_fn, "ldr+kcfi+blr",
 		  "indirect call through a pointer, kCFI-checked" },
 #endif
-#if defined(CONFIG_HAVE_STATIC_CALL) || !defined(CONFIG_CFI_CLANG)
+#if defined(CONFIG_HAVE_STATIC_CALL) || !SC_KCFI
 		/*
 		 * Without the series a kCFI kernel fails the type check on
 		 * every one of these calls (the bug the series fixes): not
@@ -837,7 +845,7 @@ static int scb_far_setup(void)
 	 * generic static_call() of an unpatched kCFI kernel is a checked
 	 * indirect call, which reads it at the target minus 4.
 	 */
-	pre = IS_ENABLED(CONFIG_CFI_CLANG) ? 1 : 0;
+	pre = SC_KCFI ? 1 : 0;
 	ret = sc_far_alloc(fn - pre, 4 * (pre + i + 1), &scb_far);
 	if (ret) {
 		SCB_ERR("far: no far executable memory for the copy of scb_fn: %d%s",
@@ -878,7 +886,7 @@ static void scb_meta(void)
 	SCB("meta kernel %s %s", init_utsname()->release,
 	    init_utsname()->version);
 	SCB("meta compiler %s", CONFIG_CC_VERSION_TEXT);
-	SCB("meta cfi %s", IS_ENABLED(CONFIG_CFI_CLANG) ? "kcfi" : "none");
+	SCB("meta cfi %s", SC_KCFI ? "kcfi" : "none");
 	SCB("meta kernel_bti %s",
 	    IS_ENABLED(CONFIG_ARM64_BTI_KERNEL) ? "y" : "n");
 	SCB("meta static_call %s",

@@ -7,7 +7,9 @@
 # 1 ns per instruction, so every figure is an instruction count and two
 # runs of the same build give the same numbers.
 #   bench.sh [VARIANT]      VARIANT: gcc (default, or $V), clang, gcc-base,
-#                           clang-base
+#                           clang-base, on $BASE; BASE=7.2 alone benchmarks
+#                           7.2-clang-base (mainline's own trampoline),
+#                           7.2-clang and 7.2-gcc (the series)
 # Environment: BENCH_ARGS  module parameters, comma separated
 #                          (e.g. batches=100,calls=20000,updates=500)
 #              BENCH_SMP   vCPUs (default 1); with more, an update that
@@ -22,8 +24,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:-${V:-gcc}}
-variant_tree "$variant" >/dev/null # rejects unknown variants
+# BASE=7.2 without a variant: mainline's own trampoline (unpatched Clang
+# kCFI) and the series (Clang kCFI, GCC), one after the other.
+if [ -z "${1:-}" ] && [ -z "${V:-}" ] && [ "$BASE" != "$DEFAULT_BASE" ]; then
+	for v in clang-base clang gcc; do
+		"$0" "$(variant_on_base "$v")" || exit 1
+	done
+	exit 0
+fi
+variant=$(variant_on_base "${1:-${V:-gcc}}")
+variant_check "$variant"
 smp=${BENCH_SMP:-1}
 case $smp in '' | *[!0-9]* | 0) die "BENCH_SMP=$smp: a number of vCPUs, 1 or more" ;; esac
 tag=$variant

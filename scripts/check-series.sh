@@ -19,13 +19,19 @@ patched=$(tree_dir patched)
 mapfile -t patches < <(series_patches)
 [ "${#patches[@]}" -gt 0 ] || die "no patches in $SERIES_DIR"
 
+# Stage names and variants of $BASE: "check", "bisect" on the default base.
+sfx=
+[ "$BASE" = "$DEFAULT_BASE" ] || sfx=-$BASE
+bisect_v=$(variant_on_base bisect)
+bisect_on_v=$(variant_on_base bisect-on)
+
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.
 	n=$(git -C "$patched" log --oneline base..HEAD~1 | wc -l)
 	if [ "$n" -eq "${#patches[@]}" ]; then
-		record check "git am: ${#patches[@]} patches apply to $(make -s -C "$src" kernelversion)" PASS 0
+		record "check$sfx" "git am: ${#patches[@]} patches apply to $(make -s -C "$src" kernelversion)" PASS 0
 	else
-		record check "git am: patches apply" FAIL 0 "$n commits for ${#patches[@]} patches"
+		record "check$sfx" "git am: patches apply" FAIL 0 "$n commits for ${#patches[@]} patches"
 	fi
 
 	# checkpatch, one record per patch. FILE_PATH_CHANGES ("does MAINTAINERS
@@ -37,10 +43,10 @@ static_checks() {
 			--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
 		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
 		if grep -qE '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
-			record check "checkpatch --strict $name" PASS 0 "$summary"
+			record "check$sfx" "checkpatch --strict $name" PASS 0 "$summary"
 		else
 			grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" | sed 's/^/  /' >&2 || true
-			record check "checkpatch --strict $name" FAIL 0 "$summary"
+			record "check$sfx" "checkpatch --strict $name" FAIL 0 "$summary"
 		fi
 	done
 
@@ -55,9 +61,9 @@ static_checks() {
 			grep -qxF "$want" <<<"$secs" || missing+=("$want")
 		done
 		if [ "${#missing[@]}" -eq 0 ]; then
-			record check "MAINTAINERS: STATIC BRANCH/CALL and ARM64 PORT cover $f" PASS 0
+			record "check$sfx" "MAINTAINERS: STATIC BRANCH/CALL and ARM64 PORT cover $f" PASS 0
 		else
-			record check "MAINTAINERS: entries cover $f" FAIL 0 "not matched by: ${missing[*]}"
+			record "check$sfx" "MAINTAINERS: entries cover $f" FAIL 0 "not matched by: ${missing[*]}"
 		fi
 	done
 }
@@ -70,13 +76,13 @@ static_checks() {
 # the gcc-base build. Cached per series, fragments and suite.
 bisect_builds() {
 	local key stamp bt c i name t fail=0
-	mapfile -t frags < <(variant_fragments bisect)
+	mapfile -t frags < <(variant_fragments "$bisect_v")
 	key=$(cat "${patches[@]}" "${frags[@]}" "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h \
 		"$RIG_ROOT/kunit/Kconfig" | sha256sum | cut -c1-16)
-	stamp=$CACHE/build/bisect.passed
+	stamp=$CACHE/build/$bisect_v.passed
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
 		for p in "${patches[@]}"; do
-			record bisect "bisect build after $(basename "$p")" PASS 0 "cached: passed for this series ($key)"
+			record "bisect$sfx" "bisect build after $(basename "$p")" PASS 0 "cached: passed for this series ($key)"
 		done
 		return 0
 	fi
@@ -96,16 +102,16 @@ bisect_builds() {
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
 		"$RIG_ROOT/scripts/graft-kunit.sh" "$bt"
 		log "bisect: building after $name"
-		if "$RIG_ROOT/scripts/build.sh" bisect >"$LOGS/bisect-$i.log" 2>&1; then
-			record bisect "bisect build after $name" PASS $(($(date +%s) - t))
+		if "$RIG_ROOT/scripts/build.sh" "$bisect_v" >"$LOGS/bisect$sfx-$i.log" 2>&1; then
+			record "bisect$sfx" "bisect build after $name" PASS $(($(date +%s) - t))
 		else
-			sed 's/^/  /' "$LOGS/bisect-$i.log" >&2
-			record bisect "bisect build after $name" FAIL $(($(date +%s) - t)) \
-				"see $LOGS/bisect-$i.log and $LOGS/build-bisect.log"
+			sed 's/^/  /' "$LOGS/bisect$sfx-$i.log" >&2
+			record "bisect$sfx" "bisect build after $name" FAIL $(($(date +%s) - t)) \
+				"see $LOGS/bisect$sfx-$i.log and $LOGS/build-$bisect_v.log"
 			fail=1
 			break
 		fi
-		cp "$LOGS/build-bisect.log" "$LOGS/bisect-build-$i.log"
+		cp "$LOGS/build-$bisect_v.log" "$LOGS/bisect-build$sfx-$i.log"
 	done
 	[ "$fail" -eq 0 ] || return 1
 	# The baseline's configuration leaves the feature off, so the patch
@@ -119,12 +125,12 @@ bisect_builds() {
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
 		"$RIG_ROOT/scripts/graft-kunit.sh" "$bt"
 		log "bisect: building after $name with ARM64_STATIC_CALL=y"
-		if "$RIG_ROOT/scripts/build.sh" bisect-on >"$LOGS/bisect-on-$i.log" 2>&1; then
-			record bisect "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
+		if "$RIG_ROOT/scripts/build.sh" "$bisect_on_v" >"$LOGS/bisect-on$sfx-$i.log" 2>&1; then
+			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
 		else
-			sed 's/^/  /' "$LOGS/bisect-on-$i.log" >&2
-			record bisect "bisect build after $name, ARM64_STATIC_CALL=y" FAIL $(($(date +%s) - t)) \
-				"see $LOGS/bisect-on-$i.log and $LOGS/build-bisect-on.log"
+			sed 's/^/  /' "$LOGS/bisect-on$sfx-$i.log" >&2
+			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" FAIL $(($(date +%s) - t)) \
+				"see $LOGS/bisect-on$sfx-$i.log and $LOGS/build-$bisect_on_v.log"
 			return 1
 		fi
 		break

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks on a built patched kernel (VARIANT gcc or clang):
 #   - the built .config has CONFIG_HAVE_STATIC_CALL=y
-#   - every __SCT__* symbol is 8-byte aligned, 24 bytes long and lies inside
-#     [__static_call_text_start, __static_call_text_end), within .text, and
-#     the trampolines fill that range exactly (packed, 24 bytes each)
+#   - every __SCT__* symbol has the series' size and alignment on its base
+#     (scripts/bases.tsv: 24 bytes, 8-aligned on 6.12; 20 bytes, 32-aligned
+#     on mainline) and lies inside [__static_call_text_start,
+#     __static_call_text_end), within .text, and the trampolines fill that
+#     range exactly (one per stride)
 #   - W=1 reports no warning in the files the series touches
 #   check-vmlinux.sh VARIANT
 set -euo pipefail
@@ -15,6 +17,7 @@ tree=$(tree_dir "$(variant_tree "$variant")")
 tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
 stage=check-$variant
+IFS=/ read -r tsz talign tstride <<<"$(base_field "$(variant_base "$variant")" 5)"
 vmlinux=$b/vmlinux
 [ -f "$vmlinux" ] || die "$vmlinux missing: run 'make kernel'"
 nm=${CROSS}nm
@@ -37,18 +40,18 @@ n=0 bad=0
 while read -r a size _ s; do
 	n=$((n + 1))
 	v=$((16#$a))
-	if ((v % 8 != 0)) || ((16#$size != 24)) || ((v < 16#$start)) || ((v >= 16#$end)) ||
+	if ((v % talign != 0)) || ((16#$size != tsz)) || ((v < 16#$start)) || ((v >= 16#$end)) ||
 		((v < 16#$tstart)) || ((v >= 16#$tstart + 16#$tsize)); then
 		echo "  bad trampoline $s at $a, size 0x$size" >&2
 		bad=$((bad + 1))
 	fi
 done < <(awk 'NF == 4 && $4 ~ /^__SCT__/' <<<"$syms")
 if [ -n "$start" ] && [ "$n" -gt 0 ] && [ "$bad" -eq 0 ] &&
-	((16#$end - 16#$start == 24 * n)); then
-	record "$stage" "vmlinux: $n __SCT__ trampolines, 24 bytes, 8-byte aligned, packed in .static_call.text within .text" PASS 0
+	((16#$end - 16#$start == tstride * n)); then
+	record "$stage" "vmlinux: $n __SCT__ trampolines, $tsz bytes, $talign-byte aligned, one per $tstride bytes of .static_call.text within .text" PASS 0
 else
 	record "$stage" "vmlinux: __SCT__ trampolines aligned and placed" FAIL 0 \
-		"$n found, $bad bad, section $((16#${end:-0} - 16#${start:-0})) bytes for 24 * $n"
+		"$n found, $bad bad, section $((16#${end:-0} - 16#${start:-0})) bytes for $tstride * $n"
 fi
 
 # W=1 on the files the series touches. Building single objects with W=1

@@ -150,7 +150,11 @@ variant_kind() {
 }
 # The variant name of KIND on $BASE.
 variant_on_base() {
-	if [ "$BASE" = "$DEFAULT_BASE" ]; then echo "$1"; else echo "$BASE-$1"; fi
+	if [ "$BASE" = "$DEFAULT_BASE" ] || [ "$(variant_base "$1")" = "$BASE" ]; then
+		echo "$1"
+	else
+		echo "$BASE-$1"
+	fi
 }
 # variant_field VARIANT COLUMN (2 tree, 3 toolchain, 4 bases, 5 fragments)
 variant_field() {
@@ -205,14 +209,20 @@ kmake_args() {
 
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
 
-# The config fragments of a variant, in merge order: configs/<base>/X.config
-# where it exists, else configs/X.config.
+# The config fragments of a variant, in merge order: configs/base.config and
+# configs/<base>/base.config (additions for that base, if any), then for each
+# fragment X of the variant configs/<base>/X.config where it exists, else
+# configs/X.config.
 variant_fragments() {
 	local v=$1 f b
 	b=$(variant_base "$v")
+	echo "$RIG_ROOT/configs/base.config"
 	for f in base $(variant_field "$v" 5 | tr ',' ' '); do
 		[ "$f" = - ] && continue
-		if [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
+		if [ "$f" = base ]; then
+			# configs/<base>/base.config adds to base.config.
+			[ ! -f "$RIG_ROOT/configs/$b/base.config" ] || echo "$RIG_ROOT/configs/$b/base.config"
+		elif [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
 			echo "$RIG_ROOT/configs/$b/$f.config"
 		else
 			echo "$RIG_ROOT/configs/$f.config"

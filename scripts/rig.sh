@@ -31,18 +31,51 @@ run_stage() { # run_stage LABEL CMD...: run, record, keep going on failure
 fresh_results() { mkdir -p "$LOGS" && : >"$RESULTS"; }
 
 variant_suite() { # the per-variant stages of make test
-	local v=$1
+	local v=$1 kind base
+	kind=$(variant_kind "$v")
+	base=$(variant_base "$v")
 	run_stage "kernel-$v" "$S/build.sh" "$v"
 	if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
 		! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
-		case $v in
+		case $kind in
 		gcc | clang) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
 		esac
 		run_stage "kunit-$v" "$S/kunit.sh" "$v"
 		run_stage "kmod-$v" "$S/kmod.sh" "$v"
-		if [ -x "$S/audit.sh" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
+		# sc-audit knows the 6.12 series' trampoline only.
+		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
 		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
+		# Mainline's own trampolines: in use, and no CFI failure anywhere.
+		if [ "$base" != "$DEFAULT_BASE" ] && [ "$kind" = clang-base ]; then
+			run_stage "mainline-kcfi-$base" "$S/check-console.sh" "mainline-kcfi-$base" \
+				"$LOGS/kunit-$v.console.log" \
+				"mainline's literal-only trampolines in use=trampoline \\(literal only \\(mainline\\)\\)" \
+				"no CFI failure in the KUnit run!=CFI failure"
+			run_stage "mainline-kcfi-$base" "$S/check-console.sh" "mainline-kcfi-$base" \
+				"$LOGS/kmod-$v.console.log" "no CFI failure in the module run!=CFI failure"
+		fi
 	fi
+}
+
+# The mainline base's variants (BASE=7.2): the series with GCC and Clang,
+# mainline's own kCFI trampolines, and no static calls at all.
+mainline_suite() {
+	local b=${1:-7.2} v
+	run_stage "tree-$b" env BASE="$b" "$S/tree.sh" all
+	run_stage "check-$b" env BASE="$b" "$S/check-series.sh" static
+	for v in gcc clang clang-base; do variant_suite "$b-$v"; done
+}
+
+# The rest of the mainline evidence: unpatched GCC (no static calls), each
+# patch built on its own, and the series applied to and built on 7.3-rc.
+mainline_more() {
+	local b=${1:-7.2}
+	variant_suite "$b-gcc-base"
+	run_stage "bisect-$b" env BASE="$b" "$S/check-series.sh" bisect
+	run_stage tree-7.3 env BASE=7.3 "$S/tree.sh" patched
+	run_stage check-7.3 env BASE=7.3 "$S/check-series.sh" static
+	run_stage kernel-7.3-gcc "$S/build.sh" 7.3-gcc
+	run_stage check-7.3-gcc "$S/check-vmlinux.sh" 7.3-gcc
 }
 
 # The KUnit concurrency case alone on the GCC kernel, single-threaded TCG
@@ -134,9 +167,10 @@ race)
 	"$S/summary.sh" || failed=1
 	;;
 kernel | kunit | kmod | check-vmlinux | audit)
-	v=${2:-gcc}
+	v=$(variant_on_base "${2:-gcc}")
+	variant_check "$v"
 	fresh_results
-	run_stage tree "$S/tree.sh" "$(variant_tree "$v")"
+	run_stage tree "$S/tree.sh" "$(variant_field "$v" 2)"
 	if [ "$cmd" != kernel ]; then run_stage "kernel-$v" "$S/build.sh" "$v"; fi
 	case $cmd in
 	kernel) run_stage "kernel-$v" "$S/build.sh" "$v" ;;
@@ -161,6 +195,13 @@ check)
 		run_stage "kernel-$v" "$S/build.sh" "$v"
 		run_stage "check-$v" "$S/check-vmlinux.sh" "$v"
 	done
+	"$S/summary.sh" || failed=1
+	;;
+mainline)
+	fresh_results
+	run_stage deps "$S/deps.sh" all
+	mainline_suite 7.2
+	mainline_more 7.2
 	"$S/summary.sh" || failed=1
 	;;
 matrix)
