@@ -73,7 +73,10 @@ static_checks() {
 # configuration: patch by patch the tree then differs from the baseline only
 # by the series so far, and with build-bisect a subdirectory of its tree
 # (relative paths, see lib.sh) every untouched object is a ccache hit from
-# the gcc-base build. Cached per series, fragments and suite.
+# the gcc-base build. On mainline the bisect variant is clang-base's
+# configuration instead (scripts/variants.tsv): static calls, and so the
+# code the series changes, are only built with CFI there until the last
+# patch. Cached per series, fragments and suite.
 bisect_builds() {
 	local key stamp bt c i name t fail=0
 	mapfile -t frags < <(variant_fragments "$bisect_v")
