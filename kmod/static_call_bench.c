@@ -471,7 +471,7 @@ static const char *scb_check_tramp(const struct scb_call *c)
 		    c->id, (void *)(unsigned long)t.literal, (void *)dest);
 		if (!sc_tramp_check_slot(&t, c->target, 0, why, sizeof(why)))
 			SCB_ERR("%s: trampoline: %s", c->id, why);
-		return "adrp+ldr+br (mainline)";
+		return "adrp+ldr+br";
 	}
 	SCB("tramp %s %s 0x%08x %ldMiB literal %ps, calls go to %ps",
 	    c->id, path == SC_PATH_DIRECT ? "b" : "nop", t.insn[1],
@@ -487,7 +487,9 @@ static const char *scb_check_tramp(const struct scb_call *c)
 		SCB_ERR("%s: expected the %s path, the slot holds 0x%08x",
 			c->id, c->want == SCB_WANT_DIRECT ? "direct b" :
 			"literal", t.insn[1]);
-	return path == SC_PATH_DIRECT ? "b" : "nop+ldr+br";
+	if (path == SC_PATH_DIRECT)
+		return "b";
+	return t.layout == SC_LAYOUT_SLOT_ADRP ? "nop+adrp+ldr+br" : "nop+ldr+br";
 }
 
 /*

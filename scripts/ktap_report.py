@@ -76,7 +76,9 @@ def main():
             for line in f:
                 m = re.search(r"\b(?:not )?ok \d+ (\S+)", line)
                 if m:
-                    outputs[m.group(1)] = "".join(chunk)
+                    # A name can appear more than once (a module's cases
+                    # in every load): keep all of its outputs.
+                    outputs[m.group(1)] = outputs.get(m.group(1), "") + "".join(chunk)
                     chunk = []
                 else:
                     chunk.append(line)
