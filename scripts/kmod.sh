@@ -63,17 +63,8 @@ json=$LOGS/$stage.json
 python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$logf" >"$LOGS/$stage.parse.log" 2>&1 || true
 sed -n '/^# static_call_test: /p' "$logf" | sed 's/^/  /' || true
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
-# A variant with its own expectations (mainline's own trampolines): the
-# cases it names must fail, for the reason given, and all others pass.
-expect=$RIG_ROOT/kmod/expect-$variant.txt
-if [ -f "$expect" ]; then
-	report+=(--expect-not-ok "$expect" --rest-must-pass --console "$logf")
-else
-	case $variant in
-	*-base) report+=(--expect-not-ok "$RIG_ROOT/kmod/baseline-expect.txt") ;;
-	*) report+=(--no-skip) ;;
-	esac
-fi
+mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$logf")
+report+=("${eargs[@]}")
 "${report[@]}" || exit 1
 race=$(sed -n 's/.*# stress: \(bad [0-9]*, memory .*\)/\1/p' "$logf" | head -n1)
 [ -z "$race" ] || record "$stage" "stress counts: $race" INFO 0

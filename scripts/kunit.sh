@@ -49,17 +49,8 @@ fi
 record "$stage" "harness: kunit.py ran the suite to completion" DONE "$secs"
 
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
-# A variant with its own expectations (mainline's own trampolines): the
-# cases it names must fail, for the reason given, and all others pass.
-expect=$RIG_ROOT/kunit/expect-$variant.txt
-if [ -f "$expect" ]; then
-	report+=(--expect-not-ok "$expect" --rest-must-pass --console "$LOGS/$stage.console.log")
-else
-	case $variant in
-	*-base) report+=(--expect-not-ok "$RIG_ROOT/kunit/baseline-expect.txt") ;;
-	*) report+=(--no-skip) ;;
-	esac
-fi
+mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kunit" "$variant" "$LOGS/$stage.console.log")
+report+=("${eargs[@]}")
 "${report[@]}" || exit 1
 # The concurrency case's counts, in the results: tolerated stale calls are
 # reported, never silent.

@@ -231,3 +231,20 @@ variant_fragments() {
 	# Extra fragments from the user, e.g. CONFIGS_EXTRA=/path/my.config
 	for f in ${CONFIGS_EXTRA:-}; do echo "$f"; done
 }
+
+# ktap_expect_args SUITE_DIR VARIANT CONSOLE_LOG: the ktap_report.py options
+# that judge VARIANT. A variant with its own SUITE_DIR/expect-VARIANT.txt
+# (mainline's own trampolines): the cases it names must fail, for the reason
+# given, and all others pass. Other unpatched variants: baseline-expect.txt.
+# Patched ones: every case passes, none skipped.
+ktap_expect_args() {
+	local dir=$1 v=$2 console=$3
+	if [ -f "$dir/expect-$v.txt" ]; then
+		printf '%s\n' --expect-not-ok "$dir/expect-$v.txt" --rest-must-pass --console "$console"
+	else
+		case $v in
+		*-base) printf '%s\n' --expect-not-ok "$dir/baseline-expect.txt" ;;
+		*) echo --no-skip ;;
+		esac
+	fi
+}
