@@ -558,7 +558,7 @@ static int scb_run_calls(void)
 		  "static_call() of a module key never updated (as loaded)" },
 		{ "sc_out", scb_loop_sc_lit, SCB_TRAMP(scb_lit),
 		  SCB_WANT_LITERAL, (unsigned long)scb_far_fn, NULL,
-		  "static_call(), target a copy of scb_fn >128 MiB away (nop; ldr x16; br x16)" },
+		  "static_call(), target a copy of scb_fn >128 MiB away (nop + literal path)" },
 		{ "far_indirect", scb_loop_far_indirect, NULL, SCB_WANT_NONE,
 		  (unsigned long)scb_far_fn, "ldr+blr",
 		  "indirect call to the far copy of scb_fn, no CFI check" },
