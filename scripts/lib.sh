@@ -217,12 +217,11 @@ variant_fragments() {
 	local v=$1 f b
 	b=$(variant_base "$v")
 	echo "$RIG_ROOT/configs/base.config"
-	for f in base $(variant_field "$v" 5 | tr ',' ' '); do
+	# configs/<base>/base.config adds to base.config.
+	[ ! -f "$RIG_ROOT/configs/$b/base.config" ] || echo "$RIG_ROOT/configs/$b/base.config"
+	for f in $(variant_field "$v" 5 | tr ',' ' '); do
 		[ "$f" = - ] && continue
-		if [ "$f" = base ]; then
-			# configs/<base>/base.config adds to base.config.
-			[ ! -f "$RIG_ROOT/configs/$b/base.config" ] || echo "$RIG_ROOT/configs/$b/base.config"
-		elif [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
+		if [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
 			echo "$RIG_ROOT/configs/$b/$f.config"
 		else
 			echo "$RIG_ROOT/configs/$f.config"
