@@ -35,6 +35,8 @@
 #include <linux/smp.h>
 #include <linux/static_call.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/sched.h>
 
 #include "sc_far.h"
 #include "sc_race.h"
@@ -48,12 +50,17 @@
 static char *scenarios = "all";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios,
-		 "comma-separated cases to run (initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, far_target) or \"all\"");
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target) or \"all\"");
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
 MODULE_PARM_DESC(stress_scale,
 		 "stress size: 10^7 calls and 1000 updates per unit, 0 skips the case (0..1000, default 1)");
+
+static bool far;
+module_param(far, bool, 0444);
+MODULE_PARM_DESC(far,
+		 "this module was placed beyond B range of the kernel (the selftest's -P): kernel_target and kernel_key must then take the literal path and the PLT");
 
 static bool emulator_stale_ok;
 module_param(emulator_stale_ok, bool, 0444);
@@ -444,6 +451,8 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 			      c->name, sc_distance_mib(slot, target));
 		sct_ktap_info("%s: kernel text is within b range of this module here; far_target covers the literal path",
 			      c->name);
+		if (far)
+			sct_case_err(c, "far=1 but int_sqrt is within b range of this module's trampoline");
 	} else {
 		sct_ktap_info("%s: int_sqrt is %+ld MiB from the slot, beyond b range: literal path",
 			      c->name, sc_distance_mib(slot, target));
@@ -474,6 +483,144 @@ static void sct_case_kernel_target(struct sct_case_state *c)
 		sct_case_err(c, "kernel default key: trampoline does not reach int_sqrt");
 
 	sct_plain_set(c, SCT_T_A);
+}
+
+/* ---- case: kernel_key ------------------------------------------------------- */
+
+/*
+ * A kernel key called from this module: the exported bare tracepoint
+ * sched_update_nr_running_tp, whose trampoline lives in the kernel's
+ * .static_call.text. With one probe registered, the tracepoint aims its key
+ * at that probe, so a call from here goes module -> kernel trampoline (a BL,
+ * through a PLT when the module is beyond B range) -> module probe (the
+ * trampoline's direct B, or its literal path when the probe is beyond B
+ * range of the trampoline). The kernel's own calls pass a runqueue; this
+ * module's pass NULL and a marker.
+ */
+#define SCT_TP_MARK		0x5c7a
+#define SCT_INSN_BL		0x94000000U
+#define SCT_INSN_ADD_X16_X16	0x91000210U	/* add x16, x16, #imm12 */
+#define SCT_INSN_ADD_IMM_MASK	0xffc003ffU
+
+static atomic_t sct_tp_mine = ATOMIC_INIT(0);
+static atomic_t sct_tp_kernel = ATOMIC_INIT(0);
+
+static void sct_tp_probe(void *data, struct rq *rq, int change)
+{
+	if (data == &sct_tp_mine && !rq && change == SCT_TP_MARK)
+		atomic_inc(&sct_tp_mine);
+	else
+		atomic_inc(&sct_tp_kernel);
+}
+
+static noinline void sct_tp_call(void)
+{
+	trace_sched_update_nr_running_tp(NULL, SCT_TP_MARK);
+	/* Not a tail call: keep the BL to the trampoline a BL. */
+	barrier();
+}
+
+/*
+ * Where the BL in sct_tp_call() leads: *@plt is the PLT entry it goes
+ * through (adrp x16; add x16, x16, #lo12; br x16) or 0 for a direct BL.
+ * Returns the final destination, or 0 if no BL reaches @tramp.
+ */
+static unsigned long sct_find_call(const void *tramp, unsigned long *plt)
+{
+	const u32 *code = (const u32 *)sct_tp_call;
+	unsigned int i;
+
+	*plt = 0;
+	for (i = 0; i < 64; i++) {
+		u32 insn = le32_to_cpu(READ_ONCE(code[i]));
+		unsigned long pc = (unsigned long)&code[i], to;
+		const u32 *e;
+		u32 adrp, add;
+
+		if (insn == SC_INSN_RET)
+			break;
+		if ((insn & SC_INSN_B_MASK) != SCT_INSN_BL)
+			continue;
+		to = sc_b_target(pc, insn);
+		if (to == (unsigned long)tramp)
+			return to;
+		e = (const u32 *)to;
+		adrp = le32_to_cpu(READ_ONCE(e[0]));
+		add = le32_to_cpu(READ_ONCE(e[1]));
+		if (!sc_insn_is_adrp_x16(adrp) ||
+		    (add & SCT_INSN_ADD_IMM_MASK) != SCT_INSN_ADD_X16_X16 ||
+		    le32_to_cpu(READ_ONCE(e[2])) != SC_INSN_BR_X16)
+			continue;
+		/* adrp's page, plus the add's low 12 bits (not scaled). */
+		to = sc_adrp_ldr_addr(to, adrp, 0) + ((add >> 10) & 0xfff);
+		if (to == (unsigned long)tramp) {
+			*plt = (unsigned long)e;
+			return to;
+		}
+	}
+	return 0;
+}
+
+static void sct_case_kernel_key(struct sct_case_state *c)
+{
+	const void *tramp = SCT_TRAMP(tp_func_sched_update_nr_running_tp);
+	unsigned long probe = (unsigned long)sct_tp_probe;
+	unsigned long plt, dest;
+	struct sc_tramp t;
+	enum sc_path path;
+	int ret, mine;
+
+	if (!sct_have_tramp(c, tramp))
+		return;
+	if (within_module((unsigned long)tramp, THIS_MODULE))
+		sct_case_err(c, "%ps is in this module, expected the kernel's", tramp);
+
+	if (!sct_find_call(tramp, &plt)) {
+		sct_case_err(c, "no BL from sct_tp_call() reaches %ps, directly or through a PLT",
+			     tramp);
+	} else if (plt) {
+		sct_ktap_info("%s: module -> %ps through the PLT entry at %+ld MiB (trampoline %+ld MiB from the call)",
+			      c->name, tramp, sc_distance_mib(sct_ref(), plt),
+			      sc_distance_mib((unsigned long)sct_tp_call,
+					      (unsigned long)tramp));
+	} else {
+		sct_ktap_info("%s: module -> %ps by a direct BL (%+ld MiB)",
+			      c->name, tramp,
+			      sc_distance_mib((unsigned long)sct_tp_call,
+					      (unsigned long)tramp));
+		if (far)
+			sct_case_err(c, "far=1 but the call to the kernel trampoline is a direct BL, not through a PLT");
+	}
+
+	ret = register_trace_sched_update_nr_running_tp(sct_tp_probe,
+							 &sct_tp_mine);
+	if (ret) {
+		sct_case_err(c, "register_trace_sched_update_nr_running_tp: %d", ret);
+		return;
+	}
+	/* The only probe: the tracepoint aims its key at it. */
+	sct_check_tramp(c, "kernel key -> module probe", tramp, probe);
+	sc_tramp_read(tramp, &t);
+	path = sc_tramp_dest(&t, &dest);
+	sct_detail(c, "kernel key -> module probe", tramp, probe);
+	if (far && sc_layout_has_slot(t.layout) && path != SC_PATH_LITERAL)
+		sct_case_err(c, "far=1 but the kernel trampoline reaches the module probe by %s",
+			     sc_path_name(path));
+	atomic_set(&sct_tp_mine, 0);
+	sct_tp_call();
+	sct_tp_call();
+	mine = atomic_read(&sct_tp_mine);
+	if (mine != 2)
+		sct_case_err(c, "two calls from this module reached the probe %d times",
+			     mine);
+	sct_headline(c, tramp, probe);
+	unregister_trace_sched_update_nr_running_tp(sct_tp_probe, &sct_tp_mine);
+	tracepoint_synchronize_unregister();
+	sct_ktap_info("%s: the kernel's own calls reached the probe %d times",
+		      c->name, atomic_read(&sct_tp_kernel));
+	sct_tp_call();
+	if (atomic_read(&sct_tp_mine) != mine)
+		sct_case_err(c, "the probe still ran after unregistering");
 }
 
 /* ---- case: null --------------------------------------------------------------- */
@@ -918,6 +1065,7 @@ static const struct sct_case sct_cases[] = {
 	{ "initial_state", sct_case_initial_state },
 	{ "module_target", sct_case_module_target },
 	{ "kernel_target", sct_case_kernel_target },
+	{ "kernel_key", sct_case_kernel_key },
 	{ "null", sct_case_null },
 	{ "ret0", sct_case_ret0 },
 	{ "transitions", sct_case_transitions },
@@ -949,7 +1097,7 @@ static int sct_parse_scenarios(unsigned long *mask)
 			if (!strcmp(tok, sct_cases[i].name))
 				break;
 		if (i == ARRAY_SIZE(sct_cases)) {
-			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, null, ret0, transitions, stress, kprobe_refused, sync, far_target, all)\n",
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target, all)\n",
 			       tok);
 			kfree(buf);
 			return -EINVAL;
@@ -968,7 +1116,7 @@ static int __init sct_init(void)
 {
 	unsigned long mask;
 	bool failed = false;
-	int i, ret;
+	int i, n = 0, ret;
 
 	if (stress_scale > SCT_MAX_SCALE) {
 		pr_err("stress_scale=%u is out of range (0..%u)\n",
@@ -980,7 +1128,8 @@ static int __init sct_init(void)
 		return ret;
 
 	pr_info("KTAP version 1\n");
-	pr_info("1..%zu\n", ARRAY_SIZE(sct_cases));
+	/* Only the selected cases are planned and numbered. */
+	pr_info("1..%lu\n", hweight_long(mask));
 	/* No "BTI" in the text: the runner greps the log for it as a fault. */
 	sct_ktap_info("config: HAVE_STATIC_CALL=%c kCFI=%c kernel bti=%c",
 		      IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? 'y' : 'n',
@@ -993,19 +1142,17 @@ static int __init sct_init(void)
 	for (i = 0; i < ARRAY_SIZE(sct_cases); i++) {
 		struct sct_case_state c = { .name = sct_cases[i].name };
 
-		if (!(mask & BIT(i))) {
-			pr_info("ok %d %s # SKIP not selected by scenarios=\n",
-				i + 1, c.name);
+		if (!(mask & BIT(i)))
 			continue;
-		}
+		n++;
 		sct_cases[i].run(&c);
 		if (c.failed) {
 			failed = true;
-			pr_info("not ok %d %s\n", i + 1, c.name);
+			pr_info("not ok %d %s\n", n, c.name);
 		} else if (c.skip) {
-			pr_info("ok %d %s # SKIP %s\n", i + 1, c.name, c.skip);
+			pr_info("ok %d %s # SKIP %s\n", n, c.name, c.skip);
 		} else {
-			pr_info("ok %d %s\n", i + 1, c.name);
+			pr_info("ok %d %s\n", n, c.name);
 		}
 	}
 	return failed ? -EINVAL : 0;

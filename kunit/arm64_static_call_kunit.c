@@ -27,6 +27,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/numa.h>
 #include <linux/perf_event.h>
 #include <linux/rcupdate.h>
@@ -327,6 +328,90 @@ void a64sc_far_code_free(void *page)
 	a64sc_far_free(page);
 }
 EXPORT_SYMBOL_GPL(a64sc_far_code_free);
+
+/* ---- module placement out of B range (the module selftest's -P) ---- */
+
+/*
+ * fill_module_range, written at run time: 1 reserves every free page of
+ * module address space within 128 MiB below the end of the kernel image,
+ * the arm64 module allocator's first choice; modules loaded afterwards
+ * land in its 2 GiB fallback, beyond B range of the kernel, and reach it
+ * through PLTs. Address space only (__get_vm_area_caller() maps nothing).
+ * 0 gives it back. Lets the test module prove the far paths on a kernel
+ * whose modules otherwise always land near. Test scaffolding.
+ */
+#define A64SC_FILL_MAX		64
+
+static DEFINE_MUTEX(a64sc_fill_lock);
+static struct vm_struct *a64sc_fill_area[A64SC_FILL_MAX];
+static unsigned int a64sc_fill_n;
+static bool fill_module_range;
+
+static void a64sc_fill_release(void)
+{
+	while (a64sc_fill_n)
+		free_vm_area(a64sc_fill_area[--a64sc_fill_n]);
+}
+
+static int a64sc_fill(void)
+{
+	unsigned long end = MODULES_END;
+	unsigned long start = max_t(unsigned long, MODULES_VADDR,
+				    ((unsigned long)_end - SZ_128M) & PAGE_MASK);
+	unsigned long size, total = 0;
+	struct vm_struct *area;
+
+	/* Lazily freed areas (unloaded modules) count as free from here. */
+	vm_unmap_aliases();
+	/* Largest first: what is left at the end is smaller than one page. */
+	for (size = SZ_64M; size >= PAGE_SIZE; size >>= 1) {
+		while (a64sc_fill_n < A64SC_FILL_MAX) {
+			area = __get_vm_area_caller(size, VM_NO_GUARD, start, end,
+						    __builtin_return_address(0));
+			if (!area)
+				break;
+			a64sc_fill_area[a64sc_fill_n++] = area;
+			total += size;
+		}
+	}
+	if (a64sc_fill_n == A64SC_FILL_MAX) {
+		a64sc_fill_release();
+		return -ENOSPC;
+	}
+	pr_info("arm64_static_call_kunit: reserved %lu KiB of module space in B range of the kernel (%u areas)\n",
+		total / SZ_1K, a64sc_fill_n);
+	return 0;
+}
+
+static int a64sc_fill_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool(val, &on);
+	if (ret)
+		return ret;
+	/* At boot, before vmalloc works: only at run time. */
+	if (system_state != SYSTEM_RUNNING)
+		return -EBUSY;
+	mutex_lock(&a64sc_fill_lock);
+	if (on && !fill_module_range)
+		ret = a64sc_fill();
+	else if (!on)
+		a64sc_fill_release();
+	if (!ret)
+		fill_module_range = on;
+	mutex_unlock(&a64sc_fill_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops a64sc_fill_ops = {
+	.set = a64sc_fill_set,
+	.get = param_get_bool,
+};
+module_param_cb(fill_module_range, &a64sc_fill_ops, &fill_module_range, 0644);
+MODULE_PARM_DESC(fill_module_range,
+		 "1: reserve the module space within B range of the kernel, so modules loaded next land beyond it (write at run time; 0 releases)");
 
 /*
  * A function "bti c; movz w0, #@value; ret" in far memory (above), at or

@@ -13,7 +13,9 @@ shift 2
 b=$(build_dir "$variant")
 img=$b/arch/arm64/boot/Image.gz
 [ -f "$img" ] || die "$img missing: run 'make kernel' first"
-[ -f "$b/rig-initramfs.cpio.gz" ] || die "initramfs missing: run scripts/initramfs.sh $variant"
+# INITRD: another initramfs (scripts/perf.sh appends perf to the rig's).
+initrd=${INITRD:-$b/rig-initramfs.cpio.gz}
+[ -f "$initrd" ] || die "initramfs $initrd missing: run scripts/initramfs.sh $variant"
 
 cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4 kunit.enable=0 $TRACE_EVENTS $*"
 read -r -a extra <<<"${QEMU_EXTRA:-}"
@@ -21,7 +23,7 @@ cpu="max,pauth-impdef=on"
 qemu_require
 qemu=("$QEMU" -machine virt -cpu "$cpu" -smp "${SMP}" -m 1024 -accel "$QEMU_ACCEL"
 	-nographic -no-reboot -nodefaults -serial stdio "${extra[@]}"
-	-kernel "$img" -initrd "$b/rig-initramfs.cpio.gz" -append "$cmdline")
+	-kernel "$img" -initrd "$initrd" -append "$cmdline")
 printf '%q ' "${qemu[@]}" >"$logf.cmd"
 log "boot $variant: $(cat "$logf.cmd")"
 rc=0

@@ -103,7 +103,7 @@ bisect_builds() {
 		name=$(basename "${patches[$i]}")
 		t=$(date +%s)
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
-		"$RIG_ROOT/scripts/graft-kunit.sh" "$bt"
+		"$RIG_ROOT/scripts/graft.sh" "$bt"
 		log "bisect: building after $name"
 		if "$RIG_ROOT/scripts/build.sh" "$bisect_v" >"$LOGS/bisect$sfx-$i.log" 2>&1; then
 			record "bisect$sfx" "bisect build after $name" PASS $(($(date +%s) - t))
@@ -126,7 +126,7 @@ bisect_builds() {
 		name=$(basename "${patches[$i]}")
 		t=$(date +%s)
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
-		"$RIG_ROOT/scripts/graft-kunit.sh" "$bt"
+		"$RIG_ROOT/scripts/graft.sh" "$bt"
 		log "bisect: building after $name with ARM64_STATIC_CALL=y"
 		if "$RIG_ROOT/scripts/build.sh" "$bisect_on_v" >"$LOGS/bisect-on$sfx-$i.log" 2>&1; then
 			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the guest initramfs for a variant: static busybox, the rig's /init,
-# the insmod runner and the test/bench modules built against that kernel.
+# the guest programs (kmod/*.sh, scripts/guest/*.sh) and the test/bench
+# modules built against that kernel, and the kselftest install if any.
 #   initramfs.sh VARIANT   -> $CACHE/build/VARIANT/rig-initramfs.cpio.gz
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,9 +16,13 @@ mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
 cp "$bb" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$RIG_ROOT/scripts/guest/init" "$root/init"
-for f in "$RIG_ROOT"/kmod/*.sh; do
+for f in "$RIG_ROOT"/kmod/*.sh "$RIG_ROOT"/scripts/guest/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/$(basename "$f")"
 done
+# The static_call selftest as "make kselftest-install" left it (kmod.sh).
+if [ -d "$b/kselftest/kselftest_install" ]; then
+	cp -a "$b/kselftest/kselftest_install" "$root/kselftest"
+fi
 for ko in "$b"/rig-kmod/*.ko; do
 	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/"
 done

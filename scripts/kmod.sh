@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Build the out-of-tree test modules (kmod/) against a variant's kernel,
-# pack them into the guest initramfs, boot, run kmod/run-tests.sh (insmod,
-# checks, rmmod, load/unload cycles, bad parameters) and judge its KTAP,
-# parsed with the tree's kunit.py. On the unpatched baseline the cases in
-# kmod/baseline-expect.txt must fail.
+# The module test, as a kselftest: build the out-of-tree modules (kmod/,
+# W=1: static_call_test.ko for users who insmod it by hand, and the bench
+# module), then "make kselftest-install TARGETS=static_call" in the tree
+# (the selftest grafted from kmod/selftest/ by scripts/graft.sh; it builds
+# test_modules/ against this kernel, W=1), pack both into the guest
+# initramfs, boot, run "run_kselftest.sh -c static_call" and judge the
+# selftest's KTAP (taken out of run_kselftest.sh's output by
+# ksft_unwrap.py, parsed with the tree's kunit.py). On the unpatched
+# baseline the cases in kmod/baseline-expect.txt must fail.
 #   kmod.sh VARIANT
 # Environment: KMOD_STAGE (stage name, default kmod-VARIANT), KMOD_ARGS
-# (run-tests.sh options, comma-separated: e.g. -F or -H, see the runner).
+# (static_call.sh options, comma-separated: e.g. -F, -H or -P, see it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +43,31 @@ fi
 record "$stage" "module build (W=1)" PASS $(($(date +%s) - t))
 cp "$src"/kmod/*.ko "$b/rig-kmod/"
 
+# The selftest, installed the way kselftest users install it. Its module
+# builds in the tree (kselftest has no output directory for modules),
+# which several variants share: clean first, so it is built for this one.
+ksft=$b/kselftest/kselftest_install
+st=$tree/tools/testing/selftests/static_call
+[ -f "$st/Makefile" ] || die "$st missing: the tree predates the selftest graft, run 'make tree'"
+rm -rf "$ksft"
+make -C "$st/test_modules" KDIR="$b" "${margs[@]}" clean >/dev/null 2>&1 || true
+t=$(date +%s)
+if ! make -C "$tree" O="$b" "${margs[@]}" W=1 KDIR="$b" TARGETS=static_call kselftest-install \
+	>"$LOGS/$stage-kselftest.log" 2>&1; then
+	grep -E "error|warning" "$LOGS/$stage-kselftest.log" | head -20 >&2 || true
+	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-kselftest.log"
+	exit 1
+fi
+if grep -q "warning:" "$LOGS/$stage-kselftest.log" ||
+	[ ! -x "$ksft/run_kselftest.sh" ] || [ ! -f "$ksft/static_call/test_modules/static_call_test.ko" ] ||
+	! grep -qx 'static_call:static_call.sh' "$ksft/kselftest-list.txt"; then
+	grep "warning:" "$LOGS/$stage-kselftest.log" | head -10 >&2 || true
+	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) \
+		"warnings, or no run_kselftest.sh / static_call_test.ko / list entry in $ksft"
+	exit 1
+fi
+record "$stage" "make kselftest-install TARGETS=static_call (W=1)" PASS $(($(date +%s) - t))
+
 "$RIG_ROOT/scripts/initramfs.sh" "$variant"
 logf=$LOGS/$stage.console.log
 t=$(date +%s)
@@ -47,7 +76,7 @@ record_qemu "$stage"
 runner_args=${KMOD_ARGS:-}
 [ "$(emulator_stale_ok)" -eq 1 ] && runner_args=${runner_args:+$runner_args,}-e
 # The first load runs the module's stress case: give the guest time.
-if ! BOOT_TIMEOUT=${KMOD_TIMEOUT:-600} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=run-tests.sh "rig.args=$runner_args"; then
+if ! BOOT_TIMEOUT=${KMOD_TIMEOUT:-600} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" rig.run=kselftest.sh "rig.args=$runner_args"; then
 	record "$stage" "guest boot + runner" FAIL $(($(date +%s) - t)) "see $logf"
 	exit 1
 fi
@@ -59,11 +88,26 @@ else
 	record "$stage" "trace events ran in the guest" FAIL 0 "none recorded, see $logf"
 fi
 
+# The selftest's KTAP, out of run_kselftest.sh's "# "-prefixed output.
+ktap=$LOGS/$stage.ktap
+if ! verdict=$(python3 "$RIG_ROOT/scripts/ksft_unwrap.py" "$logf" "$ktap"); then
+	record "$stage" "run_kselftest.sh ran the static_call selftest" FAIL 0 "see $logf"
+	exit 1
+fi
+case $variant in
+*-base) want="not ok" ;; # the selftest must fail on the unpatched kernel
+*) want="ok" ;;
+esac
+if [ "${verdict%% [0-9]*}" = "$want" ]; then
+	record "$stage" "run_kselftest.sh: $verdict" PASS 0
+else
+	record "$stage" "run_kselftest.sh: $verdict" FAIL 0 "expected \"$want\""
+fi
 json=$LOGS/$stage.json
-python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$logf" >"$LOGS/$stage.parse.log" 2>&1 || true
-sed -n '/^# static_call_test: /p' "$logf" | sed 's/^/  /' || true
+python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$ktap" >"$LOGS/$stage.parse.log" 2>&1 || true
+sed -n '/^# static_call_test: /p' "$ktap" | sed 's/^/  /' || true
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
-mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$logf")
+mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$ktap")
 report+=("${eargs[@]}")
 "${report[@]}" || exit 1
 race=$(sed -n 's/.*# stress: \(bad [0-9]*, memory .*\)/\1/p' "$logf" | head -n1)

@@ -195,6 +195,35 @@ link_build_dir() {
 	ln -sfn "$(build_dir "$1")" "$link"
 }
 
+# apt_private DIR ARCH SUITE...: point apt at a private sources list, state
+# and cache in DIR (Debian's SUITEs, main, architecture ARCH only) and read
+# the lists when they are missing or a day old. Sets APT_OPTS for apt-get
+# and apt-cache. The system's apt configuration is never read or changed:
+# for a foreign ARCH the package status is an empty file, so nothing the
+# host has installed counts.
+apt_private() {
+	local dir=$1 arch=$2 s
+	shift 2
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	[ -f "$dir/status" ] || : >"$dir/status"
+	for s in "$@"; do
+		echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s main"
+	done >"$dir/sources.list.new"
+	cmp -s "$dir/sources.list.new" "$dir/sources.list" || rm -f "$dir"/lists/*_Packages*
+	mv "$dir/sources.list.new" "$dir/sources.list"
+	APT_OPTS=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1"
+		-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
+	[ "$arch" = "$(dpkg --print-architecture)" ] || APT_OPTS+=(-o "Dir::State::status=$dir/status")
+	# Read the suites once a day at most: unstable moves.
+	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+		log "reading Debian $* ($arch; private apt lists in $dir)"
+		apt-get "${APT_OPTS[@]}" update >"$LOGS/apt-$(basename "$dir").log" 2>&1 ||
+			die "apt-get update of Debian $* failed, see $LOGS/apt-$(basename "$dir").log"
+	fi
+}
+
 # make arguments for a toolchain, ccache included.
 kmake_args() {
 	local tc=$1

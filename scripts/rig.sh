@@ -4,6 +4,8 @@
 #   rig.sh test   everything: host tools, series checks, GCC and Clang
 #                 (kCFI + BTI) kernels with KUnit and the insmod runner, the
 #                 unpatched baselines (the tests must fail there), summary
+#   rig.sh gki    the GKI-shaped Clang LTO kernels, everything on each
+#   rig.sh perf   Debian's perf on the patched and the unpatched Clang kernels
 #   rig.sh STAGE [VARIANT]  one stage (kernel, kunit, kmod, check, ...)
 # Stages keep going after a failure so one run reports everything; the exit
 # status is non-zero if any check failed.
@@ -39,12 +41,23 @@ variant_suite() { # the per-variant stages of make test
 		! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
 		case $kind in
 		gcc | clang) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
+		clang-lto-*) run_stage "check-$v" env CHECK_W1=0 "$S/check-vmlinux.sh" "$v" ;;
 		esac
 		run_stage "kunit-$v" "$S/kunit.sh" "$v"
-		run_stage "kmod-$v" "$S/kmod.sh" "$v"
+		# Patched Clang kernels (6.12): one more module load, placed
+		# beyond B range of the kernel (static_call.sh -P).
+		if [ "$base" = "$DEFAULT_BASE" ] && [ "${kind#clang}" != "$kind" ] && [ "${kind%-base}" = "$kind" ]; then
+			run_stage "kmod-$v" env KMOD_ARGS=-P "$S/kmod.sh" "$v"
+		else
+			run_stage "kmod-$v" "$S/kmod.sh" "$v"
+		fi
 		# sc-audit knows the 6.12 series' trampoline only.
 		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
 		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
+		# Debian's perf, the bug report's command, on patched kCFI kernels.
+		if [ "$base" = "$DEFAULT_BASE" ] && variant_fragments "$v" | grep -q '/perf\.config$'; then
+			run_stage "perf-$v" "$S/perf.sh" "$v"
+		fi
 		# Mainline's own trampolines: in use, and no CFI failure anywhere.
 		if [ "$base" != "$DEFAULT_BASE" ] && [ "$kind" = clang-base ]; then
 			run_stage "mainline-kcfi-$base" "$S/check-console.sh" "mainline-kcfi-$base" \
@@ -55,6 +68,37 @@ variant_suite() { # the per-variant stages of make test
 				"$LOGS/kmod-$v.console.log" "no CFI failure in the module run!=CFI failure"
 		fi
 	fi
+}
+
+# The unpatched Clang kCFI kernel as a product kernel is (CFI_PERMISSIVE
+# off): Debian's perf must crash it, for the reported reason.
+perf_strict() {
+	run_stage kernel-clang-strict-base "$S/build.sh" clang-strict-base
+	if ! grep -q "^kernel-clang-strict-base	.*FAIL" "$RESULTS"; then
+		run_stage perf-clang-strict-base "$S/perf.sh" clang-strict-base
+	fi
+}
+
+# make gki: the GKI-shaped Clang kernels (kCFI + BTI + PAC + shadow call
+# stack + ThinLTO / full LTO), everything on each: vmlinux layout after LTO,
+# KUnit (with PAC, and again without it so the shadow call stack is patched
+# in), the module selftest with a load beyond B range, sc-audit, perf.
+gki() {
+	local v
+	run_stage deps "$S/deps.sh" all
+	run_stage tree "$S/tree.sh" patched
+	run_stage tools "$S/tools.sh"
+	for v in clang-lto-thin clang-lto-full; do
+		variant_suite "$v"
+		if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
+			! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
+			run_stage "lto-$v" "$S/check-lto.sh" "$v"
+			run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" QEMU_EXTRA="-cpu max,pauth=off" \
+				KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1" "$S/kunit.sh" "$v"
+			run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
+				"shadow call stack patched in at boot (no PAC)=Enabling dynamic shadow call stack"
+		fi
+	done
 }
 
 # The mainline base's variants (BASE=7.2): the series with GCC and Clang,
@@ -154,6 +198,21 @@ test)
 	run_stage bisect "$S/check-series.sh" bisect
 	variant_suite clang
 	variant_suite clang-base
+	perf_strict
+	"$S/summary.sh" || failed=1
+	;;
+gki)
+	fresh_results
+	gki
+	"$S/summary.sh" || failed=1
+	;;
+perf)
+	fresh_results
+	run_stage deps "$S/deps.sh" all
+	run_stage tree "$S/tree.sh" all
+	run_stage kernel-clang "$S/build.sh" clang
+	run_stage perf-clang "$S/perf.sh" clang
+	perf_strict
 	"$S/summary.sh" || failed=1
 	;;
 race)

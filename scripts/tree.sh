@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepare the kernel trees of $BASE (scripts/bases.tsv) in the cache:
 #   src/debian-<version>/  the base source as a git repository (branch "base")
-#   trees/<base>/patched/  worktree: base + patches/<series>/ (git am) + KUnit graft
-#   trees/<base>/baseline/ worktree: base + KUnit graft (the unpatched control)
+#   trees/<base>/patched/  worktree: base + patches/<series>/ (git am) + test graft
+#   trees/<base>/baseline/ worktree: base + test graft (the unpatched control)
 #   trees/<base>/bisect/   worktree where the series is applied with git am
 #                          (so a failure leaves the two above untouched), then
 #                          used by check-series.sh to build patch by patch
@@ -79,20 +79,10 @@ prepare_base() {
 # apt-get through private lists in $CACHE/apt/SUITE and unpacked once into
 # $CACHE/debs/PACKAGE_VERSION ($DEB_ROOT, $DEB_VERSION).
 fetch_deb() {
-	local pkg=$1 suite=$2 adir=$CACHE/apt/$2 opts
-	opts=(-o "Dir::Etc::sourcelist=$adir/sources.list" -o "Dir::Etc::sourceparts=-"
-		-o "Dir::State::Lists=$adir/lists" -o "Dir::Cache=$adir/cache"
-		-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
-	mkdir -p "$adir/lists/partial" "$adir/cache/archives/partial" "$CACHE/debs"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
-		>"$adir/sources.list"
-	# Read the suite once a day at most: unstable moves.
-	if [ -z "$(find "$adir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
-		log "reading Debian $suite (private apt lists in $adir)"
-		apt-get "${opts[@]}" update >"$LOGS/apt-$suite.log" 2>&1 ||
-			die "apt-get update of $suite failed, see $LOGS/apt-$suite.log"
-	fi
-	DEB_VERSION=$(apt-cache "${opts[@]}" madison "$pkg" | awk -v s="$suite" '$0 ~ s { print $3; exit }')
+	local pkg=$1 suite=$2
+	apt_private "$CACHE/apt/$suite" "$(dpkg --print-architecture)" "$suite"
+	mkdir -p "$CACHE/debs"
+	DEB_VERSION=$(apt-cache "${APT_OPTS[@]}" madison "$pkg" | awk -v s="$suite" '$0 ~ s { print $3; exit }')
 	[ -n "$DEB_VERSION" ] || die "$pkg not found in Debian $suite (see $LOGS/apt-$suite.log)"
 	DEB_ROOT=$CACHE/debs/${pkg}_${DEB_VERSION//[:~]/_}
 	if [ ! -f "$DEB_ROOT/.rig-unpacked" ]; then
@@ -100,7 +90,7 @@ fetch_deb() {
 		rm -rf "$dl" "$DEB_ROOT"
 		mkdir -p "$dl"
 		log "downloading $pkg $DEB_VERSION from $suite"
-		(cd "$dl" && apt-get "${opts[@]}" download "$pkg=$DEB_VERSION") >"$LOGS/apt-download-$pkg.log" 2>&1 ||
+		(cd "$dl" && apt-get "${APT_OPTS[@]}" download "$pkg=$DEB_VERSION") >"$LOGS/apt-download-$pkg.log" 2>&1 ||
 			die "apt-get download $pkg=$DEB_VERSION failed, see $LOGS/apt-download-$pkg.log"
 		dpkg-deb -x "$dl"/*.deb "$DEB_ROOT"
 		rm -rf "$dl"
@@ -139,11 +129,11 @@ scratch_apply() {
 			fi
 		done
 	fi
-	"$RIG_ROOT/scripts/graft-kunit.sh" "$scratch"
+	"$RIG_ROOT/scripts/graft.sh" "$scratch"
 	# -f: Debian's .gitignore ignores everything; but never the bisect
 	# build directory, which lives in this worktree.
 	"${GIT[@]}" -C "$scratch" add -f -A -- . ':(exclude,top)build-*' >/dev/null
-	"${GIT[@]}" -C "$scratch" commit -q -m "rig: graft the arm64_static_call KUnit suite (not for upstream)"
+	"${GIT[@]}" -C "$scratch" commit -q -m "rig: graft the arm64_static_call KUnit suite and static_call selftest (not for upstream)"
 	"${GIT[@]}" -C "$scratch" rev-parse HEAD
 }
 
@@ -158,7 +148,10 @@ prepare_tree() {
 			series_patches | xargs cat
 		fi
 		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
-			"$RIG_ROOT/scripts/graft-kunit.sh" "$RIG_ROOT/scripts/tree.sh" 2>/dev/null
+			"$RIG_ROOT"/kmod/static_call_test.c \
+			"$RIG_ROOT"/kmod/selftest/{Makefile,config,settings,static_call.sh} \
+			"$RIG_ROOT"/kmod/selftest/test_modules/Makefile \
+			"$RIG_ROOT/scripts/graft.sh" "$RIG_ROOT/scripts/tree.sh" 2>/dev/null
 	} | sha256sum | cut -c1-16)
 	if [ -f "$dir/.rig-key" ] && [ "$(cat "$dir/.rig-key")" = "$key" ]; then
 		log "tree $kind: up to date ($key)"

@@ -1,14 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest-side runner for static_call_test.ko (busybox ash, kselftest style).
+# Static call selftest: loads static_call_test.ko (test_modules/) and judges
+# it, in KTAP through kselftest's ktap_helpers.sh. Installed by
+# "make kselftest-install TARGETS=static_call", run by
+# "run_kselftest.sh -c static_call" (options in
+# KSELFTEST_STATIC_CALL_SH_ARGS) or directly. busybox ash is enough.
 #
-#   run-tests.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H]
+#   static_call.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]
 #
 #   -n CYCLES        extra load/unload cycles after the first load (default 5)
 #   -s STRESS_SCALE  the module's stress_scale for the first load (default 1;
 #                    the load/unload cycles use stress_scale=0)
-#   -m MODULE        path of the module (default /lib/modules/static_call_test.ko)
+#   -m MODULE        path of the module (default test_modules/static_call_test.ko
+#                    next to this script)
 #   -e               emulator_stale_ok=1 for the first load: the stress case
 #                    counts and reports, but tolerates, stale calls made
 #                    while memory already held the new target (QEMU
@@ -18,37 +23,54 @@
 #                    patches text through the same writer, under text_mutex
 #   -H               during the first load, take CPUs other than CPU 0
 #                    offline and online again in a loop (CONFIG_HOTPLUG_CPU)
+#   -P               one more load, beyond B range of the kernel: the rig's
+#                    KUnit graft reserves the module space within 128 MiB
+#                    of the kernel first (its fill_module_range parameter)
 #
-# Prints KTAP on stdout, one test per check:
+# One KTAP test per check:
 #   static_call_test     the module's own KTAP from the first load, nested
 #   first_load           insmod returned 0, the module's KTAP was complete,
 #                        rmmod worked
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
 #   scenario_subset      scenarios=null,ret0 stress_scale=0 runs exactly those
-#                        two (the others are left out or reported as SKIP)
+#                        two, planned as 1..2 (the others are left out)
 #   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
 #   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
 #   kprobe_blacklist     the kprobe blacklist (debugfs) has no entry for a
 #                        static call trampoline, with the module loaded:
 #                        trampolines are refused by address range instead
+#   far_placement        (-P) the module's KTAP, nested, from a load beyond
+#                        B range of the kernel with far=1: its calls reach
+#                        kernel trampolines through PLTs, its trampolines
+#                        reach kernel code by their literal path
 #   kernel_log_clean     no CFI failure, BTI fault, oops, BUG or WARNING
 #                        was logged while the runner ran
 # The kernel log is read with dmesg (the rig boots with loglevel=4, so the
-# module's pr_info lines are not on the console). Exit status: 0 if every
-# test passed, 1 if any failed, 2 on a usage error.
+# module's pr_info lines are not on the console). Exit status: kselftest's
+# (0 if every test passed, 1 if any failed), 2 on a usage error.
 
 set -u
 
+here=$(dirname "$0")
+helpers=$here/../kselftest/ktap_helpers.sh
+if [ ! -r "$helpers" ]; then
+	echo "static_call.sh: $helpers missing: install with make kselftest-install" >&2
+	exit 1
+fi
+# shellcheck source=/dev/null # kselftest/ktap_helpers.sh, installed beside it
+. "$helpers"
+
 name=static_call_test
-module=/lib/modules/$name.ko
+module=$here/test_modules/$name.ko
 cycles=5
 scale=1
 stale_ok=0
 ftrace=0
 hotplug=0
+place_far=0
 
 usage() {
-	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H]" >&2
+	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]" >&2
 	exit 2
 }
 
@@ -59,7 +81,7 @@ is_number() {
 	esac
 }
 
-while getopts n:s:m:eFHh opt; do
+while getopts n:s:m:eFHPh opt; do
 	case $opt in
 	n) cycles=$OPTARG ;;
 	s) scale=$OPTARG ;;
@@ -67,6 +89,7 @@ while getopts n:s:m:eFHh opt; do
 	e) stale_ok=1 ;;
 	F) ftrace=1 ;;
 	H) hotplug=1 ;;
+	P) place_far=1 ;;
 	*) usage ;;
 	esac
 done
@@ -130,25 +153,19 @@ unload() {
 	! loaded
 }
 
-n=0
-pass=0
-fail=0
 result() { # result 0|1 NAME: 0 is success
-	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "ok $n $2"
+		ktap_test_pass "$2"
 	else
-		fail=$((fail + 1))
-		echo "not ok $n $2"
+		ktap_test_fail "$2"
 	fi
 }
 diag() {
-	echo "# $*"
+	ktap_print_msg "$*"
 }
 
-echo "KTAP version 1"
-echo "1..8"
+ktap_print_header
+ktap_set_plan $((8 + place_far))
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -287,15 +304,17 @@ diag "load_unload_cycles: $good of $cycles cycles clean"
 [ "$good" -eq "$cycles" ]
 result $? load_unload_cycles
 
-# 4: a subset of the cases: null and ret0 run and pass; every other case
-# is either left out of the plan or reported as a SKIP.
+# 4: a subset of the cases: null and ret0 run and pass, and are all the
+# module plans.
 load scenarios=null,ret0 stress_scale=0
 bad=0
+ktap_verdict || bad=1
 [ "$rc" -eq 0 ] || bad=1
 grep -q '^ok [0-9]* null$' "$ktap" || bad=1
 grep -q '^ok [0-9]* ret0$' "$ktap" || bad=1
 ran=$(grep -E '^(ok|not ok) ' "$ktap" | grep -vc ' # SKIP')
 [ "$ran" -eq 2 ] || bad=1
+[ "$plan" = 2 ] || bad=1
 unload || bad=1
 if [ "$bad" -ne 0 ]; then
 	diag "scenario_subset: insmod exit $rc, $ran cases ran; results:"
@@ -351,6 +370,39 @@ else
 fi
 result "$bad" kprobe_blacklist
 
+# -P: a load beyond B range of the kernel, its KTAP nested.
+if [ "$place_far" -eq 1 ]; then
+	fill=/sys/module/arm64_static_call_kunit/parameters/fill_module_range
+	bad=0
+	drain
+	if [ -w "$fill" ] && echo 1 >"$fill"; then
+		drain
+		sed -n 's/.*arm64_static_call_kunit: \(reserved .*\)/\1/p' "$chunk" | sed 's/^/# far_placement: /'
+		# Every case but the stress (a race, not placement).
+		load far=1 stress_scale=0 \
+			scenarios=initial_state,module_target,kernel_target,kernel_key,null,ret0,transitions,kprobe_refused,sync,far_target
+		ktap_verdict || bad=1
+		[ "$rc" -eq 0 ] || bad=1
+		if loaded; then
+			diag "far_placement: $(grep "^$name " /proc/modules)"
+		fi
+		unload || bad=1
+		echo 0 >"$fill" || bad=1
+		if [ -n "$plan" ]; then
+			echo "    KTAP version 1"
+			echo "    # Subtest: far_placement"
+			grep -v '^KTAP version' "$ktap" | sed 's/^/    /'
+			grep -E ' (kernel_key|kernel_target): ' "$ktap" | sed "s/^# /# $name: far: /"
+		else
+			diag "far_placement: no KTAP from the module; insmod exit $rc: $(cat "$out")"
+		fi
+	else
+		diag "far_placement: cannot write 1 to $fill (the rig's KUnit graft, CONFIG_ARM64_STATIC_CALL_KUNIT_TEST=y)"
+		bad=1
+	fi
+	result "$bad" far_placement
+fi
+
 # 8: nothing bad in the kernel log while the runner ran.
 drain
 pat='CFI failure|BTI|Oops|BUG:|Unable to handle|Internal error|WARNING:|Call trace:'
@@ -362,6 +414,6 @@ fi
 [ "$hits" -eq 0 ]
 result $? kernel_log_clean
 
-echo "# $name: runner pass:$pass fail:$fail of $n; module cycles clean: $good/$cycles"
+diag "$name: module cycles clean: $good/$cycles"
 rm -rf "$tmp"
-[ "$fail" -eq 0 ]
+ktap_finished
