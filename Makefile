@@ -6,18 +6,18 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench mutate matrix mainline race qemu cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
+	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|clang-strict-base|clang-lto-thin|clang-lto-full|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
 	@echo "             KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
 	@$(S)/rig.sh run
 
-test: ## everything: tools, series checks, GCC+Clang(kCFI,BTI), baselines; "N passed, N failed"
+test: ## everything: tools, series checks, GCC+Clang(kCFI,BTI), baselines, Debian's perf; "N passed, N failed"
 	@$(S)/rig.sh test
 
 deps: ## install the Debian packages and the guest busybox (root)
@@ -35,13 +35,13 @@ kunit: ## run the KUnit suite on variant V via the tree's kunit.py
 kunit-baseline: ## KUnit suite on the unpatched GCC kernel: arch cases must fail
 	@$(S)/rig.sh kunit gcc-base
 
-kmod: ## build static_call_test.ko for V, boot, run the insmod runner
+kmod: ## build static_call_test.ko for V, kselftest-install, boot, run_kselftest.sh -c static_call
 	@$(S)/rig.sh kmod $(V)
 
-kmod-baseline: ## insmod runner on the unpatched GCC kernel: trampoline cases must fail
+kmod-baseline: ## the module selftest on the unpatched GCC kernel: trampoline cases must fail
 	@$(S)/rig.sh kmod gcc-base
 
-boot: ## boot variant V with the rig initramfs (runner) and keep the console log
+boot: ## boot variant V with the rig initramfs (module selftest) and keep the console log
 	@$(S)/rig.sh kmod $(V)
 
 check: ## series checks: git am, checkpatch --strict, bisect builds, vmlinux layout, W=1
@@ -67,6 +67,12 @@ mutate: ## mutation testing: each mutants/*.patch on the series must make a test
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
 	@$(S)/rig.sh matrix
 
+gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layout, KUnit (PAC and SCS), selftest beyond B range, sc-audit, perf
+	@$(S)/rig.sh gki
+
+perf: ## Debian's perf (the bug report's command) on the patched and the unpatched (CFI_PERMISSIVE off) Clang kCFI kernels
+	@$(S)/rig.sh perf
+
 mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build
 	@$(S)/rig.sh mainline
 
@@ -77,7 +83,7 @@ qemu: ## download QEMU 10 from bookworm-backports into the cache and print its v
 	@$(S)/qemu.sh install
 
 shellcheck: ## shellcheck every script
-	@shellcheck $(S)/*.sh $(S)/guest/init kmod/*.sh .ci/run
+	@shellcheck $(S)/*.sh $(S)/guest/init $(S)/guest/*.sh kmod/*.sh kmod/selftest/*.sh .ci/run
 
 clean: ## remove out/ (logs, results) and the tools build
 	rm -rf out tools/build

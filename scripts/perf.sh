@@ -36,6 +36,8 @@ rc=0
 INITRD=$initrd BOOT_TIMEOUT=${PERF_TIMEOUT:-240} "$RIG_ROOT/scripts/boot.sh" "$variant" "$logf" \
 	rig.run=perf-check.sh oops=panic 2>"$LOGS/$stage.boot.log" || rc=$?
 secs=$(($(date +%s) - t))
+# The serial console ends lines with CR LF.
+sed -i 's/\r$//' "$logf"
 sed -n 's/^PERF: \(perf version .*\)/\1/p' "$logf" | head -n1 | sed "s/^/$stage: /" >&2 || true
 
 # check NAME REGEX: PASS if the console log matches, else FAIL

@@ -81,8 +81,9 @@ perf_strict() {
 
 # make gki: the GKI-shaped Clang kernels (kCFI + BTI + PAC + shadow call
 # stack + ThinLTO / full LTO), everything on each: vmlinux layout after LTO,
-# KUnit (with PAC, and again without it so the shadow call stack is patched
-# in), the module selftest with a load beyond B range, sc-audit, perf.
+# KUnit (with PAC and BTI, and again with both overridden off so the shadow
+# call stack is patched in), the module selftest with a load beyond B range,
+# sc-audit, perf.
 gki() {
 	local v
 	run_stage deps "$S/deps.sh" all
@@ -93,10 +94,15 @@ gki() {
 		if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
 			! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
 			run_stage "lto-$v" "$S/check-lto.sh" "$v"
-			run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" QEMU_EXTRA="-cpu max,pauth=off" \
-				KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1" "$S/kunit.sh" "$v"
+			# As on a CPU without PAC and BTI: the kernel patches its
+			# PAC instructions into shadow call stack pushes and pops.
+			run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" \
+				KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64.nopauth arm64.nobti" "$S/kunit.sh" "$v"
 			run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
-				"shadow call stack patched in at boot (no PAC)=Enabling dynamic shadow call stack"
+				"shadow call stack patched in at boot (arm64.nopauth arm64.nobti)=Enabling dynamic shadow call stack"
+			run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v.console.log" \
+				"PAC in use on the default run (no shadow call stack patching)=CPU features: detected: Address authentication" \
+				"no shadow call stack patching with PAC!=Enabling dynamic shadow call stack"
 		fi
 	done
 }
