@@ -531,14 +531,19 @@ static unsigned long sct_find_call(const void *tramp, unsigned long *plt)
 	unsigned int i;
 
 	*plt = 0;
+	/*
+	 * Not up to the first RET: compilers put the tracepoint's unlikely
+	 * call after an early return. Nothing else here calls @tramp, so a
+	 * window past the function's end is harmless.
+	 */
 	for (i = 0; i < 64; i++) {
-		u32 insn = le32_to_cpu(READ_ONCE(code[i]));
 		unsigned long pc = (unsigned long)&code[i], to;
 		const u32 *e;
-		u32 adrp, add;
+		u32 insn, adrp, add;
 
-		if (insn == SC_INSN_RET)
+		if (!within_module_mem_type(pc, THIS_MODULE, MOD_TEXT))
 			break;
+		insn = le32_to_cpu(READ_ONCE(code[i]));
 		if ((insn & SC_INSN_B_MASK) != SCT_INSN_BL)
 			continue;
 		to = sc_b_target(pc, insn);
