@@ -597,8 +597,7 @@ static void sct_case_kernel_key(struct sct_case_state *c)
 			sct_case_err(c, "far=1 but the call to the kernel trampoline is a direct BL, not through a PLT");
 	}
 
-	ret = register_trace_sched_update_nr_running_tp(sct_tp_probe,
-							 &sct_tp_mine);
+	ret = register_trace_sched_update_nr_running_tp(sct_tp_probe, &sct_tp_mine);
 	if (ret) {
 		sct_case_err(c, "register_trace_sched_update_nr_running_tp: %d", ret);
 		return;
