@@ -67,7 +67,7 @@ mutate: ## mutation testing: each mutants/*.patch on the series must make a test
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
 	@$(S)/rig.sh matrix
 
-gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layout, KUnit (PAC and SCS), selftest beyond B range, sc-audit, perf
+gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layout, KUnit (PAC and SCS), selftest beyond B range, sc-audit, perf; perf on plain patched+unpatched Clang too
 	@$(S)/rig.sh gki
 
 perf: ## Debian's perf (the bug report's command) on the patched and the unpatched (CFI_PERMISSIVE off) Clang kCFI kernels

@@ -83,12 +83,17 @@ perf_strict() {
 # stack + ThinLTO / full LTO), everything on each: vmlinux layout after LTO,
 # KUnit (with PAC and BTI, and again with both overridden off so the shadow
 # call stack is patched in), the module selftest with a load beyond B range,
-# sc-audit, perf.
+# sc-audit, perf; and perf on the plain patched and unpatched Clang kernels.
 gki() {
 	local v
 	run_stage deps "$S/deps.sh" all
-	run_stage tree "$S/tree.sh" patched
+	run_stage tree "$S/tree.sh" all
 	run_stage tools "$S/tools.sh"
+	# The bug report's command on the non-LTO kernels too, so that this one
+	# command shows the crash and its absence beside the LTO kernels.
+	run_stage kernel-clang "$S/build.sh" clang
+	run_stage perf-clang "$S/perf.sh" clang
+	perf_strict
 	for v in clang-lto-thin clang-lto-full; do
 		variant_suite "$v"
 		if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
