@@ -7,9 +7,12 @@
 # "run_kselftest.sh -c static_call" (options in
 # KSELFTEST_STATIC_CALL_SH_ARGS) or directly. busybox ash is enough.
 #
-#   static_call.sh [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]
+#   static_call.sh [-n CYCLES] [-S SCENARIOS] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]
 #
 #   -n CYCLES        extra load/unload cycles after the first load (default 5)
+#   -S SCENARIOS     the module's scenarios for the first load, separated by
+#                    ',' or '+' (the rig's guest command line splits at commas;
+#                    default all)
 #   -s STRESS_SCALE  the module's stress_scale for the first load (default 1;
 #                    the load/unload cycles use stress_scale=0)
 #   -m MODULE        path of the module (default test_modules/static_call_test.ko
@@ -64,13 +67,14 @@ name=static_call_test
 module=$here/test_modules/$name.ko
 cycles=5
 scale=1
+first=all
 stale_ok=0
 ftrace=0
 hotplug=0
 place_far=0
 
 usage() {
-	echo "usage: $0 [-n CYCLES] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]" >&2
+	echo "usage: $0 [-n CYCLES] [-S SCENARIOS] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]" >&2
 	exit 2
 }
 
@@ -81,9 +85,10 @@ is_number() {
 	esac
 }
 
-while getopts n:s:m:eFHPh opt; do
+while getopts n:S:s:m:eFHPh opt; do
 	case $opt in
 	n) cycles=$OPTARG ;;
+	S) first=$(printf '%s' "$OPTARG" | tr '+' ',') ;;
 	s) scale=$OPTARG ;;
 	m) module=$OPTARG ;;
 	e) stale_ok=1 ;;
@@ -247,7 +252,7 @@ bg_stop() {
 # 1, 2: the first load, its KTAP nested as a subtest.
 [ -f "$module" ] || diag "$module: no such file"
 bg_start
-load stress_scale="$scale" emulator_stale_ok="$stale_ok"
+load scenarios="$first" stress_scale="$scale" emulator_stale_ok="$stale_ok"
 first_rc=$rc
 bg_stop || {
 	diag "the background load (-F/-H) failed or never completed a round"
