@@ -32,8 +32,10 @@ run_stage() { # run_stage LABEL CMD...: run, record, keep going on failure
 
 fresh_results() { mkdir -p "$LOGS" && : >"$RESULTS"; }
 
-variant_suite() { # the per-variant stages of make test
-	local v=$1 kind base
+# variant_suite VARIANT [SELFTEST_ARGS]: the per-variant stages of make test.
+# SELFTEST_ARGS: static_call.sh options (comma-separated, see kmod.sh).
+variant_suite() {
+	local v=$1 kargs=${2:-} kind base
 	kind=$(variant_kind "$v")
 	base=$(variant_base "$v")
 	run_stage "kernel-$v" "$S/build.sh" "$v"
@@ -44,19 +46,7 @@ variant_suite() { # the per-variant stages of make test
 		clang-lto-*) run_stage "check-$v" env CHECK_W1=0 "$S/check-vmlinux.sh" "$v" ;;
 		esac
 		run_stage "kunit-$v" "$S/kunit.sh" "$v"
-		# Patched Clang kernels (6.12): one more module load, placed
-		# beyond B range of the kernel (static_call.sh -P).
-		if [ "$base" = "$DEFAULT_BASE" ] && [ "${kind#clang}" != "$kind" ] && [ "${kind%-base}" = "$kind" ]; then
-			run_stage "kmod-$v" env KMOD_ARGS=-P "$S/kmod.sh" "$v"
-		elif [ "$v" = gcc ] && [ "${RIG_CMD:-}" = test ]; then
-			# make test's 3 minutes: the module's race (20 s of 1000
-			# updates with IPIs to 4 vCPUs on 2 cores) runs on the
-			# Clang kernel there; on GCC in make run, matrix, mutate.
-			run_stage "kmod-$v" env KMOD_ARGS="-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target" \
-				"$S/kmod.sh" "$v"
-		else
-			run_stage "kmod-$v" "$S/kmod.sh" "$v"
-		fi
+		run_stage "kmod-$v" env KMOD_ARGS="$kargs" "$S/kmod.sh" "$v"
 		# sc-audit knows the 6.12 series' trampoline only.
 		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
 		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
@@ -101,7 +91,7 @@ gki() {
 	run_stage perf-clang "$S/perf.sh" clang
 	perf_strict
 	for v in clang-lto-thin clang-lto-full; do
-		variant_suite "$v"
+		variant_suite "$v" "$FAR"
 		if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
 			! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
 			run_stage "lto-$v" "$S/check-lto.sh" "$v"
@@ -188,8 +178,15 @@ matrix() {
 	run_stage kmod-clang-kcsan "$S/kmod.sh" clang-kcsan
 }
 
+# The selftest options: "-P" adds the module load beyond B range of the
+# kernel (patched Clang and the LTO kernels); NO_STRESS is every module case
+# but the race, for make test's GCC kernel (the race, 20 s of 1000 updates
+# with IPIs to 4 vCPUs on 2 cores, runs on its Clang kernel; on GCC in make
+# run, matrix and mutate), to keep the warm run under 3 minutes.
+FAR=-P
+NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target
+
 cmd=${1:-help}
-RIG_CMD=$cmd
 case $cmd in
 run)
 	fresh_results
@@ -211,10 +208,10 @@ test)
 	run_stage check "$S/check-series.sh" static
 	# Per toolchain: patched, unpatched, then the per-patch builds, which
 	# are then mostly ccache hits from the unpatched build (see lib.sh).
-	variant_suite gcc
+	variant_suite gcc "$NO_STRESS"
 	variant_suite gcc-base
 	run_stage bisect "$S/check-series.sh" bisect
-	variant_suite clang
+	variant_suite clang "$FAR"
 	variant_suite clang-base
 	perf_strict
 	"$S/summary.sh" || failed=1
