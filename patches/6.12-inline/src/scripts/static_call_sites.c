@@ -158,8 +158,6 @@ static void read_symtab(Elf *elf, struct symtab *st, size_t nr_sections)
 		type = GELF_ST_TYPE(sym.st_info);
 		/* prefer the section symbol, else the first one seen */
 		if (type == STT_SECTION || !st->sec_sym[sym.st_shndx]) {
-			if (type != STT_SECTION && st->sec_sym[sym.st_shndx])
-				continue;
 			st->sec_sym[sym.st_shndx] = i;
 			st->sec_sym_value[sym.st_shndx] = sym.st_value;
 		}
@@ -341,10 +339,12 @@ static void write_table(Elf *elf, struct symtab *st, size_t shstrndx)
 	rscn = new_section(elf, shstrndx, ".rela.static_call_sites", &shdr,
 			   rela, 2 * nr_sites * sizeof(*rela), ELF_T_RELA, 8);
 
+	rdata = elf_getdata(rscn, NULL);
+	if (!rdata)
+		die_elf("elf_getdata");
 	for (i = 0; i < nr_sites; i++) {
 		GElf_Rela r;
 
-		rdata = elf_getdata(rscn, NULL);
 		r.r_offset = i * SITE_SIZE;
 		r.r_info = GELF_R_INFO(sites[i].sym, R_AARCH64_PREL32);
 		r.r_addend = sites[i].addend;
