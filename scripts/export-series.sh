@@ -2,13 +2,16 @@
 # Regenerate the series of $BASE (patches/<series>/, see scripts/bases.tsv)
 # from a development branch of a kernel git tree (commits on top of the
 # base), keeping the cover letter text from patches/<series>/cover-letter.txt.
-#   [BASE=7.2] export-series.sh KERNEL_GIT_DIR [BASE_REF=base] [BRANCH=HEAD]
+#   [BASE=7.2] [SERIES=6.12-inline] export-series.sh KERNEL_GIT_DIR [BASE_REF=base] [BRANCH=HEAD]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:?usage: export-series.sh KERNEL_GIT_DIR [BASE] [BRANCH]}
 base=${2:-base}
 branch=${3:-HEAD}
+# SERIES=<dir> exports patches/<dir>/ instead (the inline series, whose
+# base is the series' last commit).
+[ -z "${SERIES:-}" ] || SERIES_DIR=$RIG_ROOT/patches/$SERIES
 cover=$SERIES_DIR/cover-letter.txt
 [ -f "$cover" ] || die "$cover missing"
 # The subject prefix ("PATCH v2") comes from the cover letter's subject.

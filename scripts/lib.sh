@@ -134,6 +134,13 @@ base_field "$BASE" 1 >/dev/null
 # The series applied on $BASE.
 SERIES_DIR=$RIG_ROOT/patches/$(base_field "$BASE" 4)
 series_patches() { find "$SERIES_DIR" -name '0*.patch' ! -name '0000-*' | sort; }
+# The inline call-site series of $BASE, applied after the series (tree
+# "inline"); empty where the base has none.
+inline_patches() {
+	local d
+	d=$(base_field "$BASE" 6)
+	[ "$d" = - ] || find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort
+}
 # A variant's base: its prefix if that is a base, else the default.
 variant_base() {
 	local b=${1%%-*}

@@ -3,6 +3,8 @@
 #   src/debian-<version>/  the base source as a git repository (branch "base")
 #   trees/<base>/patched/  worktree: base + patches/<series>/ (git am) + test graft
 #   trees/<base>/baseline/ worktree: base + test graft (the unpatched control)
+#   trees/<base>/inline/   worktree: base + the series + the inline call-site
+#                          series (patches/<base>-inline/) + test graft
 #   trees/<base>/bisect/   worktree where the series is applied with git am
 #                          (so a failure leaves the two above untouched), then
 #                          used by check-series.sh to build patch by patch
@@ -14,7 +16,7 @@
 # (copied, the user's tree is never modified). A worktree is only moved when its inputs
 # changed, and then with "git checkout", which rewrites only the files that
 # differ, so the incremental kernel build after it rebuilds what it must.
-#   tree.sh [patched|baseline|all]
+#   tree.sh [patched|baseline|inline|all]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -113,9 +115,9 @@ scratch_apply() {
 	"${GIT[@]}" -C "$scratch" checkout -q -f --detach base
 	# Keep the bisect build directory (check-series.sh) across runs.
 	"${GIT[@]}" -C "$scratch" clean -q -fdx -e '/build-*'
-	if [ "$kind" = patched ]; then
+	if [ "$kind" = patched ] || [ "$kind" = inline ]; then
 		local p
-		for p in $(series_patches); do
+		for p in $(series_patches) $([ "$kind" = patched ] || inline_patches); do
 			if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
 				{
 					echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
@@ -146,6 +148,8 @@ prepare_tree() {
 		echo "$kind"
 		if [ "$kind" = patched ]; then
 			series_patches | xargs cat
+		elif [ "$kind" = inline ]; then
+			{ series_patches; inline_patches; } | xargs cat
 		fi
 		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
 			"$RIG_ROOT"/kmod/static_call_test.c \
@@ -177,6 +181,10 @@ flock 9
 prepare_base
 case $which in
 patched | baseline) prepare_tree "$which" ;;
+inline)
+	[ -n "$(inline_patches)" ] || die "base $BASE has no inline call-site series (scripts/bases.tsv)"
+	prepare_tree inline
+	;;
 all) prepare_tree patched && prepare_tree baseline ;;
-*) die "usage: tree.sh [patched|baseline|all]" ;;
+*) die "usage: tree.sh [patched|baseline|inline|all]" ;;
 esac
