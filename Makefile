@@ -6,12 +6,12 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline clean distclean shellcheck
+	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-base|clang-base|clang-strict-base|clang-lto-thin|clang-lto-full|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
+	@echo "  Variables: V=gcc|clang|gcc-inline|clang-inline|gcc-base|clang-base|clang-strict-base|clang-lto-thin|clang-lto-full|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
 	@echo "             KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
@@ -72,6 +72,9 @@ gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layou
 
 perf: ## Debian's perf (the bug report's command) on the patched and the unpatched (CFI_PERMISSIVE off) Clang kCFI kernels
 	@$(S)/rig.sh perf
+
+inline: ## the inline call-site series (patches/6.12-inline/) on GCC and Clang kCFI+BTI: KUnit, module selftest (far load, PLT routes), sc-audit, sc-sites
+	@$(S)/rig.sh inline
 
 mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build
 	@$(S)/rig.sh mainline

@@ -34,7 +34,15 @@
 #define SC_INSN_ADD_X16_X16	0x91000210U	/* add x16, x16, #imm12 */
 #define SC_INSN_ADD_IMM_MASK	0xffc003ffU
 
-#define SC_MAX_SITES		64
+#define SC_MAX_SITES		16
+
+/*
+ * A kernel key for the module's inline case, defined and exported by the
+ * KUnit suite, which also calls it from vmlinux (a64sc_key_mod_call()).
+ */
+int a64sc_mod_target(int x);
+int a64sc_key_mod_call(int x);
+DECLARE_STATIC_CALL(a64sc_key_mod, a64sc_mod_target);
 
 struct sc_site {
 	void	*addr;

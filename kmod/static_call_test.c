@@ -42,6 +42,7 @@
 #include "sc_race.h"
 #include "sc_sync.h"
 #include "sc_tramp.h"
+#include "sc_sites.h"
 
 #define SCT_MAX_SCALE		1000U
 #define SCT_STRESS_CALLS	10000000UL	/* minimum calls per stress_scale */
@@ -1065,6 +1066,129 @@ struct sct_case {
 	void (*run)(struct sct_case_state *c);
 };
 
+
+/* ---- case: inline_sites ------------------------------------------------------- */
+
+/*
+ * Inline call sites in a module: a call of the module's own key, and a
+ * call of a kernel key (a64sc_key_mod, exported by the KUnit suite, which
+ * also calls it from vmlinux). After every update each site must hold the
+ * instruction for the target (sc_sites.h): a direct BL in range, else its
+ * route, which for the kernel key is the kernel's trampoline or the PLT
+ * the loader made for it (far=1), and a NOP for NULL.
+ */
+DEFINE_STATIC_CALL(sct_inl, sct_mod_a);
+
+static noinline unsigned long sct_inl_call(unsigned long x)
+{
+	return static_call(sct_inl)(x);
+}
+
+static noinline int sct_kmod_call(int x)
+{
+	return static_call(a64sc_key_mod)(x);
+}
+
+static noinline int sct_kmod_target(int x)
+{
+	return x + 3;
+}
+
+/* The sites of @key, and how many of them are in this module. */
+static int sct_sites(struct sct_case_state *c, struct static_call_key *key,
+		     struct sc_site *sites, int *mine)
+{
+	int n = sc_key_sites(key, sites, SC_MAX_SITES), i;
+
+	*mine = 0;
+	if (n == -ENOENT) {
+		sct_case_err(c, SC_NO_SITES_MSG);
+		return -1;
+	}
+	if (n < 0) {
+		sct_case_err(c, "sc_key_sites: %d", n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		*mine += sites[i].mod == THIS_MODULE;
+	return n;
+}
+
+static void sct_check_sites(struct sct_case_state *c, const char *what,
+			    const struct sc_site *sites, int n,
+			    const void *func, const void *tramp)
+{
+	char why[SC_TRAMP_WHY_LEN];
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!sc_site_check(&sites[i], func, tramp, why, sizeof(why)))
+			sct_case_err(c, "%s: %s", what, why);
+}
+
+static void sct_case_inline_sites(struct sct_case_state *c)
+{
+	const void *own_funcs[] = { sct_mod_b, int_sqrt, NULL,
+				    (void *)__static_call_return0, sct_mod_a };
+	const void *kern_funcs[] = { sct_kmod_target, NULL,
+				     (void *)__static_call_return0,
+				     a64sc_mod_target };
+	struct sc_site sites[SC_MAX_SITES];
+	char what[96];
+	unsigned long got, want;
+	int n, mine, i, v, vw;
+
+	n = sct_sites(c, &STATIC_CALL_KEY(sct_inl), sites, &mine);
+	if (n < 0)
+		return;
+	if (n != 1 || mine != 1)
+		sct_case_err(c, "sct_inl: %d sites, %d in this module: expected 1 and 1",
+			     n, mine);
+	for (i = 0; i < n; i++)
+		sct_ktap_info("%s: own key site %pS (%+ld MiB from the kernel)", c->name,
+			      sites[i].addr,
+			      sc_distance_mib(sct_ref(), (unsigned long)sites[i].addr));
+	sct_check_sites(c, "sct_inl as loaded", sites, n, sct_mod_a, SCT_TRAMP(sct_inl));
+	for (i = 0; i < ARRAY_SIZE(own_funcs); i++) {
+		__static_call_update(&STATIC_CALL_KEY(sct_inl), STATIC_CALL_TRAMP_ADDR(sct_inl),
+				     (void *)own_funcs[i]);
+		snprintf(what, sizeof(what), "sct_inl -> %ps", own_funcs[i]);
+		sct_check_sites(c, what, sites, n, own_funcs[i], SCT_TRAMP(sct_inl));
+		if (!own_funcs[i])
+			continue;
+		got = sct_inl_call(SCT_ARG);
+		want = own_funcs[i] == (void *)__static_call_return0 ? 0 :
+		       ((unsigned long (*)(unsigned long))own_funcs[i])(SCT_ARG);
+		if (got != want)
+			sct_case_err(c, "%s: call returned %#lx, expected %#lx", what, got, want);
+	}
+
+	n = sct_sites(c, &STATIC_CALL_KEY(a64sc_key_mod), sites, &mine);
+	if (n < 0)
+		return;
+	if (n != 2 || mine != 1)
+		sct_case_err(c, "a64sc_key_mod: %d sites, %d in this module: expected 2 and 1",
+			     n, mine);
+	sct_check_sites(c, "a64sc_key_mod as loaded", sites, n, a64sc_mod_target,
+			SCT_TRAMP(a64sc_key_mod));
+	for (i = 0; i < ARRAY_SIZE(kern_funcs); i++) {
+		static_call_update(a64sc_key_mod, (typeof(&a64sc_mod_target))kern_funcs[i]);
+		snprintf(what, sizeof(what), "a64sc_key_mod -> %ps", kern_funcs[i]);
+		sct_check_sites(c, what, sites, n, kern_funcs[i], SCT_TRAMP(a64sc_key_mod));
+		if (!kern_funcs[i])
+			continue;
+		vw = kern_funcs[i] == (void *)__static_call_return0 ? 0 :
+		     ((int (*)(int))kern_funcs[i])(7);
+		v = sct_kmod_call(7);
+		if (v != vw)
+			sct_case_err(c, "%s: module site returned %d, expected %d", what, v, vw);
+		v = a64sc_key_mod_call(7);
+		if (v != vw)
+			sct_case_err(c, "%s: vmlinux site returned %d, expected %d", what, v, vw);
+	}
+	sct_headline(c, SCT_TRAMP(sct_inl), (unsigned long)sct_mod_a);
+}
+
 static const struct sct_case sct_cases[] = {
 	{ "initial_state", sct_case_initial_state },
 	{ "module_target", sct_case_module_target },
@@ -1077,6 +1201,7 @@ static const struct sct_case sct_cases[] = {
 	{ "kprobe_refused", sct_case_kprobe_refused },
 	{ "sync", sct_case_sync },
 	{ "far_target", sct_case_far_target },
+	{ "inline_sites", sct_case_inline_sites },
 };
 
 static int sct_parse_scenarios(unsigned long *mask)

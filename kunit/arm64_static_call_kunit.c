@@ -1262,6 +1262,27 @@ static int __init a64sc_inl_init_probe(void)
 }
 late_initcall(a64sc_inl_init_probe);
 
+/* For the module selftest: does this kernel patch call sites? (read-only) */
+static bool inline_sites = IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE);
+module_param(inline_sites, bool, 0444);
+MODULE_PARM_DESC(inline_sites, "the kernel has inline static call sites (read-only)");
+
+/* The kernel key the test module calls from its own code (sc_sites.h). */
+int a64sc_mod_target(int x)
+{
+	return x + A64SC_C_ADD;
+}
+EXPORT_SYMBOL_GPL(a64sc_mod_target);
+
+DEFINE_STATIC_CALL(a64sc_key_mod, a64sc_mod_target);
+EXPORT_STATIC_CALL_GPL(a64sc_key_mod);
+
+noinline int a64sc_key_mod_call(int x)
+{
+	return static_call(a64sc_key_mod)(x);
+}
+EXPORT_SYMBOL_GPL(a64sc_key_mod_call);
+
 static const char *const a64sc_inl_callers[] = {
 	"a64sc_inl_call", "a64sc_inl_cond", "a64sc_inl_tail",
 	"a64sc_inl_init_call",

@@ -51,6 +51,7 @@ record "$stage" "harness: kunit.py ran the suite to completion" DONE "$secs"
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
 mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kunit" "$variant" "$LOGS/$stage.console.log")
 report+=("${eargs[@]}")
+[ -z "${KUNIT_FILTER:-}" ] || report+=(--filtered)
 "${report[@]}" || exit 1
 # The concurrency case's counts, in the results: tolerated stale calls are
 # reported, never silent.

@@ -271,7 +271,10 @@ variant_fragments() {
 # that judge VARIANT. A variant with its own SUITE_DIR/expect-VARIANT.txt
 # (mainline's own trampolines): the cases it names must fail, for the reason
 # given, and all others pass. Other unpatched variants: baseline-expect.txt.
-# Patched ones: every case passes, none skipped.
+# Patched ones with out-of-line trampolines only: the cases about inline
+# call sites (SUITE_DIR/outofline-expect.txt) must fail, for the reason
+# given, and all others pass. Inline ones (tree "inline"): every case
+# passes, none skipped.
 ktap_expect_args() {
 	local dir=$1 v=$2 console=$3
 	if [ -f "$dir/expect-$v.txt" ]; then
@@ -279,7 +282,13 @@ ktap_expect_args() {
 	else
 		case $v in
 		*-base) printf '%s\n' --expect-not-ok "$dir/baseline-expect.txt" ;;
-		*) echo --no-skip ;;
+		*)
+			if [ "$(variant_field "$v" 2)" = inline ]; then
+				echo --no-skip
+			else
+				printf '%s\n' --expect-not-ok "$dir/outofline-expect.txt" --rest-must-pass --console "$console"
+			fi
+			;;
 		esac
 	fi
 }

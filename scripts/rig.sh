@@ -6,6 +6,7 @@
 #                 unpatched baselines (the tests must fail there), summary
 #   rig.sh gki    the GKI-shaped Clang LTO kernels, everything on each
 #   rig.sh perf   Debian's perf on the patched and the unpatched Clang kernels
+#   rig.sh inline the inline call-site series on GCC and Clang, everything
 #   rig.sh STAGE [VARIANT]  one stage (kernel, kunit, kmod, check, ...)
 # Stages keep going after a failure so one run reports everything; the exit
 # status is non-zero if any check failed.
@@ -42,7 +43,7 @@ variant_suite() {
 	if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
 		! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
 		case $kind in
-		gcc | clang) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
+		gcc | clang | gcc-inline | clang-inline) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
 		clang-lto-*) run_stage "check-$v" env CHECK_W1=0 "$S/check-vmlinux.sh" "$v" ;;
 		esac
 		run_stage "kunit-$v" "$S/kunit.sh" "$v"
@@ -184,7 +185,7 @@ matrix() {
 # with IPIs to 4 vCPUs on 2 cores, runs on its Clang kernel; on GCC in make
 # run, matrix and mutate), to keep the warm run under 3 minutes.
 FAR=-P
-NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target
+NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target+inline_sites
 
 cmd=${1:-help}
 case $cmd in
@@ -276,6 +277,20 @@ mainline)
 	run_stage deps "$S/deps.sh" all
 	mainline_suite 7.2
 	mainline_more 7.2
+	"$S/summary.sh" || failed=1
+	;;
+inline)
+	# The inline call-site series (patches/6.12-inline/) on GCC and Clang
+	# kCFI + BTI: KUnit, the module selftest with a load beyond B range
+	# (PLT routes), sc-audit, and sc-sites on vmlinux.o, vmlinux and the
+	# module.
+	fresh_results
+	run_stage deps "$S/deps.sh" all
+	run_stage tree "$S/tree.sh" inline
+	run_stage tools "$S/tools.sh"
+	for v in gcc-inline clang-inline; do
+		variant_suite "$v" "$FAR"
+	done
 	"$S/summary.sh" || failed=1
 	;;
 matrix)

@@ -383,9 +383,13 @@ if [ "$place_far" -eq 1 ]; then
 	if [ -w "$fill" ] && echo 1 >"$fill"; then
 		drain
 		sed -n 's/.*arm64_static_call_kunit: \(reserved .*\)/\1/p' "$chunk" | sed 's/^/# far_placement: /'
-		# Every case but the stress (a race, not placement).
-		load far=1 stress_scale=0 \
-			scenarios=initial_state,module_target,kernel_target,kernel_key,null,ret0,transitions,kprobe_refused,sync,far_target
+		# Every case but the stress (a race, not placement), and the
+		# inline sites where the kernel has them (the KUnit suite says).
+		far_cases=initial_state,module_target,kernel_target,kernel_key,null,ret0,transitions,kprobe_refused,sync,far_target
+		if [ "$(cat /sys/module/arm64_static_call_kunit/parameters/inline_sites 2>/dev/null)" = Y ]; then
+			far_cases=$far_cases,inline_sites
+		fi
+		load far=1 stress_scale=0 scenarios="$far_cases"
 		ktap_verdict || bad=1
 		[ "$rc" -eq 0 ] || bad=1
 		if loaded; then
