@@ -26,6 +26,7 @@
 #include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/math.h>
 #include <linux/module.h>
@@ -294,6 +295,12 @@ static bool sct_check_tramp(struct sct_case_state *c, const char *what,
 	sct_case_err(c, "%s: %s", what, why);
 	return false;
 }
+
+/*
+ * With inline call sites a call site of a NULL key is a NOP, so only
+ * static_call_cond() may call it, and a plain call has no result to check.
+ */
+static const bool sct_inline = IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE);
 
 static void sct_expect_val(struct sct_case_state *c, const char *what,
 			   unsigned long seen, unsigned long expected)
@@ -567,6 +574,47 @@ static unsigned long sct_find_call(const void *tramp, unsigned long *plt)
 	return 0;
 }
 
+/*
+ * Inline sites: the call site in sct_tp_call(), found in this module's
+ * own site table (static_call_add_module() resolved its key through the
+ * kernel's .static_call_tramp_key), must hold the instruction for the
+ * key's current target.
+ */
+static void sct_tp_site_check(struct sct_case_state *c, const char *what,
+			      const void *tramp)
+{
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	char name[KSYM_SYMBOL_LEN], why[SC_TRAMP_WHY_LEN];
+	struct static_call_site *site = THIS_MODULE->static_call_sites;
+	struct static_call_site *end = site + THIS_MODULE->num_static_call_sites;
+	int n = 0;
+
+	for (; site < end; site++) {
+		struct sc_site s = {
+			.addr = sc_site_addr(site),
+			.tail = sc_site_keyword(site) & STATIC_CALL_SITE_TAIL,
+			.mod = THIS_MODULE,
+		};
+
+		snprintf(name, sizeof(name), "%ps", s.addr);
+		/* "sct_tp_call [static_call_test]", or a clone's ".part.0" */
+		strreplace(name, ' ', '\0');
+		strreplace(name, '.', '\0');
+		if (strcmp(name, "sct_tp_call"))
+			continue;
+		n++;
+		if (!sc_site_check(&s, READ_ONCE(sc_site_key(site)->func), tramp,
+				   why, sizeof(why)))
+			sct_case_err(c, "%s: %s", what, why);
+		else
+			sct_ktap_info("%s: %s: site %pS is %08x", c->name, what, s.addr,
+				      le32_to_cpu(READ_ONCE(*(__le32 *)s.addr)));
+	}
+	if (n != 1)
+		sct_case_err(c, "%s: %d sites in sct_tp_call(), expected 1", what, n);
+#endif
+}
+
 static void sct_case_kernel_key(struct sct_case_state *c)
 {
 	const void *tramp = SCT_TRAMP(tp_func_sched_update_nr_running_tp);
@@ -581,7 +629,10 @@ static void sct_case_kernel_key(struct sct_case_state *c)
 	if (within_module((unsigned long)tramp, THIS_MODULE))
 		sct_case_err(c, "%ps is in this module, expected the kernel's", tramp);
 
-	if (!sct_find_call(tramp, &plt)) {
+	if (sct_inline) {
+		/* Inline: the site is the key's, not the trampoline's. */
+		sct_tp_site_check(c, "before registering", tramp);
+	} else if (!sct_find_call(tramp, &plt)) {
 		sct_case_err(c, "no BL from sct_tp_call() reaches %ps, directly or through a PLT",
 			     tramp);
 	} else if (plt) {
@@ -605,6 +656,8 @@ static void sct_case_kernel_key(struct sct_case_state *c)
 	}
 	/* The only probe: the tracepoint aims its key at it. */
 	sct_check_tramp(c, "kernel key -> module probe", tramp, probe);
+	if (sct_inline)
+		sct_tp_site_check(c, "kernel key -> module probe", tramp);
 	sc_tramp_read(tramp, &t);
 	path = sc_tramp_dest(&t, &dest);
 	sct_detail(c, "kernel key -> module probe", tramp, probe);
@@ -702,8 +755,10 @@ static void sct_case_ret0(struct sct_case_state *c)
 	/* NULL shares __static_call_return0: a plain call returns 0 too. */
 	static_call_update(sct_ret0_int, NULL);
 	static_call_cond(sct_ret0_int)(3, 4);
-	sct_expect_val(c, "RET0 int key -> NULL",
-		       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
+	/* With inline sites a NULL call site is a NOP: no result. */
+	if (!sct_inline)
+		sct_expect_val(c, "RET0 int key -> NULL",
+			       (unsigned long)static_call(sct_ret0_int)(3, 4), 0);
 	sct_expect_query(c, "RET0 int key -> NULL",
 			 static_call_query(sct_ret0_int), NULL);
 	sct_check_tramp(c, "RET0 int key -> NULL", ti, ret0);
@@ -748,7 +803,9 @@ static bool sct_trans_verify(struct sct_case_state *c, const char *what,
 	c->failed = false;
 	if (!tg->fn)
 		static_call_cond(sct_trans)(SCT_ARG);
-	sct_expect_val(c, what, static_call(sct_trans)(SCT_ARG), tg->value);
+	/* With inline sites a NULL call site is a NOP: no result. */
+	if (tg->fn || !sct_inline)
+		sct_expect_val(c, what, static_call(sct_trans)(SCT_ARG), tg->value);
 	sct_expect_query(c, what, static_call_query(sct_trans), tg->fn);
 	sct_check_tramp(c, what, SCT_TRAMP(sct_trans), sct_target_addr(t));
 	if (c->failed)
