@@ -63,6 +63,7 @@
 
 #include "sc_far.h"
 #include "sc_tramp.h"
+#include "sc_sites.h"
 
 static unsigned int batches = 200;
 module_param(batches, uint, 0444);
@@ -131,6 +132,51 @@ DEFINE_STATIC_CALL_NULL(scb_null, scb_void);
 DEFINE_STATIC_CALL_RET0(scb_ret0, scb_fn);
 DEFINE_STATIC_CALL(scb_upd, scb_fn);
 
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+/*
+ * Inline call sites: scb_inl's only site is in scb_loop_sc_inline(), which
+ * must then cost exactly what scb_loop_direct() costs. scb_s<N> has N sites
+ * (never executed), for the cost of an update as a function of the number
+ * of sites of a key.
+ */
+DEFINE_STATIC_CALL(scb_inl, scb_fn);
+DEFINE_STATIC_CALL(scb_s1, scb_fn);
+DEFINE_STATIC_CALL(scb_s4, scb_fn);
+DEFINE_STATIC_CALL(scb_s16, scb_fn);
+DEFINE_STATIC_CALL(scb_s64, scb_fn);
+
+#define SCB_MAX_SITES	64
+
+#define SCB_SITE1(k)	(x = static_call(k)(x))
+#define SCB_SITE4(k)	(SCB_SITE1(k), SCB_SITE1(k), SCB_SITE1(k), SCB_SITE1(k))
+#define SCB_SITE16(k)	(SCB_SITE4(k), SCB_SITE4(k), SCB_SITE4(k), SCB_SITE4(k))
+#define SCB_SITE64(k)	(SCB_SITE16(k), SCB_SITE16(k), SCB_SITE16(k), SCB_SITE16(k))
+
+static noinline unsigned long scb_sites1(unsigned long x)
+{
+	SCB_SITE1(scb_s1);
+	return x;
+}
+
+static noinline unsigned long scb_sites4(unsigned long x)
+{
+	SCB_SITE4(scb_s4);
+	return x;
+}
+
+static noinline unsigned long scb_sites16(unsigned long x)
+{
+	SCB_SITE16(scb_s16);
+	return x;
+}
+
+static noinline unsigned long scb_sites64(unsigned long x)
+{
+	SCB_SITE64(scb_s64);
+	return x;
+}
+#endif
+
 /* NULL on a kernel without CONFIG_HAVE_STATIC_CALL. */
 #define SCB_TRAMP(name)	((const void *)STATIC_CALL_TRAMP_ADDR(name))
 
@@ -196,6 +242,15 @@ static noinline unsigned long scb_loop_sc_in(unsigned long n, unsigned long x)
 		x = static_call(scb_in)(x);
 	return x;
 }
+
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+static noinline unsigned long scb_loop_sc_inline(unsigned long n, unsigned long x)
+{
+	for (; n; n--)
+		x = static_call(scb_inl)(x);
+	return x;
+}
+#endif
 
 static noinline unsigned long scb_loop_sc_nu(unsigned long n, unsigned long x)
 {
@@ -544,6 +599,35 @@ static void scb_print_call(const char *id, const char *path,
 	SCB("call %s %s %s %s %s %s", id, path, lo, med, mean, what);
 }
 
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+/* @key has @want sites, in this module, each a direct bl to @func. */
+static void scb_check_sites(struct static_call_key *key, const char *name,
+			    void *func, int want)
+{
+	static char why[SC_TRAMP_WHY_LEN];
+	struct sc_site *sites;
+	int n, i;
+
+	sites = kcalloc(SCB_MAX_SITES, sizeof(*sites), GFP_KERNEL);
+	if (!sites)
+		return;
+	n = sc_key_sites(key, sites, SCB_MAX_SITES);
+	if (n != want)
+		SCB_ERR("%s: %d sites, expected %d", name, n, want);
+	for (i = 0; i < n; i++) {
+		if (sites[i].mod != THIS_MODULE)
+			SCB_ERR("%s: site %pS not in this module", name, sites[i].addr);
+		if (!sc_b_in_range((unsigned long)sites[i].addr, (unsigned long)func) ||
+		    !sc_site_check(&sites[i], func, NULL, why, sizeof(why)))
+			SCB_ERR("%s: not a direct bl to %ps: %s", name, func, why);
+	}
+	if (n > 0)
+		SCB("sites %s %d first %pS 0x%08x", name, n, sites[0].addr,
+		    le32_to_cpu(READ_ONCE(*(__le32 *)sites[0].addr)));
+	kfree(sites);
+}
+#endif
+
 static int scb_run_calls(void)
 {
 	const struct scb_call list[] = {
@@ -553,6 +637,11 @@ static int scb_run_calls(void)
 		{ "sc_in", scb_loop_sc_in, SCB_TRAMP(scb_in), SCB_WANT_DIRECT,
 		  (unsigned long)scb_fn, NULL,
 		  "static_call(), target in range (b)" },
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+		{ "sc_inline", scb_loop_sc_inline, NULL, SCB_WANT_NONE,
+		  (unsigned long)scb_fn, "bl(site)",
+		  "static_call() with inline sites: the site is bl scb_fn" },
+#endif
 		{ "sc_never", scb_loop_sc_nu, SCB_TRAMP(scb_nu), SCB_WANT_DIRECT,
 		  (unsigned long)scb_fn, NULL,
 		  "static_call() of a module key never updated (as loaded)" },
@@ -609,6 +698,9 @@ static int scb_run_calls(void)
 	scb_print_call("empty", "loop", &empty, &s,
 		       "loop overhead per iteration (subtracted below)");
 
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	scb_check_sites(&STATIC_CALL_KEY(scb_inl), "scb_inl", scb_fn, 1);
+#endif
 	for (i = 0; i < ARRAY_SIZE(list); i++) {
 		const struct scb_call *c = &list[i];
 		const char *path = scb_check_tramp(c);
@@ -739,6 +831,56 @@ static void scb_time_kind(const struct scb_update *u, scb_fn_t **tgt, u64 *v,
 	    scb_stamp_units(s.median - clock->min), fine, u->what);
 }
 
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+/*
+ * An in range -> in range update of a key with 1, 4, 16 and 64 inline
+ * sites: the trampoline's slot and every site are rewritten, each followed
+ * by an IPI to the other CPUs (none here with one vCPU).
+ */
+static void scb_time_sites(u64 *v, const struct scb_stats *clock)
+{
+	static const struct {
+		const char *id;
+		struct static_call_key *key;
+		void *tramp;
+		int sites;
+	} k[] = {
+		{ "sites1", &STATIC_CALL_KEY(scb_s1), STATIC_CALL_TRAMP_ADDR(scb_s1), 1 },
+		{ "sites4", &STATIC_CALL_KEY(scb_s4), STATIC_CALL_TRAMP_ADDR(scb_s4), 4 },
+		{ "sites16", &STATIC_CALL_KEY(scb_s16), STATIC_CALL_TRAMP_ADDR(scb_s16), 16 },
+		{ "sites64", &STATIC_CALL_KEY(scb_s64), STATIC_CALL_TRAMP_ADDR(scb_s64), 64 },
+	};
+	char fine[SCB_NUM_LEN], what[64];
+	struct scb_stats s;
+	unsigned int i, j;
+	u64 t0;
+
+	/* Keep the callers: their sites are what is updated. */
+	if (scb_sites1(0) + scb_sites4(0) + scb_sites16(0) + scb_sites64(0) != 85)
+		SCB_ERR("sites: the callers returned a wrong sum");
+	for (j = 0; j < ARRAY_SIZE(k); j++) {
+		scb_check_sites(k[j].key, k[j].id, scb_fn, k[j].sites);
+		for (i = 0; i < updates; i++) {
+			__static_call_update(k[j].key, k[j].tramp, scb_fn);
+			scb_dither(scb_next_dither());
+			t0 = scb_stamp();
+			__static_call_update(k[j].key, k[j].tramp, scb_fn2);
+			v[i] = scb_stamp() - t0;
+		}
+		__static_call_update(k[j].key, k[j].tramp, scb_fn);
+		scb_stats(v, updates, &s);
+		scb_milli(fine, sizeof(fine),
+			  (s64)scb_ticks_to_mns(s.fine, 1000) -
+			  (s64)scb_ticks_to_mns(clock->fine, 1000));
+		snprintf(what, sizeof(what), "in range -> in range, key with %d inline sites",
+			 k[j].sites);
+		SCB("update %s b->b %llu %llu %s %s", k[j].id,
+		    scb_stamp_units(s.min - clock->min),
+		    scb_stamp_units(s.median - clock->min), fine, what);
+	}
+}
+#endif
+
 static int scb_run_updates(void)
 {
 	unsigned long tramp = (unsigned long)SCB_TRAMP(scb_upd);
@@ -786,6 +928,9 @@ static int scb_run_updates(void)
 
 	for (i = 0; i < ARRAY_SIZE(scb_update_kinds); i++)
 		scb_time_kind(&scb_update_kinds[i], tgt, v, &clock);
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	scb_time_sites(v, &clock);
+#endif
 	kfree(v);
 
 	if (tramp && !sc_tramp_verify((void *)tramp, scb_fn, why, sizeof(why)))

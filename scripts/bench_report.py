@@ -105,6 +105,10 @@ def checks(res):
         d = c["sc_in"] - c["mainline"]
         add("in-range trampoline < mainline shape", d < 0,
             f"sc_in {c['sc_in']:.2f} - mainline {c['mainline']:.2f} = {d:+.2f}")
+    if {"sc_inline", "direct"} <= c.keys():
+        d = c["sc_inline"] - c["direct"]
+        add("inline static call == direct call", abs(d) < 1e-9,
+            f"sc_inline {c['sc_inline']:.2f} - direct {c['direct']:.2f} = {d:+.2f}")
     if {"sc_out", "mainline"} <= c.keys():
         d = c["sc_out"] - c["mainline"]
         add("out-of-range path within 1 of mainline shape", abs(d) <= 1.0 + 1e-9,

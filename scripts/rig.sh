@@ -50,6 +50,10 @@ variant_suite() {
 		run_stage "kmod-$v" env KMOD_ARGS="$kargs" "$S/kmod.sh" "$v"
 		# sc-audit knows the 6.12 series' trampoline only.
 		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
+		# sc-sites: the inline call-site tables (and their absence).
+		case $kind in
+		gcc | clang | gcc-inline | clang-inline) [ "$base" != "$DEFAULT_BASE" ] || run_stage "sites-$v" "$S/sites.sh" "$v" ;;
+		esac
 		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
 		# Debian's perf, the bug report's command, on patched kCFI kernels.
 		if [ "$base" = "$DEFAULT_BASE" ] && variant_fragments "$v" | grep -q '/perf\.config$'; then

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Run the C++ call-site checker (tools/sc-sites) on a variant's build:
+#   inline:      vmlinux.o, vmlinux and the test modules: every bl/b to a
+#                trampoline has exactly one correct .static_call_sites and
+#                .static_call_routes entry and no entry points elsewhere;
+#                the same number of sites in vmlinux.o and vmlinux; copies
+#                of vmlinux with a site or a table entry corrupted are
+#                reported by name (ctest -R RealVmlinux, SC_SITES_BUILD)
+#   out-of-line: vmlinux has no site tables, and sc-sites says its sites
+#                have no entry (it must fail there)
+#   sites.sh VARIANT
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: sites.sh VARIANT}
+variant_check "$variant"
+b=$(build_dir "$variant")
+stage=sites-$variant
+bd=$TOOLS_BUILD
+sites=$bd/sc-sites
+[ -x "$sites" ] || "$RIG_ROOT/scripts/tools.sh" >/dev/null 2>&1 || true
+[ -x "$sites" ] || die "sc-sites not built: run 'make tools'"
+if [ ! -f "$b/vmlinux" ] || [ ! -f "$b/vmlinux.o" ]; then
+	die "no vmlinux and vmlinux.o for $variant: run 'make kernel V=$variant'"
+fi
+out=$LOGS/$stage.txt
+: >"$out"
+rc=0
+
+# sc-sites FILE LABEL: run it, record its summary line; print N sites.
+check() {
+	local f=$1 frc=0 line
+	"$sites" "$f" >>"$out" 2>&1 || frc=$?
+	line=$(grep -E "^$(basename "$f"): [0-9]+ sites" "$out" | tail -n1 || true)
+	if [ "$frc" -eq 0 ] && [ -n "$line" ]; then
+		record "$stage" "sc-sites $line" PASS 0
+	else
+		grep -v ': [0-9]* sites' "$out" | tail -n 5 | sed 's/^/  /' >&2 || true
+		record "$stage" "sc-sites $(basename "$f")" FAIL 0 "exit $frc, see $out"
+		rc=1
+	fi
+	sed -n 's/^[^:]*: \([0-9]*\) sites.*/\1/p' <<<"$line"
+}
+
+if [ "$(variant_field "$variant" 2)" = inline ]; then
+	n_o=$(check "$b/vmlinux.o")
+	n=$(check "$b/vmlinux")
+	if [ -n "$n" ] && [ "$n" = "$n_o" ] && [ "$n" -gt 0 ]; then
+		record "$stage" "vmlinux.o and vmlinux: the same $n sites" PASS 0
+	else
+		record "$stage" "vmlinux.o and vmlinux: the same sites" FAIL 0 "'$n_o' and '$n'"
+		rc=1
+	fi
+	for ko in "$b"/rig-kmod/*.ko; do
+		[ -e "$ko" ] || continue
+		check "$ko" >/dev/null
+	done
+	crc=0
+	(cd "$bd" && SC_SITES_BUILD=$b ctest --output-on-failure -R 'ScSites.Real') \
+		>"$LOGS/$stage-corrupt.log" 2>&1 || crc=$?
+	if [ "$crc" -eq 0 ] && grep -q "100% tests passed" "$LOGS/$stage-corrupt.log"; then
+		record "$stage" "sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" PASS 0
+	else
+		record "$stage" "sc-sites on corrupted vmlinux copies" FAIL 0 "see $LOGS/$stage-corrupt.log"
+		rc=1
+	fi
+else
+	# No tables on an out-of-line kernel: every site must be reported.
+	frc=0
+	"$sites" "$b/vmlinux" >>"$out" 2>&1 || frc=$?
+	if [ "$frc" -eq 1 ] && grep -q 'static call sites but no .static_call_sites table' "$out"; then
+		record "$stage" "sc-sites vmlinux (out-of-line): fails, sites without entries" PASS 0
+	else
+		record "$stage" "sc-sites vmlinux (out-of-line) must fail" FAIL 0 "exit $frc, see $out"
+		rc=1
+	fi
+fi
+log "$stage: report in $out"
+exit "$rc"

@@ -1,0 +1,651 @@
+// sc-sites tests: small arm64 objects whose .static_call_sites and
+// .static_call_routes tables are written by hand in assembly (as
+// scripts/static_call_sites would write them, R_AARCH64_PREL32 fields) are
+// assembled, and linked, with binutils in a temporary directory. Each test
+// breaks one rule and checks the message that names the site. The real-kernel
+// tests are in sc_sites_vmlinux_test.cpp.
+#include "a64.h"
+#include "elf_image.h"
+#include "sites.h"
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using testutil::run;
+using testutil::shell_quote;
+
+namespace {
+
+bool have_binutils() {
+    return testutil::tool_available(AARCH64_AS) && testutil::tool_available(AARCH64_LD);
+}
+
+// A missing oracle is a failure, not a skip: the tests would prove nothing.
+#define REQUIRE_BINUTILS()                                                                         \
+    do {                                                                                           \
+        if (!have_binutils())                                                                      \
+            GTEST_FAIL() << "aarch64-linux-gnu-as/ld not found; install "                          \
+                            "binutils-aarch64-linux-gnu to run the sc-sites tests";                \
+    } while (0)
+
+// Code with three sites (section offsets in comments):
+//   do_foo+0x4  (.text+0x4)   bl __SCT__foo   site 0
+//   do_foo+0xc  (.text+0xc)   bl __SCT__bar   site 1
+//   do_foo+0x14 (.text+0x14)  b __SCT__foo    site 2 (tail)
+//   do_bar+0x4  (.text+0x1c)  ret             not a site (.Lns)
+const char *kCode = R"(
+	.text
+	.globl do_foo
+	.type do_foo, %function
+do_foo:
+	stp x29, x30, [sp, #-16]!
+	bl __SCT__foo
+	nop
+.Ls1:	bl __SCT__bar
+	ldp x29, x30, [sp], #16
+.Ls2:	b __SCT__foo
+	.size do_foo, . - do_foo
+	.type do_bar, %function
+do_bar:
+	nop
+.Lns:	ret
+	.size do_bar, . - do_bar
+)";
+
+// What vmlinux.o defines (a module has them undefined): v2 trampolines in
+// .static_call.text and the keys in .data. `local_keys` makes the keys local
+// symbols, which the assembler then relocates against as .data+offset.
+std::string definitions(bool local_keys = false, const std::string &foo_slot = "b target") {
+    std::string s = "\t.text\n\t.type target, %function\ntarget:\n\tret\n\t.size target, 4\n";
+    for (const char *k : {"foo", "bar"}) {
+        const std::string t = std::string("__SCT__") + k;
+        s += "\t.section .static_call.text, \"ax\"\n\t.balign 8\n\t.globl " + t + "\n\t.type " + t +
+             ", %function\n" + t + ":\n\tbti c\n\t" + (k[1] == 'o' ? foo_slot : "b target") +
+             "\n\tldr x16, 0f\n\tbr x16\n0:\t.quad target\n\t.size " + t + ", . - " + t + "\n";
+    }
+    for (const char *k : {"foo", "bar", "baz"}) {
+        const std::string key = std::string("__SCK__") + k;
+        s += "\t.data\n\t.balign 8\n";
+        if (!local_keys)
+            s += "\t.globl " + key + "\n";
+        s += "\t.type " + key + ", %object\n" + key + ":\n\t.quad target, 0\n\t.size " + key +
+             ", 16\n";
+    }
+    return s;
+}
+
+// One table entry: `.long <site> - .` then `.long <value> - .`, or `raw`.
+struct Pair {
+    std::string site, value, raw;
+};
+
+struct Source {
+    std::string code = kCode;
+    std::string extra_code;
+    std::vector<Pair> sites = {
+        {"do_foo + 4", "__SCK__foo", ""},
+        {".Ls1", "__SCK__bar", ""},
+        {".Ls2", "__SCK__foo + 1", ""},
+    };
+    std::vector<Pair> routes = {
+        {"do_foo + 4", "__SCT__foo", ""},
+        {".Ls1", "__SCT__bar", ""},
+        {".Ls2", "__SCT__foo", ""},
+    };
+    bool tables = true;
+    std::string defs = definitions();
+
+    std::string str() const {
+        std::string s = code + extra_code;
+        if (tables) {
+            auto table = [&](const char *name, const std::vector<Pair> &v) {
+                s += std::string("\t.section ") + name + ", \"aw\"\n\t.balign 4\n";
+                for (const auto &p : v)
+                    s += p.raw.empty() ? "\t.long " + p.site + " - .\n\t.long " + p.value + " - .\n"
+                                       : p.raw;
+            };
+            table(".static_call_sites", sites);
+            table(".static_call_routes", routes);
+        }
+        return s + defs;
+    }
+};
+
+bool has(const std::string &out, const std::string &what) {
+    return out.find(what) != std::string::npos;
+}
+
+// Number of lines of `out` (discrepancies are one a line).
+size_t lines(const std::string &out) {
+    return size_t(std::count(out.begin(), out.end(), '\n'));
+}
+
+void write32(const std::string &path, uint64_t offset, uint32_t value) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const char b[4] = {char(value), char(value >> 8), char(value >> 16), char(value >> 24)};
+    f.seekp(std::streamoff(offset));
+    f.write(b, 4);
+    ASSERT_TRUE(bool(f)) << "cannot write " << path;
+}
+
+uint32_t read32(const std::string &path, uint64_t offset) {
+    std::ifstream f(path, std::ios::binary);
+    unsigned char b[4] = {0, 0, 0, 0};
+    f.seekg(std::streamoff(offset));
+    f.read(reinterpret_cast<char *>(b), 4);
+    return uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+}
+
+class ScSites : public ::testing::Test {
+  protected:
+    testutil::TempDir dir;
+
+    std::string assemble(const std::string &name, const std::string &src,
+                         const std::string &ext = ".o") {
+        testutil::write_file(dir / (name + ".s"), src);
+        const std::string obj = (dir / (name + ext)).string();
+        auto r = run(std::string(AARCH64_AS) + " -o " + shell_quote(obj) + " " +
+                     shell_quote((dir / (name + ".s")).string()));
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        return obj;
+    }
+
+    // vmlinux-like (-shared -Bsymbolic, an ET_DYN image): the trampolines in
+    // .text between __static_call_text_start/end, .static_call_sites inside
+    // .rodata between __start/__stop_static_call_sites, .static_call_routes
+    // its own output section, as the kernel's linker scripts place them.
+    // Otherwise the default script (an ET_EXEC image, .static_call.text and
+    // the tables as orphan sections).
+    std::string link(const std::string &name, const std::string &src, bool vmlinux_like = false) {
+        const std::string obj = assemble(name, src);
+        const std::string out = (dir / (name + ".elf")).string();
+        std::string cmd = std::string(AARCH64_LD) + " --no-warn-rwx-segments -e do_foo ";
+        if (vmlinux_like) {
+            testutil::write_file(dir / "vm.lds", R"(SECTIONS {
+  . = 0xffff800080000000;
+  .text : { *(.text) . = ALIGN(8); __static_call_text_start = .;
+            *(.static_call.text) __static_call_text_end = .; }
+  .rodata : { *(.rodata) . = ALIGN(8); __start_static_call_sites = .;
+              KEEP(*(.static_call_sites)) __stop_static_call_sites = .; }
+  .static_call_routes : ALIGN(8) { __start_static_call_routes = .;
+              KEEP(*(.static_call_routes)) __stop_static_call_routes = .; }
+  .data : { *(.data) }
+})");
+            cmd += "-shared -Bsymbolic -z notext --no-apply-dynamic-relocs -T " +
+                   shell_quote((dir / "vm.lds").string()) + " ";
+        }
+        auto r = run(cmd + "-o " + shell_quote(out) + " " + shell_quote(obj));
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        return out;
+    }
+
+    testutil::CommandResult sites(const std::string &file, const std::string &flags = "") {
+        return run(std::string(SC_SITES_BIN) + " " + flags + " " + shell_quote(file));
+    }
+
+    // Runs sc-sites on `file`: exit 1, the summary, and each of `expected`.
+    void expect_discrepancies(const std::string &file, const std::string &summary,
+                              const std::vector<std::string> &expected,
+                              const std::string &flags = "") {
+        auto r = sites(file, flags);
+        EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output;
+        EXPECT_TRUE(has(r.output, file + ": " + summary)) << "expected `" << summary << "` in:\n"
+                                                          << r.output;
+        for (const auto &e : expected)
+            EXPECT_TRUE(has(r.output, file + ": " + e)) << "expected `" << e << "` in:\n"
+                                                        << r.output;
+        // One line per discrepancy plus the summary: nothing unexpected.
+        EXPECT_EQ(lines(r.output), expected.size() + 1) << r.output;
+    }
+
+    void expect_clean(const std::string &file, size_t n, const std::string &flags = "") {
+        auto r = sites(file, flags);
+        EXPECT_EQ(r.exit_code, scsites::kExitClean) << r.output;
+        EXPECT_TRUE(has(r.output, file + ": " + std::to_string(n) + " sites, " + std::to_string(n) +
+                                      " table entries, 0 discrepancies"))
+            << r.output;
+        EXPECT_EQ(lines(r.output), 1u) << r.output;
+    }
+};
+
+// File offset of a virtual address of a linked image.
+uint64_t file_offset(const std::string &path, uint64_t addr) {
+    auto img = scaudit::ElfImage::open(path);
+    if (!img)
+        return 0;
+    const scaudit::Section *s = (*img)->section_at(addr);
+    return s ? s->offset + (addr - s->addr) : 0;
+}
+
+uint64_t symbol(const std::string &path, const std::string &name) {
+    auto img = scaudit::ElfImage::open(path);
+    if (img)
+        for (const auto &s : (*img)->symbols)
+            if (s.name == name)
+                return s.value;
+    return 0;
+}
+
+} // namespace
+
+// --- relocatable objects (vmlinux.o, modules) ------------------------------
+
+TEST_F(ScSites, AssemblerEmitsPrel32Tables) {
+    REQUIRE_BINUTILS();
+    auto img = scaudit::ElfImage::open(assemble("good", Source().str()));
+    ASSERT_TRUE(img.ok()) << img.error();
+    size_t prel32 = 0;
+    for (const auto &rs : (*img)->relocs)
+        if (rs.name == ".rela.static_call_sites" || rs.name == ".rela.static_call_routes")
+            for (const auto &r : rs.relocs)
+                prel32 += r.type == 261; // R_AARCH64_PREL32
+    EXPECT_EQ(prel32, 12u);
+}
+
+TEST_F(ScSites, CleanObjectPasses) {
+    REQUIRE_BINUTILS();
+    const std::string obj = assemble("good", Source().str());
+    expect_clean(obj, 3);
+    auto r = sites(obj, "-v");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(has(r.output, "ET_REL, 3 sites, .static_call_sites 3 entries")) << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0x4 (.text+0x4, 0x4): bl __SCT__foo  sites entry 0, "
+                              "routes entry 0"))
+        << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0xc (.text+0xc, 0xc): bl __SCT__bar  sites entry 1"))
+        << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0x14 (.text+0x14, 0x14): b __SCT__foo  sites entry 2"))
+        << r.output;
+}
+
+TEST_F(ScSites, LibraryReportsSitesAndEntries) {
+    REQUIRE_BINUTILS();
+    auto rep = scsites::check(assemble("good", Source().str()));
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->sites.size(), 3u);
+    EXPECT_EQ(rep->kind, "ET_REL");
+    EXPECT_FALSE(rep->module);
+    const uint64_t addr[] = {4, 0xc, 0x14};
+    const char *name[] = {"foo", "bar", "foo"};
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(rep->sites[i].addr, addr[i]);
+        EXPECT_EQ(rep->sites[i].name, name[i]);
+        EXPECT_EQ(rep->sites[i].tail, i == 2);
+        EXPECT_EQ(rep->sites[i].site_entries, std::vector<size_t>{i});
+        EXPECT_EQ(rep->sites[i].route_entries, std::vector<size_t>{i});
+    }
+    EXPECT_EQ(rep->site_table.size(), 3u);
+    EXPECT_EQ(rep->route_table.size(), 3u);
+    EXPECT_TRUE(rep->clean());
+}
+
+// The keys local: the assembler relocates against .data+offset (+ flags).
+TEST_F(ScSites, KeyThroughSectionSymbolIsResolved) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.defs = definitions(true);
+    const std::string obj = assemble("local", s.str());
+    expect_clean(obj, 3);
+    s.sites[1].value = "__SCK__baz";
+    expect_discrepancies(
+        assemble("localbad", s.str()), "3 sites, 3 table entries, 1 discrepancies",
+        {".static_call_sites entry 1 (site do_foo+0xc): key __SCK__baz, expected __SCK__bar"});
+}
+
+TEST_F(ScSites, NoSitesNoTablesIsClean) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.code = "\t.text\n\t.globl do_foo\n\t.type do_foo, %function\ndo_foo:\n\tret\n";
+    s.tables = false;
+    const std::string obj = assemble("none", s.str());
+    auto r = sites(obj);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output, obj + ": 0 sites, 0 table entries, 0 discrepancies\n");
+}
+
+TEST_F(ScSites, SitesWithoutTablesAreReported) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.tables = false;
+    expect_discrepancies(assemble("notables", s.str()), "3 sites, 0 table entries, 2 discrepancies",
+                         {"3 static call sites but no .static_call_sites section",
+                          "3 static call sites but no .static_call_routes section"});
+}
+
+TEST_F(ScSites, EmptyTablesAreReported) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.clear();
+    s.routes.clear();
+    const std::vector<std::string> expected = {
+        "site do_foo+0x4: bl __SCT__foo has no .static_call_sites entry",
+        "site do_foo+0x4: bl __SCT__foo has no .static_call_routes entry",
+        "site do_foo+0xc: bl __SCT__bar has no .static_call_sites entry",
+        "site do_foo+0xc: bl __SCT__bar has no .static_call_routes entry",
+        "site do_foo+0x14: b __SCT__foo has no .static_call_sites entry",
+        "site do_foo+0x14: b __SCT__foo has no .static_call_routes entry"};
+    expect_discrepancies(assemble("empty", s.str()), "3 sites, 0 table entries, 6 discrepancies",
+                         expected);
+    // Linked, the empty tables are __start_ == __stop_.
+    expect_discrepancies(link("vm", s.str(), true), "3 sites, 0 table entries, 6 discrepancies",
+                         expected);
+}
+
+TEST_F(ScSites, MissingEntryIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.erase(s.sites.begin() + 1);
+    expect_discrepancies(assemble("missing", s.str()), "3 sites, 2 table entries, 1 discrepancies",
+                         {"site do_foo+0xc: bl __SCT__bar has no .static_call_sites entry"});
+}
+
+TEST_F(ScSites, DuplicateEntryIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.push_back({".Ls1", "__SCK__bar", ""});
+    expect_discrepancies(
+        assemble("dup", s.str()), "3 sites, 4 table entries, 1 discrepancies",
+        {"site do_foo+0xc: bl __SCT__bar has 2 .static_call_sites entries (entries 1, 3)"});
+}
+
+TEST_F(ScSites, WrongKeyIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites[1].value = "__SCK__baz";
+    expect_discrepancies(
+        assemble("key", s.str()), "3 sites, 3 table entries, 1 discrepancies",
+        {".static_call_sites entry 1 (site do_foo+0xc): key __SCK__baz, expected __SCK__bar"});
+    // Pointing into the key rather than at it.
+    s.sites[1].value = "__SCK__bar + 8";
+    expect_discrepancies(
+        assemble("key8", s.str()), "3 sites, 3 table entries, 1 discrepancies",
+        {".static_call_sites entry 1 (site do_foo+0xc): key __SCK__bar+0x8, expected __SCK__bar"});
+}
+
+TEST_F(ScSites, WrongTailFlagIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites[2].value = "__SCK__foo";     // b without TAIL
+    s.sites[0].value = "__SCK__foo + 1"; // bl with TAIL
+    expect_discrepancies(assemble("tail", s.str()), "3 sites, 3 table entries, 2 discrepancies",
+                         {".static_call_sites entry 0 (site do_foo+0x4): flags 0x1, expected 0x0 "
+                          "(bl __SCT__foo is not a tail call)",
+                          ".static_call_sites entry 2 (site do_foo+0x14): flags 0x0, expected "
+                          "0x1 (b __SCT__foo is a tail call)"});
+}
+
+TEST_F(ScSites, InitFlagInTheFileIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites[1].value = "__SCK__bar + 2";
+    expect_discrepancies(assemble("init", s.str()), "3 sites, 3 table entries, 1 discrepancies",
+                         {".static_call_sites entry 1 (site do_foo+0xc): flags 0x2 include "
+                          "STATIC_CALL_SITE_INIT (0x2), which only the kernel sets"});
+}
+
+TEST_F(ScSites, EntryAtANonSiteIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.push_back({".Lns", "__SCK__foo", ""});
+    s.sites.push_back({"__SCK__baz", "__SCK__foo", ""});
+    expect_discrepancies(
+        assemble("nonsite", s.str()), "3 sites, 5 table entries, 2 discrepancies",
+        {".static_call_sites entry 3: site .text+0x1c (do_bar+0x4) is not a static call site",
+         ".static_call_sites entry 4: site .data+0x20 is not a static call site"});
+}
+
+TEST_F(ScSites, NonPrel32FieldIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites[0].raw = "\t.long do_foo + 4\n\t.long __SCK__foo - .\n";
+    expect_discrepancies(assemble("abs32", s.str()), "3 sites, 3 table entries, 2 discrepancies",
+                         {".static_call_sites entry 0: site field relocation is R_AARCH64_ABS32, "
+                          "expected R_AARCH64_PREL32",
+                          "site do_foo+0x4: bl __SCT__foo has no .static_call_sites entry"});
+}
+
+TEST_F(ScSites, RoutesAreChecked) {
+    REQUIRE_BINUTILS();
+    Source missing;
+    missing.routes.pop_back();
+    expect_discrepancies(assemble("noroute", missing.str()),
+                         "3 sites, 3 table entries, 1 discrepancies",
+                         {"site do_foo+0x14: b __SCT__foo has no .static_call_routes entry"});
+    Source wrong;
+    wrong.routes[1].value = "__SCT__foo";
+    expect_discrepancies(
+        assemble("badroute", wrong.str()), "3 sites, 3 table entries, 1 discrepancies",
+        {".static_call_routes entry 1 (site do_foo+0xc): route __SCT__foo, expected __SCT__bar"});
+    Source extra;
+    extra.routes.push_back({".Lns", "__SCT__foo", ""});
+    extra.routes.push_back({".Ls1", "__SCT__bar", ""});
+    expect_discrepancies(
+        assemble("extraroute", extra.str()), "3 sites, 3 table entries, 2 discrepancies",
+        {".static_call_routes entry 3: site .text+0x1c (do_bar+0x4) is not a static call site",
+         "site do_foo+0xc: bl __SCT__bar has 2 .static_call_routes entries (entries 1, 4)"});
+}
+
+TEST_F(ScSites, ConditionalBranchToTrampolineIsReported) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.extra_code = "\t.type do_cond, %function\ndo_cond:\n\tb.eq __SCT__foo\n"
+                   "\ttbz x0, #3, __SCT__bar\n\tret\n\t.size do_cond, . - do_cond\n";
+    expect_discrepancies(assemble("cond", s.str()), "3 sites, 3 table entries, 2 discrepancies",
+                         {"site do_cond+0x0: R_AARCH64_CONDBR19 branch to __SCT__foo cannot be "
+                          "recorded as a static call site",
+                          "site do_cond+0x4: R_AARCH64_TSTBR14 branch to __SCT__bar cannot be "
+                          "recorded as a static call site"});
+}
+
+TEST_F(ScSites, BranchWithAddendIsReported) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.extra_code = "\t.type do_odd, %function\ndo_odd:\n\tbl __SCT__foo + 8\n\tret\n"
+                   "\t.size do_odd, . - do_odd\n";
+    expect_discrepancies(assemble("addend", s.str()), "3 sites, 3 table entries, 1 discrepancies",
+                         {"site do_odd+0x0: bl __SCT__foo+0x8 branches past the trampoline's "
+                          "entry: not a recordable site"});
+}
+
+// A module's key field may name the trampoline (static_call_mod() of a key
+// the module cannot see): only in a .ko, or with --module.
+TEST_F(ScSites, TrampolineAsKeyOnlyInModules) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.defs = ""; // as in a module: __SCT__/__SCK__ undefined
+    s.sites[1].value = "__SCT__bar";
+    const std::string src = s.str();
+    expect_discrepancies(assemble("mod", src), "3 sites, 3 table entries, 1 discrepancies",
+                         {".static_call_sites entry 1 (site do_foo+0xc): key __SCT__bar names the "
+                          "trampoline, allowed only in a module (.ko or --module); expected "
+                          "__SCK__bar"});
+    expect_clean(assemble("mod", src, ".ko"), 3);
+    expect_clean(assemble("mod2", src), 3, "--module");
+    expect_clean(assemble("mod3", src), 3, "-m");
+    // In a module the trampoline must still be the site's own.
+    s.sites[0].value = "__SCT__bar";
+    expect_discrepancies(assemble("modbad", s.str(), ".ko"),
+                         "3 sites, 3 table entries, 1 discrepancies",
+                         {".static_call_sites entry 0 (site do_foo+0x4): key __SCT__bar, expected "
+                          "__SCK__foo or __SCT__foo"});
+}
+
+TEST_F(ScSites, SeveralFilesAndExitStatus) {
+    REQUIRE_BINUTILS();
+    const std::string good = assemble("good", Source().str());
+    Source bad;
+    bad.sites[1].value = "__SCK__baz";
+    const std::string badobj = assemble("bad", bad.str());
+    auto r = run(std::string(SC_SITES_BIN) + " " + shell_quote(good) + " " + shell_quote(badobj));
+    EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output;
+    EXPECT_TRUE(has(r.output, good + ": 3 sites, 3 table entries, 0 discrepancies")) << r.output;
+    EXPECT_TRUE(has(r.output, badobj + ": 3 sites, 3 table entries, 1 discrepancies")) << r.output;
+    // Unreadable beats a discrepancy.
+    r = run(std::string(SC_SITES_BIN) + " " + shell_quote(badobj) + " " +
+            shell_quote((dir / "nonexistent").string()));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "nonexistent: No such file or directory")) << r.output;
+}
+
+TEST_F(ScSites, UsageAndUnreadableFiles) {
+    auto r = run(std::string(SC_SITES_BIN));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "usage: sc-sites")) << r.output;
+    r = run(std::string(SC_SITES_BIN) + " --bogus x");
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "unknown option --bogus")) << r.output;
+    testutil::write_file(dir / "text.o", "not an ELF file\n");
+    r = sites((dir / "text.o").string());
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "text.o: not an ELF file")) << r.output;
+    r = run(std::string(SC_SITES_BIN) + " --help");
+    EXPECT_EQ(r.exit_code, scsites::kExitClean) << r.output;
+}
+
+// --- linked images (vmlinux) ------------------------------------------------
+
+TEST_F(ScSites, LinkedImagePasses) {
+    REQUIRE_BINUTILS();
+    const std::string exe = link("exe", Source().str());
+    expect_clean(exe, 3);
+    auto r = sites(exe, "-v");
+    EXPECT_TRUE(has(r.output, "ET_EXEC, 3 sites")) << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0xc (.text+0xc, ")) << r.output;
+    EXPECT_TRUE(has(r.output, "): b __SCT__foo  sites entry 2, routes entry 2")) << r.output;
+
+    const std::string vm = link("vm", Source().str(), true);
+    expect_clean(vm, 3);
+    r = sites(vm, "-v");
+    EXPECT_TRUE(has(r.output, "ET_DYN, 3 sites")) << r.output;
+    auto rep = scsites::check(vm);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->site_table.size(), 3u);
+    // Decoded from the .rodata bytes: the key of entry 2 carries TAIL.
+    EXPECT_EQ(rep->site_table[2].value, symbol(vm, "__SCK__foo"));
+    EXPECT_EQ(rep->site_table[2].flags, scsites::kSiteTail);
+    EXPECT_EQ(rep->site_table[1].target, symbol(vm, "do_foo") + 0xc);
+    EXPECT_EQ(rep->route_table[1].value, symbol(vm, "__SCT__bar"));
+}
+
+// A trampoline whose slot branches to another trampoline is no call site in
+// a linked image: the static call text is not scanned. In an object the
+// branch relocation is a site like any other (as scripts/static_call_sites
+// sees it).
+TEST_F(ScSites, StaticCallTextIsNotScanned) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.defs = definitions(false, "b __SCT__bar");
+    expect_clean(link("exe", s.str()), 3);
+    expect_clean(link("vm", s.str(), true), 3);
+    expect_discrepancies(assemble("obj", s.str()), "4 sites, 3 table entries, 2 discrepancies",
+                         {"site __SCT__foo+0x4: b __SCT__bar has no .static_call_sites entry",
+                          "site __SCT__foo+0x4: b __SCT__bar has no .static_call_routes entry"});
+}
+
+TEST_F(ScSites, LinkedMissingEntryIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.erase(s.sites.begin() + 1);
+    for (bool vm : {false, true})
+        expect_discrepancies(link(vm ? "vm" : "exe", s.str(), vm),
+                             "3 sites, 2 table entries, 1 discrepancies",
+                             {"site do_foo+0xc: bl __SCT__bar has no .static_call_sites entry"});
+}
+
+TEST_F(ScSites, LinkedNopSiteIsNamed) {
+    REQUIRE_BINUTILS();
+    for (bool vm : {false, true}) {
+        const std::string img = link(vm ? "vm" : "exe", Source().str(), vm);
+        write32(img, file_offset(img, symbol(img, "do_foo") + 0xc), a64::kNop);
+        expect_discrepancies(img, "2 sites, 3 table entries, 2 discrepancies",
+                             {".static_call_sites entry 1: site .text+0xc (do_foo+0xc) is not a "
+                              "static call site: `nop` (0xd503201f)",
+                              ".static_call_routes entry 1: site .text+0xc (do_foo+0xc) is not a "
+                              "static call site: `nop` (0xd503201f)"});
+    }
+}
+
+// The site now calls another static call: key and route no longer match it.
+TEST_F(ScSites, LinkedSiteRetargetedIsNamed) {
+    REQUIRE_BINUTILS();
+    const std::string img = link("vm", Source().str(), true);
+    const uint64_t pc = symbol(img, "do_foo") + 0xc;
+    auto bl = a64::bl_to(pc, symbol(img, "__SCT__foo"));
+    ASSERT_TRUE(bl.ok()) << bl.error();
+    write32(img, file_offset(img, pc), *bl);
+    expect_discrepancies(
+        img, "3 sites, 3 table entries, 2 discrepancies",
+        {".static_call_sites entry 1 (site do_foo+0xc): key __SCK__bar, expected __SCK__foo",
+         ".static_call_routes entry 1 (site do_foo+0xc): route __SCT__bar, expected __SCT__foo"});
+    // A bl into a trampoline's middle is no site; the entry says what is there.
+    auto mid = a64::bl_to(pc, symbol(img, "__SCT__bar") + 8);
+    ASSERT_TRUE(mid.ok()) << mid.error();
+    write32(img, file_offset(img, pc), *mid);
+    expect_discrepancies(img, "2 sites, 3 table entries, 2 discrepancies",
+                         {".static_call_sites entry 1: site .text+0xc (do_foo+0xc) is not a "
+                          "static call site: `bl 0x",
+                          ".static_call_routes entry 1: site .text+0xc (do_foo+0xc) is not a "
+                          "static call site: `bl 0x"});
+    EXPECT_TRUE(has(sites(img).output, " (__SCT__bar+0x8)`")) << sites(img).output;
+}
+
+TEST_F(ScSites, LinkedKeyWordCorruptionIsNamed) {
+    REQUIRE_BINUTILS();
+    for (bool vm : {false, true}) {
+        const std::string img = link(vm ? "vm" : "exe", Source().str(), vm);
+        auto rep = scsites::check(img);
+        ASSERT_TRUE(rep.ok()) << rep.error();
+        ASSERT_EQ(rep->site_table.size(), 3u);
+        const auto &e1 = rep->site_table[1];
+        const uint64_t key_word = e1.file_offset + 4, key_addr = e1.addr + 4;
+        const uint32_t orig = read32(img, key_word);
+        // Entry 1 re-encoded to name another key.
+        write32(img, key_word, uint32_t(symbol(img, "__SCK__baz") - key_addr));
+        expect_discrepancies(
+            img, "3 sites, 3 table entries, 1 discrepancies",
+            {".static_call_sites entry 1 (site do_foo+0xc): key __SCK__baz, expected __SCK__bar"});
+        // Entry 0's key word copied verbatim into entry 1: place-relative, so
+        // it lands 8 bytes into entry 0's key.
+        write32(img, key_word, read32(img, rep->site_table[0].file_offset + 4));
+        auto r = sites(img);
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_TRUE(has(r.output, ".static_call_sites entry 1 (site do_foo+0xc): key 0x"))
+            << r.output;
+        EXPECT_TRUE(has(r.output, " (__SCK__foo+0x8), expected __SCK__bar")) << r.output;
+        // TAIL cleared on the tail call entry 2.
+        write32(img, key_word, orig);
+        const uint64_t word2 = rep->site_table[2].file_offset + 4;
+        write32(img, word2, read32(img, word2) - 1);
+        expect_discrepancies(img, "3 sites, 3 table entries, 1 discrepancies",
+                             {".static_call_sites entry 2 (site do_foo+0x14): flags 0x0, "
+                              "expected 0x1 (b __SCT__foo is a tail call)"});
+    }
+}
+
+TEST_F(ScSites, LinkedRouteCorruptionIsNamed) {
+    REQUIRE_BINUTILS();
+    const std::string img = link("vm", Source().str(), true);
+    auto rep = scsites::check(img);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->route_table.size(), 3u);
+    const auto &e = rep->route_table[1];
+    write32(img, e.file_offset + 4, uint32_t(symbol(img, "__SCT__foo") - (e.addr + 4)));
+    expect_discrepancies(
+        img, "3 sites, 3 table entries, 1 discrepancies",
+        {".static_call_routes entry 1 (site do_foo+0xc): route __SCT__foo, expected __SCT__bar"});
+}
+
+TEST_F(ScSites, LinkedEntryOutsideTextIsNamed) {
+    REQUIRE_BINUTILS();
+    Source s;
+    s.sites.push_back({"__SCK__baz", "__SCK__foo", ""});
+    const std::string img = link("exe", s.str());
+    auto r = sites(img);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_TRUE(has(r.output, ".static_call_sites entry 3: site 0x")) << r.output;
+    EXPECT_TRUE(has(r.output, " (.data+0x20) is not in an executable section")) << r.output;
+    EXPECT_TRUE(has(r.output, ": 3 sites, 4 table entries, 1 discrepancies")) << r.output;
+}
