@@ -20,6 +20,12 @@ patched=$(tree_dir patched)
 src=$(cat "$CACHE/src/current-$BASE")
 base=$("${GIT[@]}" -C "$patched" rev-parse HEAD)
 mt=$(tree_dir mutant)
+# A mutant with a "Tree: inline" header applies to the inline tree (the
+# series plus patches/<base>-inline/) and is built with the inline config.
+inline_base=
+if [ -e "$(tree_dir inline)/.git" ]; then
+	inline_base=$("${GIT[@]}" -C "$(tree_dir inline)" rev-parse HEAD)
+fi
 
 if [ "$#" -eq 0 ]; then
 	mapfile -t names < <(find "$RIG_ROOT/mutants" -name '*.patch' -printf '%f\n' | sed 's/\.patch$//' | sort)
@@ -53,12 +59,18 @@ for name in "${names[@]}"; do
 	[ -f "$patch" ] || die "no such mutant: $patch"
 	what=$(sed -n 's/^Mutant: //p' "$patch" | head -n1)
 	why=$(sed -n 's/^Unobservable: //p' "$patch" | head -n1)
+	mtree=$(sed -n 's/^Tree: //p' "$patch" | head -n1)
+	mbase=$base mv=mutant
+	if [ "$mtree" = inline ]; then
+		[ -n "$inline_base" ] || die "mutant $name needs the inline tree: run 'scripts/tree.sh inline'"
+		mbase=$inline_base mv=mutant-inline
+	fi
 	out=$top/$name
 	rm -rf "$out"
 	mkdir -p "$out/logs"
 	log "mutant $name: $what"
 
-	"${GIT[@]}" -C "$mt" checkout -q -f --detach "$base"
+	"${GIT[@]}" -C "$mt" checkout -q -f --detach "$mbase"
 	"${GIT[@]}" -C "$mt" clean -q -fdx -e '/build-*'
 	if ! "${GIT[@]}" -C "$mt" apply --index "$patch" 2>"$out/logs/apply.log"; then
 		log "mutant $name: does not apply to the patched tree, see $out/logs/apply.log"
@@ -69,18 +81,18 @@ for name in "${names[@]}"; do
 	"${GIT[@]}" -C "$mt" commit -q -m "mutant: $name"
 
 	t=$(date +%s)
-	if ! ARM64SC_OUT=$out "$S/build.sh" mutant >"$out/logs/stage.log" 2>&1; then
-		log "mutant $name: build failed, see $out/logs/build-mutant.log"
+	if ! ARM64SC_OUT=$out "$S/build.sh" "$mv" >"$out/logs/stage.log" 2>&1; then
+		log "mutant $name: build failed, see $out/logs/build-$mv.log"
 		printf '%s\tERROR\tbuild failed\t%s\n' "$name" "$what" >>"$summary"
 		errors=$((errors + 1))
 		continue
 	fi
-	ARM64SC_OUT=$out "$S/kunit.sh" mutant >>"$out/logs/stage.log" 2>&1 || true
+	ARM64SC_OUT=$out "$S/kunit.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || true
 	# -P: one load beyond B range of the kernel, where module trampolines
 	# aimed at kernel code start on their literal path.
-	ARM64SC_OUT=$out KMOD_ARGS=-P "$S/kmod.sh" mutant >>"$out/logs/stage.log" 2>&1 || true
+	ARM64SC_OUT=$out KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || true
 	# The failing checks, "stage: check" each, kunit first.
-	by=$(awk -F'\t' '$3 == "FAIL" { sub(/-mutant$/, "", $1); printf "%s%s: %s", sep, $1, $2; sep = "; " }' \
+	by=$(awk -F'\t' '$3 == "FAIL" { sub(/-mutant(-inline)?$/, "", $1); printf "%s%s: %s", sep, $1, $2; sep = "; " }' \
 		"$out/results.tsv" 2>/dev/null || true)
 	secs=$(($(date +%s) - t))
 	if [ -n "$by" ]; then
