@@ -30,6 +30,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
+#include <linux/percpu.h>
 #include <linux/perf_event.h>
 #include <linux/rcupdate.h>
 #include <linux/set_memory.h>
@@ -1034,9 +1035,36 @@ static void a64sc_perf_guest_state(struct kunit *test)
 }
 #endif
 
+/*
+ * The callers go round eight call sites of the key, each in its own
+ * function (an empty asm naming its number keeps the compiler from
+ * merging identical functions): with inline sites the race then covers
+ * eight sites rewritten one after the other by each update, besides the
+ * trampoline.
+ */
+#define A64SC_RACE_SITES	8
+
+#define A64SC_RACE_SITE(n)						\
+static noinline int a64sc_race_site##n(int x)				\
+{									\
+	asm volatile("" : : "i" (n));					\
+	return static_call(a64sc_key_race)(x);				\
+}
+A64SC_RACE_SITE(0) A64SC_RACE_SITE(1) A64SC_RACE_SITE(2) A64SC_RACE_SITE(3)
+A64SC_RACE_SITE(4) A64SC_RACE_SITE(5) A64SC_RACE_SITE(6) A64SC_RACE_SITE(7)
+
+static int (*const a64sc_race_sites[A64SC_RACE_SITES])(int) = {
+	a64sc_race_site0, a64sc_race_site1, a64sc_race_site2, a64sc_race_site3,
+	a64sc_race_site4, a64sc_race_site5, a64sc_race_site6, a64sc_race_site7,
+};
+
+static DEFINE_PER_CPU(unsigned int, a64sc_race_next);
+
 static long a64sc_race_op_call(void)
 {
-	return a64sc_key_race_call(0);
+	unsigned int i = this_cpu_inc_return(a64sc_race_next) % A64SC_RACE_SITES;
+
+	return a64sc_race_sites[i](0);
 }
 
 static void a64sc_race_op_update(void *func)
