@@ -94,7 +94,7 @@ def main():
         if a.expect_not_ok:
             if top in expect:
                 ok = status != "PASS"
-                detail = f"unpatched: {status} (expected not ok)"
+                detail = f"{status} (expected not ok on this kernel)"
                 why = reasons.get(top)
                 if ok and why:
                     if why in outputs.get(top, ""):
@@ -105,10 +105,10 @@ def main():
                 verdict = "PASS" if ok else "FAIL"
             elif a.rest_must_pass:
                 verdict = "PASS" if status == "PASS" else "FAIL"
-                detail = f"unpatched: {status} (must pass here too)"
+                detail = f"{status} (must pass on this kernel too)"
             else:
                 verdict = "INFO"
-                detail = f"unpatched: {status} (generic case, not judged)"
+                detail = f"{status} (generic case, not judged on this kernel)"
         else:
             if status == "PASS":
                 verdict, detail = "PASS", ""
