@@ -189,7 +189,7 @@ matrix() {
 # with IPIs to 4 vCPUs on 2 cores, runs on its Clang kernel; on GCC in make
 # run, matrix and mutate), to keep the warm run under 3 minutes.
 FAR=-P
-NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target+inline_sites
+NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target
 
 cmd=${1:-help}
 case $cmd in

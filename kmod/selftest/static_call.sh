@@ -37,6 +37,8 @@
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
 #   scenario_subset      scenarios=null,ret0 stress_scale=0 runs exactly those
 #                        two, planned as 1..2 (the others are left out)
+#   inline_load          scenarios=inline_sites, its KTAP nested: the module's
+#                        inline call sites (fails on a kernel without them)
 #   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
 #   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
 #   kprobe_blacklist     the kprobe blacklist (debugfs) has no entry for a
@@ -170,7 +172,7 @@ diag() {
 }
 
 ktap_print_header
-ktap_set_plan $((8 + place_far))
+ktap_set_plan $((9 + place_far))
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -327,7 +329,23 @@ if [ "$bad" -ne 0 ]; then
 fi
 result "$bad" scenario_subset
 
-# 5, 6: invalid parameters are refused with a message naming the problem.
+# 5: inline call sites, in a load of their own (scenarios=all leaves the
+# case out on a kernel without them, where it can only fail).
+load scenarios=inline_sites stress_scale=0
+bad=0
+ktap_verdict || bad=1
+[ "$rc" -eq 0 ] || bad=1
+unload || bad=1
+if [ -n "$plan" ]; then
+	echo "    KTAP version 1"
+	echo "    # Subtest: inline_load"
+	grep -v '^KTAP version' "$ktap" | sed 's/^/    /'
+else
+	diag "inline_load: no KTAP from the module; insmod exit $rc: $(cat "$out")"
+fi
+result "$bad" inline_load
+
+# 6, 7: invalid parameters are refused with a message naming the problem.
 # reject NAME PARAM TEXT1 TEXT2: one line of the module's log has both texts
 reject() {
 	load "$2"
@@ -351,7 +369,7 @@ reject reject_stress_scale stress_scale=99999 \
 	"stress_scale=99999 is out of range" "(0..1000)"
 reject reject_scenarios scenarios=bogus "scenarios: unknown" "'bogus'"
 
-# 7: kprobes are kept off trampolines by an address range check, not by
+# 8: kprobes are kept off trampolines by an address range check, not by
 # one blacklist entry per trampoline (each is a list node that every
 # register_kprobe() walks). Count the entries with the module loaded.
 bl=/sys/kernel/debug/kprobes/blacklist
@@ -412,7 +430,7 @@ if [ "$place_far" -eq 1 ]; then
 	result "$bad" far_placement
 fi
 
-# 8: nothing bad in the kernel log while the runner ran.
+# 9: nothing bad in the kernel log while the runner ran.
 drain
 pat='CFI failure|BTI|Oops|BUG:|Unable to handle|Internal error|WARNING:|Call trace:'
 hits=$(grep -cE "$pat" "$log")
