@@ -1316,6 +1316,80 @@ noinline int a64sc_key_mod_call(int x)
 }
 EXPORT_SYMBOL_GPL(a64sc_key_mod_call);
 
+/*
+ * key_mod_flips, written at run time by the module selftest while it loads
+ * and unloads static_call_test.ko (whose sites of a64sc_key_mod come and
+ * go meanwhile): N updates of a64sc_key_mod between two kernel targets.
+ * After each one the vmlinux site (found in vmlinux's own table, which
+ * does not change) must decode to the target, with inline sites, and the
+ * vmlinux caller must return its value; each miss counts in key_mod_bad
+ * (read-only). Reading key_mod_flips gives the updates made so far.
+ */
+static int a64sc_mod_target2(int x)
+{
+	return x + A64SC_B_ADD;
+}
+
+static unsigned int key_mod_flips;
+static unsigned int key_mod_bad;
+module_param(key_mod_bad, uint, 0444);
+MODULE_PARM_DESC(key_mod_bad, "key_mod_flips updates that left a site or a call wrong (read-only)");
+static DEFINE_MUTEX(a64sc_flip_lock);
+
+static void a64sc_key_mod_verify(void *func)
+{
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	const struct static_call_site *site;
+	char why[SC_TRAMP_WHY_LEN];
+
+	for (site = __start_static_call_sites; site < __stop_static_call_sites; site++) {
+		struct sc_site s = { .addr = sc_site_addr(site) };
+
+		if (sc_site_key(site) != &STATIC_CALL_KEY(a64sc_key_mod))
+			continue;
+		s.tail = sc_site_keyword(site) & STATIC_CALL_SITE_TAIL;
+		if (!sc_site_check(&s, func, STATIC_CALL_TRAMP_ADDR(a64sc_key_mod),
+				   why, sizeof(why))) {
+			pr_err("key_mod_flips: %s\n", why);
+			key_mod_bad++;
+		}
+	}
+#endif
+	if (a64sc_key_mod_call(A64SC_ARG) != ((int (*)(int))func)(A64SC_ARG))
+		key_mod_bad++;
+}
+
+static int a64sc_key_mod_flips_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n, i;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	mutex_lock(&a64sc_flip_lock);
+	for (i = 0; i < n; i++) {
+		void *func = (key_mod_flips & 1) ? (void *)a64sc_mod_target :
+						   (void *)a64sc_mod_target2;
+
+		static_call_update(a64sc_key_mod, (typeof(&a64sc_mod_target))func);
+		key_mod_flips++;
+		a64sc_key_mod_verify(func);
+	}
+	static_call_update(a64sc_key_mod, a64sc_mod_target);
+	a64sc_key_mod_verify(a64sc_mod_target);
+	mutex_unlock(&a64sc_flip_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops a64sc_key_mod_flips_ops = {
+	.set = a64sc_key_mod_flips_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(key_mod_flips, &a64sc_key_mod_flips_ops, &key_mod_flips, 0644);
+MODULE_PARM_DESC(key_mod_flips, "write N: N updates of a64sc_key_mod, each checked (module selftest)");
+
 static const char *const a64sc_inl_callers[] = {
 	"a64sc_inl_call", "a64sc_inl_cond", "a64sc_inl_tail",
 	"a64sc_inl_init_call",

@@ -35,6 +35,10 @@
 #   first_load           insmod returned 0, the module's KTAP was complete,
 #                        rmmod worked
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
+#   load_unload_updating CYCLES loads and unloads (scenarios=initial_state)
+#                        while the KUnit suite's key_mod_flips updates
+#                        a64sc_key_mod, which the module calls: every load
+#                        clean, every update checked (key_mod_bad 0)
 #   scenario_subset      scenarios=null,ret0 stress_scale=0 runs exactly those
 #                        two, planned as 1..2 (the others are left out)
 #   inline_load          scenarios=inline_sites, its KTAP nested: the module's
@@ -172,7 +176,7 @@ diag() {
 }
 
 ktap_print_header
-ktap_set_plan $((9 + place_far))
+ktap_set_plan $((10 + place_far))
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -311,7 +315,44 @@ diag "load_unload_cycles: $good of $cycles cycles clean"
 [ "$good" -eq "$cycles" ]
 result $? load_unload_cycles
 
-# 4: a subset of the cases: null and ret0 run and pass, and are all the
+# 4: loads and unloads while a kernel key the module calls is updated:
+# the module's sites of a64sc_key_mod come and go under the updates of the
+# KUnit suite's key_mod_flips, which checks the vmlinux site and a call
+# after every update (key_mod_bad).
+flips=/sys/module/arm64_static_call_kunit/parameters/key_mod_flips
+kbad=/sys/module/arm64_static_call_kunit/parameters/key_mod_bad
+bad=0
+if [ -w "$flips" ]; then
+	before=$(cat "$flips")
+	(
+		i=0
+		while [ ! -e "$tmp/flips.stop" ] && [ "$i" -lt 2000 ]; do
+			echo 20 >"$flips" || break
+			i=$((i + 1))
+		done
+	) &
+	flipper=$!
+	n=0
+	while [ "$n" -lt "$cycles" ]; do
+		load scenarios=initial_state stress_scale=0
+		[ "$rc" -eq 0 ] || bad=1
+		unload || bad=1
+		n=$((n + 1))
+	done
+	: >"$tmp/flips.stop"
+	wait "$flipper"
+	rm -f "$tmp/flips.stop"
+	done_flips=$(($(cat "$flips") - before))
+	diag "load_unload_updating: $n loads and unloads during $done_flips updates of a64sc_key_mod, $(cat "$kbad") bad"
+	[ "$done_flips" -gt 0 ] || bad=1
+	[ "$(cat "$kbad")" = 0 ] || bad=1
+else
+	diag "load_unload_updating: $flips missing (not a rig kernel)"
+	bad=1
+fi
+result "$bad" load_unload_updating
+
+# 5: a subset of the cases: null and ret0 run and pass, and are all the
 # module plans.
 load scenarios=null,ret0 stress_scale=0
 bad=0
@@ -329,7 +370,7 @@ if [ "$bad" -ne 0 ]; then
 fi
 result "$bad" scenario_subset
 
-# 5: inline call sites, in a load of their own (scenarios=all leaves the
+# 6: inline call sites, in a load of their own (scenarios=all leaves the
 # case out on a kernel without them, where it can only fail).
 load scenarios=inline_sites stress_scale=0
 bad=0
@@ -345,7 +386,7 @@ else
 fi
 result "$bad" inline_load
 
-# 6, 7: invalid parameters are refused with a message naming the problem.
+# 7, 8: invalid parameters are refused with a message naming the problem.
 # reject NAME PARAM TEXT1 TEXT2: one line of the module's log has both texts
 reject() {
 	load "$2"
@@ -369,7 +410,7 @@ reject reject_stress_scale stress_scale=99999 \
 	"stress_scale=99999 is out of range" "(0..1000)"
 reject reject_scenarios scenarios=bogus "scenarios: unknown" "'bogus'"
 
-# 8: kprobes are kept off trampolines by an address range check, not by
+# 9: kprobes are kept off trampolines by an address range check, not by
 # one blacklist entry per trampoline (each is a list node that every
 # register_kprobe() walks). Count the entries with the module loaded.
 bl=/sys/kernel/debug/kprobes/blacklist
@@ -430,7 +471,7 @@ if [ "$place_far" -eq 1 ]; then
 	result "$bad" far_placement
 fi
 
-# 9: nothing bad in the kernel log while the runner ran.
+# 10: nothing bad in the kernel log while the runner ran.
 drain
 pat='CFI failure|BTI|Oops|BUG:|Unable to handle|Internal error|WARNING:|Call trace:'
 hits=$(grep -cE "$pat" "$log")
