@@ -6,12 +6,17 @@
 #              config; the last one is the patched kernels' own build)
 # The built-kernel checks (layout of the trampolines in vmlinux, W=1 on the
 # touched files) are in check-vmlinux.sh, run after each full build.
-#   check-series.sh [static|bisect|all]   (default all)
+#   inline     the inline call-site series (patches/<base>-inline/, on top
+#              of the series): git am, checkpatch --strict (libelf's own
+#              CamelCase type names accepted in the host program, as in
+#              objtool), MAINTAINERS for the added file, and its first
+#              patch built on its own with the series' configuration
+#   check-series.sh [static|bisect|all|inline]   (default all)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
-case $what in static | bisect | all) ;; *) die "usage: check-series.sh [static|bisect|all]" ;; esac
+case $what in static | bisect | all | inline) ;; *) die "usage: check-series.sh [static|bisect|all|inline]" ;; esac
 
 src=$(cat "$CACHE/src/current-$BASE" 2>/dev/null) || die "no $BASE base tree: run 'make tree BASE=$BASE'"
 patched=$(tree_dir patched)
@@ -141,7 +146,73 @@ bisect_builds() {
 	echo "$key" >"$stamp"
 }
 
+# The inline series: static checks and the build of each patch but the
+# last (the inline kernels are the last one's build).
+inline_checks() {
+	local it n p name out summary rest f secs t c i fail=0
+	mapfile -t ipatches < <(inline_patches)
+	[ "${#ipatches[@]}" -gt 0 ] || die "base $BASE has no inline series (scripts/bases.tsv)"
+	it=$(tree_dir inline)
+	[ -e "$it/.git" ] || die "no inline tree: run 'scripts/tree.sh inline'"
+	n=$(git -C "$it" log --oneline base..HEAD~1 | wc -l)
+	if [ "$n" -eq $((${#patches[@]} + ${#ipatches[@]})) ]; then
+		record check-inline "git am: the series and ${#ipatches[@]} inline patches apply to $(make -s -C "$src" kernelversion)" PASS 0
+	else
+		record check-inline "git am: inline patches apply" FAIL 0 "$n commits for ${#patches[@]} + ${#ipatches[@]} patches"
+		fail=1
+	fi
+	for p in "${ipatches[@]}"; do
+		name=$(basename "$p")
+		out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
+			--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
+		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
+		# Everything but CamelCase CHECKs on libelf's type names.
+		rest=$(grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" |
+			grep -vE '^CHECK: Avoid CamelCase: <G?Elf(32|64)?_?[A-Za-z]*>$' || true)
+		if [ -z "$rest" ] && grep -qE '^total: 0 errors, 0 warnings' <<<"$out"; then
+			record check-inline "checkpatch --strict $name" PASS 0 "$summary (CHECKs only for libelf's type names)"
+		else
+			awk '{ print "  " $0 }' <<<"$rest" >&2
+			record check-inline "checkpatch --strict $name" FAIL 0 "$summary"
+			fail=1
+		fi
+	done
+	for f in $(git -C "$it" diff --name-only --diff-filter=A "$(git -C "$patched" rev-parse HEAD~1)" HEAD~1); do
+		secs=$( (cd "$it" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
+		if grep -qxF "STATIC BRANCH/CALL" <<<"$secs"; then
+			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" PASS 0
+		else
+			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" FAIL 0 "not matched"
+			fail=1
+		fi
+	done
+	# Each patch but the last, on its own, with the series' configuration.
+	local bt
+	bt=$(tree_dir bisect)
+	exec 9>"$CACHE/.tree.lock"
+	flock 9
+	mapfile -t commits < <(git -C "$it" rev-list --reverse "$(git -C "$patched" rev-parse HEAD~1)..HEAD~2")
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		name=$(basename "${ipatches[$i]}")
+		t=$(date +%s)
+		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
+		"$RIG_ROOT/scripts/graft.sh" "$bt"
+		log "check-inline: building after $name"
+		if "$RIG_ROOT/scripts/build.sh" "$bisect_on_v" >"$LOGS/check-inline-$i.log" 2>&1; then
+			record check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" PASS $(($(date +%s) - t))
+		else
+			record check-inline "bisect build after $name" FAIL $(($(date +%s) - t)) "see $LOGS/check-inline-$i.log"
+			fail=1
+		fi
+	done
+	flock -u 9
+	return "$fail"
+}
+
 case $what in
+inline) inline_checks ;;
 static) static_checks ;;
 bisect) bisect_builds ;;
 all) static_checks && bisect_builds ;;

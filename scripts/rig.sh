@@ -52,7 +52,7 @@ variant_suite() {
 		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
 		# sc-sites: the inline call-site tables (and their absence).
 		case $kind in
-		gcc | clang | gcc-inline | clang-inline) [ "$base" != "$DEFAULT_BASE" ] || run_stage "sites-$v" "$S/sites.sh" "$v" ;;
+		gcc | clang | *-inline) [ "$base" != "$DEFAULT_BASE" ] || run_stage "sites-$v" "$S/sites.sh" "$v" ;;
 		esac
 		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
 		# Debian's perf, the bug report's command, on patched kCFI kernels.
@@ -284,15 +284,18 @@ mainline)
 	"$S/summary.sh" || failed=1
 	;;
 inline)
-	# The inline call-site series (patches/6.12-inline/) on GCC and Clang
-	# kCFI + BTI: KUnit, the module selftest with a load beyond B range
-	# (PLT routes), sc-audit, and sc-sites on vmlinux.o, vmlinux and the
-	# module.
+	# The inline call-site series (patches/6.12-inline/): its own checks
+	# (checkpatch, MAINTAINERS, the first patch built alone), then GCC,
+	# Clang kCFI + BTI and GKI-shaped ThinLTO: KUnit, the module selftest
+	# with a load beyond B range (PLT routes), sc-audit, and sc-sites on
+	# vmlinux.o, vmlinux and the modules.
 	fresh_results
 	run_stage deps "$S/deps.sh" all
+	run_stage tree "$S/tree.sh" all
 	run_stage tree "$S/tree.sh" inline
 	run_stage tools "$S/tools.sh"
-	for v in gcc-inline clang-inline; do
+	run_stage check-inline "$S/check-series.sh" inline
+	for v in gcc-inline clang-inline clang-lto-thin-inline; do
 		variant_suite "$v" "$FAR"
 	done
 	"$S/summary.sh" || failed=1
