@@ -1604,14 +1604,23 @@ static bool a64sc_site_ok(const struct static_call_site *site, char *why,
 	return sc_tramp_verify((void *)dest, func, why, len);
 }
 
+/*
+ * Also dumps every checked site for the host's independent check
+ * (sc-sites --runtime, scripts/sites.sh): "SCDUMP site <addr> <insn>
+ * <key> <func> <tail>", after "SCDUMP stext <_stext>" for the KASLR
+ * slide, and "SCDUMP end <count>".
+ */
 static void a64sc_inline_all_sites(struct kunit *test)
 {
 	const struct static_call_site *site;
 	char why[SC_TRAMP_WHY_LEN];
 	unsigned int checked = 0, init = 0;
 
+	pr_info("SCDUMP stext %lx\n", (unsigned long)_stext);
 	for (site = __start_static_call_sites; site < __stop_static_call_sites; site++) {
-		if (!kernel_text_address((unsigned long)sc_site_addr(site))) {
+		void *addr = sc_site_addr(site);
+
+		if (!kernel_text_address((unsigned long)addr)) {
 			init++;
 			continue;
 		}
@@ -1619,7 +1628,13 @@ static void a64sc_inline_all_sites(struct kunit *test)
 		if (!a64sc_site_ok(site, why, sizeof(why)) &&
 		    !a64sc_site_ok(site, why, sizeof(why)))
 			KUNIT_FAIL(test, "%s", why);
+		pr_info("SCDUMP site %lx %08x %lx %lx %d\n", (unsigned long)addr,
+			le32_to_cpu(READ_ONCE(*(__le32 *)addr)),
+			(unsigned long)sc_site_key(site),
+			(unsigned long)READ_ONCE(sc_site_key(site)->func),
+			!!(sc_site_keyword(site) & STATIC_CALL_SITE_TAIL));
 	}
+	pr_info("SCDUMP end %x\n", checked);
 	kunit_info(test, "%u vmlinux sites checked, %u not in kernel text\n",
 		   checked, init);
 	KUNIT_EXPECT_GT(test, checked, 0U);
