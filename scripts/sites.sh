@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run the C++ call-site checker (tools/sc-sites) on a variant's build:
-#   inline:      vmlinux.o, vmlinux and the test modules: every bl/b to a
+#   inline:      the KUnit run's dump of the guest's sites (sc-sites
+#                --runtime: each site holds the instruction for its key's
+#                target at the time);
+#                vmlinux.o, vmlinux and the test modules: every bl/b to a
 #                trampoline has exactly one correct .static_call_sites and
 #                .static_call_routes entry and no entry points elsewhere;
 #                the same number of sites in vmlinux.o and vmlinux; copies
@@ -55,8 +58,27 @@ if variant_is_inline "$variant"; then
 		[ -e "$ko" ] || continue
 		check "$ko" >/dev/null
 	done
+	# The guest's own view: the KUnit run's dump of every site (insn, key,
+	# target at the time), checked against vmlinux's table and the rules.
+	dump=$LOGS/kunit-$variant.console.log
+	dump_env=()
+	if grep -q 'SCDUMP end' "$dump" 2>/dev/null; then
+		drc=0
+		"$sites" --runtime "$dump" "$b/vmlinux" >>"$out" 2>&1 || drc=$?
+		line=$(grep -E ': [0-9]+ sites dumped' "$out" | tail -n1 || true)
+		if [ "$drc" -eq 0 ] && [ -n "$line" ]; then
+			record "$stage" "sc-sites --runtime (the guest's sites, KUnit dump): ${line#*: }" PASS 0
+		else
+			record "$stage" "sc-sites --runtime on the KUnit dump" FAIL 0 "exit $drc, see $out"
+			rc=1
+		fi
+		dump_env=(SC_SITES_DUMP="$dump")
+	else
+		record "$stage" "sc-sites --runtime: a KUnit dump of the sites" FAIL 0 "no SCDUMP lines in $dump (run make kunit V=$variant first)"
+		rc=1
+	fi
 	crc=0
-	(cd "$bd" && SC_SITES_BUILD=$b ctest --output-on-failure -R 'ScSites.Real') \
+	(cd "$bd" && env SC_SITES_BUILD="$b" "${dump_env[@]}" ctest --output-on-failure -R 'ScSites.Real') \
 		>"$LOGS/$stage-corrupt.log" 2>&1 || crc=$?
 	if [ "$crc" -eq 0 ] && grep -q "100% tests passed" "$LOGS/$stage-corrupt.log"; then
 		record "$stage" "sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" PASS 0

@@ -6,7 +6,10 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdarg>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -100,8 +103,20 @@ bool has_name(const Value &v, const std::string &name) {
 }
 
 class Checker {
+    friend class RuntimeChecker;
+
   public:
     Checker(const ElfImage &img, Report &rep) : img_(img), rep_(rep), rel_(img.is_rel()) {}
+
+    // Linked images only: the .static_call_sites entries decoded into
+    // rep_.site_table, not checked against the code (the runtime mode).
+    // False when there is no table.
+    bool decode_site_table() {
+        decode_only_ = true;
+        index_sections();
+        index_symbols();
+        return linked_table(kSitesTable, false);
+    }
 
     void run() {
         index_sections();
@@ -126,6 +141,7 @@ class Checker {
     const ElfImage &img_;
     Report &rep_;
     bool rel_;
+    bool decode_only_ = false;
     size_t symtab_ = 0;
     std::vector<const Section *> by_index_;
     // Symbols by (space, value); space is the section index in ET_REL files
@@ -558,7 +574,8 @@ class Checker {
             e.flags = routes ? 0 : uint32_t(raw & kSiteFlags);
             e.value = raw - e.flags;
             entries.push_back(e);
-            linked_entry(label, routes, entries.back());
+            if (!decode_only_)
+                linked_entry(label, routes, entries.back());
         }
         return true;
     }
@@ -667,6 +684,309 @@ class Checker {
     }
 };
 
+// --- runtime mode -----------------------------------------------------------
+
+constexpr const char *kMarker = "SCDUMP";
+constexpr size_t kMarkerLen = 6;
+
+// Where the SCDUMP marker starts in a console line (a word of its own,
+// followed by a blank or the end of the line), npos if it has none.
+size_t find_marker(const std::string &line) {
+    for (size_t p = line.find(kMarker); p != std::string::npos; p = line.find(kMarker, p + 1)) {
+        const bool starts = p == 0 || !(std::isalnum(static_cast<unsigned char>(line[p - 1])) ||
+                                        line[p - 1] == '_');
+        const size_t q = p + kMarkerLen;
+        if (starts && (q == line.size() || line[q] == ' ' || line[q] == '\t'))
+            return p;
+    }
+    return std::string::npos;
+}
+
+std::vector<std::string> fields(const std::string &s) {
+    std::vector<std::string> v;
+    size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+            ++i;
+        size_t j = i;
+        while (j < s.size() && s[j] != ' ' && s[j] != '\t')
+            ++j;
+        if (j > i)
+            v.push_back(s.substr(i, j - i));
+        i = j;
+    }
+    return v;
+}
+
+// A dump number: 1 to max_digits lowercase hex digits, no 0x. Returns an
+// error message, empty when `out` was set.
+std::string hex_field(const std::string &tok, const char *what, size_t max_digits, uint64_t &out) {
+    if (tok.size() > 1 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'))
+        return strf("%s `%s` has a 0x prefix (the dump's numbers are hex without 0x)", what,
+                    tok.c_str());
+    if (tok.size() > max_digits)
+        return strf("%s `%s` has more than %zu hex digits", what, tok.c_str(), max_digits);
+    uint64_t v = 0;
+    for (char c : tok) {
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = unsigned(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = unsigned(c - 'a' + 10);
+        else
+            return strf("%s `%s` is not lowercase hex", what, tok.c_str());
+        v = v << 4 | d;
+    }
+    out = v;
+    return "";
+}
+
+std::string signed_hex(int64_t v) {
+    const uint64_t mag = v < 0 ? 0 - uint64_t(v) : uint64_t(v);
+    return strf("%c0x%llx", v < 0 ? '-' : '+', ull(mag));
+}
+
+class RuntimeChecker {
+  public:
+    RuntimeChecker(const ElfImage &img, const Dump &dump, RuntimeReport &rep)
+        : img_(img), dump_(dump), rep_(rep), checker_(img, table_) {}
+
+    // Empty, or why VMLINUX cannot be used.
+    std::string run() {
+        const bool have_table = checker_.decode_site_table();
+        const Symbol *stext = checker_.find_symbol("_stext");
+        if (!stext || stext->shndx == SHN_UNDEF)
+            return rep_.vmlinux_path + ": no symbol _stext (needed for the KASLR slide)";
+        rep_.vmlinux_stext = stext->value;
+        rep_.stext = dump_.stext;
+        slide_ = rep_.slide = dump_.stext - stext->value;
+        const Symbol *etext = checker_.find_symbol("_etext");
+        if (etext && etext->shndx != SHN_UNDEF && etext->value >= stext->value) {
+            rep_.have_etext = true;
+            text_lo_ = stext->value;
+            text_hi_ = etext->value;
+        }
+        for (const auto &s : img_.sections) {
+            if (!(s.flags & SHF_ALLOC) || s.size == 0)
+                continue;
+            img_lo_ = std::min(img_lo_, s.addr);
+            img_hi_ = std::max(img_hi_, s.addr + s.size);
+        }
+        for (const Symbol &s : img_.symbols)
+            if (s.name.starts_with(kTrampPrefix) && s.shndx != SHN_UNDEF && s.type != STT_SECTION)
+                tramp_by_name_.emplace(s.name, s.value);
+
+        for (const auto &d : table_.discrepancies)
+            report(rep_.vmlinux_path + ": " + d);
+        if (!have_table && !dump_.sites.empty())
+            report(strf("%zu sites dumped, but %s has no .static_call_sites table",
+                        dump_.sites.size(), rep_.vmlinux_path.c_str()));
+        const auto &table = table_.site_table;
+        rep_.entries = table.size();
+        std::map<uint64_t, std::vector<size_t>> by_site;
+        for (size_t i = 0; i < table.size(); ++i)
+            if (table[i].resolved)
+                by_site[table[i].target].push_back(i);
+        std::vector<bool> matched(table.size(), false);
+        std::map<uint64_t, size_t> used, first_line;
+
+        for (const DumpSite &d : dump_.sites) {
+            RuntimeSite rs;
+            rs.dumped = d;
+            rs.vaddr = d.addr - slide_;
+            rs.where = where(rs.vaddr, d.addr);
+            const size_t first = first_line.emplace(rs.vaddr, d.line).first->second;
+            size_t &n = used[rs.vaddr];
+            auto it = by_site.find(rs.vaddr);
+            const Entry *e = nullptr;
+            if (it != by_site.end() && n < it->second.size()) {
+                rs.entry = long(it->second[n]);
+                matched[it->second[n]] = true;
+                e = &table[it->second[n]];
+                ++n;
+            } else if (it == by_site.end()) {
+                report(strf("site %s (dump line %zu): dumped, but not a .static_call_sites entry",
+                            rs.where.c_str(), d.line));
+            } else {
+                report(strf("site %s (dump line %zu): dumped again (first at line %zu), but "
+                            ".static_call_sites has %zu entr%s for it",
+                            rs.where.c_str(), d.line, first, it->second.size(),
+                            it->second.size() == 1 ? "y" : "ies"));
+            }
+            check_site(rs, e);
+            rep_.sites.push_back(std::move(rs));
+        }
+
+        for (size_t i = 0; i < table.size(); ++i) {
+            const Entry &e = table[i];
+            if (!e.resolved || matched[i])
+                continue;
+            if (rep_.have_etext && (e.target < text_lo_ || e.target >= text_hi_)) {
+                ++rep_.absent_outside_text;
+                continue;
+            }
+            std::string k = key_name(e.value);
+            report(strf("site %s: .static_call_sites entry %zu (key %s%s) is missing from the dump",
+                        where(e.target, e.target + slide_).c_str(), i,
+                        k.empty() ? strf("0x%llx", ull(e.value)).c_str() : k.c_str(),
+                        e.flags & kSiteTail ? ", tail call" : ""));
+        }
+        return "";
+    }
+
+  private:
+    const ElfImage &img_;
+    const Dump &dump_;
+    RuntimeReport &rep_;
+    Report table_; // VMLINUX's decoded .static_call_sites (and decoding problems)
+    Checker checker_;
+    uint64_t slide_ = 0;
+    uint64_t text_lo_ = 0, text_hi_ = 0;        // _stext.._etext (VMLINUX addresses)
+    uint64_t img_lo_ = UINT64_MAX, img_hi_ = 0; // allocated sections (VMLINUX addresses)
+    std::unordered_map<std::string, uint64_t> tramp_by_name_;
+
+    void report(std::string msg) { rep_.discrepancies.push_back(std::move(msg)); }
+
+    // A runtime address inside the image as loaded?
+    bool in_image(uint64_t rt) const {
+        const uint64_t v = rt - slide_;
+        return v >= img_lo_ && v < img_hi_;
+    }
+
+    // How a site is named: its function, else section+offset, else the
+    // runtime address (VMLINUX address `v`, runtime `rt`).
+    std::string where(uint64_t v, uint64_t rt) const {
+        if (in_image(rt)) {
+            std::string f = checker_.containing(checker_.funcs_, 0, v);
+            if (!f.empty())
+                return f;
+            if (const Section *s = img_.section_at(v))
+                return checker_.location(s, v);
+        }
+        return strf("0x%llx (outside vmlinux)", ull(rt));
+    }
+
+    // The __SCK__ symbol at VMLINUX address v, "" if none.
+    std::string key_name(uint64_t v) const {
+        for (const auto &n : checker_.names_at(0, v))
+            if (n.starts_with(kKeyPrefix))
+                return n;
+        return "";
+    }
+
+    // A symbol for runtime address rt: one at it, else "sym+0xoff" of the
+    // function or object containing it, "" outside the image or without one.
+    std::string sym_name(uint64_t rt) const {
+        if (!in_image(rt))
+            return "";
+        const uint64_t v = rt - slide_;
+        auto names = checker_.names_at(0, v);
+        if (!names.empty())
+            return Checker::best_name(names);
+        std::string c = checker_.containing(checker_.funcs_, 0, v);
+        return c.empty() ? checker_.containing(checker_.objects_, 0, v) : c;
+    }
+
+    // "0x... (name)" or "0x...".
+    std::string addr_text(uint64_t rt) const {
+        std::string n = sym_name(rt);
+        return strf("0x%llx", ull(rt)) + (n.empty() ? "" : " (" + n + ")");
+    }
+
+    std::string seen(uint32_t w, uint64_t pc, const std::string &tramp, uint64_t tramp_rt) const {
+        if (auto b = Checker::branch_target(w, pc)) {
+            std::string n = !tramp.empty() && b->second == tramp_rt ? tramp : sym_name(b->second);
+            if (n.empty())
+                n = strf("0x%llx", ull(b->second));
+            return strf("`%s %s` (0x%08x)", b->first ? "bl" : "b", n.c_str(), w);
+        }
+        return strf("`%s` (0x%08x)", a64::disassemble(w, pc).c_str(), w);
+    }
+
+    void check_site(RuntimeSite &rs, const Entry *e) {
+        const DumpSite &d = rs.dumped;
+        const std::string &w = rs.where;
+        const uint64_t kv = d.key - slide_;
+        const std::string kname = in_image(d.key) ? key_name(kv) : "";
+        rs.key = kname.empty() ? addr_text(d.key) : kname;
+        if (e) {
+            if (kv != e->value) {
+                std::string want = key_name(e->value);
+                report(strf("site %s: key %s dumped, expected %s (0x%llx, .static_call_sites "
+                            "entry %ld)",
+                            w.c_str(), addr_text(d.key).c_str(),
+                            want.empty() ? "the entry's key" : want.c_str(), ull(e->value + slide_),
+                            rs.entry));
+            }
+            if (d.tail != bool(e->flags & kSiteTail))
+                report(strf("site %s: tail %d dumped, expected %d (.static_call_sites entry %ld, "
+                            "flags 0x%x)",
+                            w.c_str(), int(d.tail), int(bool(e->flags & kSiteTail)), rs.entry,
+                            e->flags));
+        } else if (kname.empty()) {
+            report(strf("site %s: key %s dumped, which is no __SCK__ symbol of vmlinux", w.c_str(),
+                        addr_text(d.key).c_str()));
+        }
+        if (kname.empty()) { // no rule to check against
+            rs.seen = seen(d.insn, d.addr, "", 0);
+            return;
+        }
+        const std::string tramp = kTrampPrefix + kname.substr(kPrefixLen);
+        auto t = tramp_by_name_.find(tramp);
+        const bool have_tramp = t != tramp_by_name_.end();
+        const uint64_t tramp_rt = have_tramp ? t->second + slide_ : 0;
+        rs.seen = seen(d.insn, d.addr, tramp, tramp_rt);
+        const char *op = d.tail ? "b" : "bl";
+        const std::string func = d.func ? addr_text(d.func) : std::string("NULL");
+        const std::string prefix = "site " + w + ": key " + kname + " -> " + func + ": expected ";
+
+        // The series' rules: NULL -> nop (b tramp for a tail call); an aligned
+        // target within +-128 MiB of the site -> bl/b target; else bl/b tramp.
+        const int64_t off = int64_t(d.func - d.addr);
+        const bool direct =
+            d.func && d.func % 4 == 0 && off >= -(int64_t{1} << 27) && off < (int64_t{1} << 27);
+        std::string reason;
+        if (!d.func)
+            reason = d.tail ? "NULL key, tail call" : "NULL key";
+        else if (direct)
+            reason = "target in range";
+        else if (d.func % 4)
+            reason = "target not 4-byte aligned";
+        else
+            reason = "target " + signed_hex(off) + " from the site, out of branch range";
+        uint32_t want = a64::kNop;
+        if (!d.func && !d.tail) {
+            rs.expected = "`nop`";
+        } else {
+            uint64_t target = d.func;
+            std::string tname;
+            if (direct) {
+                tname = sym_name(d.func);
+                if (tname.empty())
+                    tname = strf("0x%llx", ull(d.func));
+            } else {
+                tname = tramp;
+                if (!have_tramp) {
+                    report(prefix + strf("`%s %s` (%s), but vmlinux has no %s", op, tramp.c_str(),
+                                         reason.c_str(), tramp.c_str()));
+                    return;
+                }
+                target = tramp_rt;
+            }
+            rs.expected = strf("`%s %s`", op, tname.c_str());
+            auto enc = d.tail ? a64::b_to(d.addr, target) : a64::bl_to(d.addr, target);
+            if (!enc) {
+                report(prefix + rs.expected + " (" + reason + "), which cannot be encoded at " +
+                       strf("0x%llx: ", ull(d.addr)) + enc.error());
+                return;
+            }
+            want = *enc;
+        }
+        rs.insn_ok = d.insn == want;
+        if (!rs.insn_ok)
+            report(prefix + rs.expected + " (" + reason + "), seen " + rs.seen);
+    }
+};
 } // namespace
 
 a64::Result<Report> check(const std::string &path, const Options &options) {
@@ -722,6 +1042,162 @@ void print_report(const Report &r, FILE *out, bool verbose) {
         std::fprintf(out, "%s: %s\n", p, d.c_str());
     std::fprintf(out, "%s: %zu sites, %zu table entries, %zu discrepancies\n", p, r.sites.size(),
                  r.site_table.size(), r.discrepancies.size());
+}
+
+a64::Result<Dump> parse_dump(const std::string &text, const std::string &path) {
+    Dump d;
+    d.path = path;
+    bool have_end = false;
+    size_t lineno = 0;
+    for (size_t pos = 0; pos < text.size();) {
+        const size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        ++lineno;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        const size_t m = find_marker(line);
+        if (m == std::string::npos)
+            continue;
+        const auto tok = fields(line.substr(m + kMarkerLen));
+        auto fail = [&](const std::string &msg) {
+            return a64::err(strf("%s:%zu: ", path.c_str(), lineno) + msg);
+        };
+        const std::string kind = tok.empty() ? "" : tok[0];
+        uint64_t v[5] = {0, 0, 0, 0, 0};
+        if (kind == "stext") {
+            if (d.stext_line)
+                return fail(strf("a second SCDUMP stext (the first is at line %zu): one dump "
+                                 "per file",
+                                 d.stext_line));
+            if (tok.size() != 2)
+                return fail(strf("expected `SCDUMP stext <addr>`, got %zu fields", tok.size() - 1));
+            if (auto e = hex_field(tok[1], "stext", 16, v[0]); !e.empty())
+                return fail(e);
+            d.stext = v[0];
+            d.stext_line = lineno;
+        } else if (kind == "site") {
+            if (!d.stext_line)
+                return fail("SCDUMP site before SCDUMP stext");
+            if (have_end)
+                return fail(strf("SCDUMP site after SCDUMP end (line %zu)", d.end_line));
+            if (tok.size() != 6)
+                return fail(strf("expected `SCDUMP site <addr> <insn> <key> <func> <tail>`, got "
+                                 "%zu fields",
+                                 tok.size() - 1));
+            const char *what[4] = {"addr", "insn", "key", "func"};
+            for (size_t i = 0; i < 4; ++i)
+                if (auto e = hex_field(tok[i + 1], what[i], i == 1 ? 8 : 16, v[i]); !e.empty())
+                    return fail(e);
+            if (tok[5] != "0" && tok[5] != "1")
+                return fail("tail `" + tok[5] + "` is not 0 or 1");
+            DumpSite s;
+            s.addr = v[0];
+            s.insn = uint32_t(v[1]);
+            s.key = v[2];
+            s.func = v[3];
+            s.tail = tok[5] == "1";
+            s.line = lineno;
+            d.sites.push_back(s);
+        } else if (kind == "end") {
+            if (!d.stext_line)
+                return fail("SCDUMP end before SCDUMP stext");
+            if (have_end)
+                return fail(strf("a second SCDUMP end (the first is at line %zu)", d.end_line));
+            if (tok.size() != 2)
+                return fail(strf("expected `SCDUMP end <count>`, got %zu fields", tok.size() - 1));
+            if (auto e = hex_field(tok[1], "count", 16, v[0]); !e.empty())
+                return fail(e);
+            if (v[0] != d.sites.size())
+                return fail(strf("SCDUMP end %s (%llu sites), but %zu site lines since SCDUMP "
+                                 "stext (line %zu): lines lost or added",
+                                 tok[1].c_str(), ull(v[0]), d.sites.size(), d.stext_line));
+            have_end = true;
+            d.end_line = lineno;
+        } else {
+            return fail("unknown SCDUMP record `" + kind + "` (expected stext, site or end)");
+        }
+    }
+    if (!d.stext_line)
+        return a64::err(path + ": no SCDUMP lines (SCDUMP stext, site, end)");
+    if (!have_end)
+        return a64::err(strf("%s: no SCDUMP end line after SCDUMP stext (line %zu) and %zu site "
+                             "lines: truncated dump?",
+                             path.c_str(), d.stext_line, d.sites.size()));
+    return d;
+}
+
+a64::Result<Dump> read_dump(const std::string &path) {
+    FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        return a64::err(path + ": " + std::strerror(errno));
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0)
+        text.append(buf, n);
+    const bool bad = std::ferror(f);
+    std::fclose(f);
+    if (bad)
+        return a64::err(path + ": read error");
+    return parse_dump(text, path);
+}
+
+a64::Result<RuntimeReport> check_runtime(const Dump &dump, const std::string &vmlinux_path) {
+    auto img = ElfImage::open(vmlinux_path);
+    if (!img)
+        return a64::err(img.error());
+    const ElfImage &elf = **img;
+    RuntimeReport rep;
+    rep.dump_path = dump.path;
+    rep.vmlinux_path = vmlinux_path;
+    if (elf.type == ET_EXEC)
+        rep.kind = "ET_EXEC";
+    else if (elf.type == ET_DYN)
+        rep.kind = "ET_DYN";
+    else
+        return a64::err(vmlinux_path + ": not a linked image (--runtime needs vmlinux, not " +
+                        (elf.type == ET_REL ? "a relocatable object" : "this ELF type") + ")");
+    if (elf.symbols.empty())
+        return a64::err(vmlinux_path + ": no symbol table (stripped?)");
+    if (auto e = RuntimeChecker(elf, dump, rep).run(); !e.empty())
+        return a64::err(e);
+    return rep;
+}
+
+a64::Result<RuntimeReport> check_runtime(const std::string &dump_path,
+                                         const std::string &vmlinux_path) {
+    auto d = read_dump(dump_path);
+    if (!d)
+        return a64::err(d.error());
+    return check_runtime(*d, vmlinux_path);
+}
+
+void print_runtime_report(const RuntimeReport &r, FILE *out, bool verbose) {
+    const char *p = r.dump_path.c_str();
+    if (verbose) {
+        std::fprintf(out,
+                     "%s: %s (%s): _stext 0x%llx, at run time 0x%llx, slide 0x%llx; "
+                     ".static_call_sites %zu entries, %zu outside _stext.._etext not dumped%s\n",
+                     p, r.vmlinux_path.c_str(), r.kind.c_str(), ull(r.vmlinux_stext), ull(r.stext),
+                     ull(r.slide), r.entries, r.absent_outside_text,
+                     r.have_etext ? "" : " (no _etext: every entry must be dumped)");
+        for (const RuntimeSite &s : r.sites) {
+            const std::string entry = s.entry < 0 ? "-" : std::to_string(s.entry);
+            const std::string func = s.dumped.func ? strf("0x%llx", ull(s.dumped.func)) : "NULL";
+            const std::string verdict = s.insn_ok            ? " ok"
+                                        : s.expected.empty() ? " (unchecked)"
+                                                             : ", expected " + s.expected;
+            std::fprintf(out,
+                         "%s:   site %s (0x%llx, dump line %zu): entry %s, key %s -> %s: %s%s\n", p,
+                         s.where.c_str(), ull(s.dumped.addr), s.dumped.line, entry.c_str(),
+                         s.key.c_str(), func.c_str(), s.seen.c_str(), verdict.c_str());
+        }
+    }
+    for (const auto &d : r.discrepancies)
+        std::fprintf(out, "%s: %s\n", p, d.c_str());
+    std::fprintf(out, "%s: %zu sites dumped, %zu table entries, %zu discrepancies\n", p,
+                 r.sites.size(), r.entries, r.discrepancies.size());
 }
 
 } // namespace scsites

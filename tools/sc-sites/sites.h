@@ -78,6 +78,77 @@ a64::Result<Report> check(const std::string &path, const Options &options = {});
 // "<path>: N sites, M table entries, K discrepancies".
 void print_report(const Report &r, FILE *out, bool verbose);
 
+// --- runtime mode (sc-sites --runtime DUMP VMLINUX) -------------------------
+//
+// A guest's dump of its registered vmlinux sites, as lines of a console log
+// (anywhere in a line, e.g. after a printk timestamp; numbers lowercase hex
+// without 0x):
+//
+//   SCDUMP stext <runtime _stext>
+//   SCDUMP site <addr> <insn> <key> <func> <tail>     one per site
+//   SCDUMP end <number of site lines>
+//
+// checked against VMLINUX's .static_call_sites table and the patching rules
+// (check_runtime()).
+
+struct DumpSite {
+    uint64_t addr = 0; // runtime address of the site
+    uint32_t insn = 0; // the instruction word there
+    uint64_t key = 0;  // runtime address of its struct static_call_key
+    uint64_t func = 0; // the key's target (0: NULL key)
+    bool tail = false; // STATIC_CALL_SITE_TAIL
+    size_t line = 0;   // 1-based line of the dump file
+};
+
+struct Dump {
+    std::string path;
+    uint64_t stext = 0;
+    size_t stext_line = 0;
+    size_t end_line = 0;
+    std::vector<DumpSite> sites;
+};
+
+// Parses the SCDUMP lines of `text` (a whole console log); errors name
+// "<path>:<line>". Exactly one dump: stext, the sites, end with their count.
+a64::Result<Dump> parse_dump(const std::string &text, const std::string &path);
+a64::Result<Dump> read_dump(const std::string &path);
+
+// One dumped site as checked (for -v and the tests).
+struct RuntimeSite {
+    DumpSite dumped;
+    uint64_t vaddr = 0;   // dumped.addr - slide
+    std::string where;    // "func+0xoff" in VMLINUX, else section+off or the runtime address
+    long entry = -1;      // .static_call_sites entry it was matched with, -1 none
+    std::string key;      // the dumped key's symbol (__SCK__<name>), else its address
+    std::string expected; // "`bl target`" etc., empty if it could not be determined
+    std::string seen;     // "`nop` (0xd503201f)"
+    bool insn_ok = false;
+};
+
+struct RuntimeReport {
+    std::string dump_path, vmlinux_path;
+    std::string kind;           // of VMLINUX: "ET_EXEC", "ET_DYN"
+    uint64_t stext = 0;         // runtime, from the dump
+    uint64_t vmlinux_stext = 0; // _stext in VMLINUX
+    uint64_t slide = 0;         // stext - vmlinux_stext (mod 2^64)
+    bool have_etext = false;    // _etext in VMLINUX: entries outside _stext.._etext may be absent
+    size_t entries = 0;         // .static_call_sites entries of VMLINUX
+    size_t absent_outside_text = 0; // entries outside _stext.._etext not dumped (allowed)
+    std::vector<RuntimeSite> sites;
+    std::vector<std::string> discrepancies;
+    bool clean() const { return discrepancies.empty(); }
+};
+
+// Errors (exit 2): the dump cannot be read or parsed, VMLINUX is not a linked
+// arm64 image or has no _stext.
+a64::Result<RuntimeReport> check_runtime(const std::string &dump_path,
+                                         const std::string &vmlinux_path);
+a64::Result<RuntimeReport> check_runtime(const Dump &dump, const std::string &vmlinux_path);
+
+// Discrepancies as "<dump>: <message>" (-v: the slide and every site first),
+// then "<dump>: N sites dumped, M table entries, K discrepancies".
+void print_runtime_report(const RuntimeReport &r, FILE *out, bool verbose);
+
 // Exit codes of the sc-sites program.
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitDiscrepancy = 1;

@@ -649,3 +649,552 @@ TEST_F(ScSites, LinkedEntryOutsideTextIsNamed) {
     EXPECT_TRUE(has(r.output, " (.data+0x20) is not in an executable section")) << r.output;
     EXPECT_TRUE(has(r.output, ": 3 sites, 4 table entries, 1 discrepancies")) << r.output;
 }
+
+// --- runtime dumps (sc-sites --runtime DUMP VMLINUX) -------------------------
+//
+// The linked images above, with _stext at the start of .text (do_foo is at
+// _stext+0), and console logs written by hand as the KUnit suite prints them
+// (`SCDUMP site %lx %08x %lx %lx %d`), relocated by a KASLR slide.
+
+namespace {
+
+std::string hx(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof(b), "%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
+std::string h0x(uint64_t v) {
+    return "0x" + hx(v);
+}
+
+// func - site as a signed 64-bit offset, as the messages print it.
+std::string off_text(uint64_t func, uint64_t site) {
+    const int64_t off = int64_t(func - site);
+    return off < 0 ? "-0x" + hx(0 - uint64_t(off)) : "+0x" + hx(uint64_t(off));
+}
+
+std::string w08(uint32_t w) {
+    char b[16];
+    std::snprintf(b, sizeof(b), "%08x", w);
+    return b;
+}
+
+// Somewhere in module/vmalloc space: beyond branch range of every site.
+constexpr uint64_t kFar = 0xffff800000010000;
+constexpr uint64_t kSlide = 0x200000;
+
+uint32_t bl(uint64_t pc, uint64_t to) {
+    auto w = a64::bl_to(pc, to);
+    EXPECT_TRUE(w.ok()) << w.error();
+    return w.value_or(0);
+}
+
+uint32_t b(uint64_t pc, uint64_t to) {
+    auto w = a64::b_to(pc, to);
+    EXPECT_TRUE(w.ok()) << w.error();
+    return w.value_or(0);
+}
+
+struct DumpLine {
+    uint64_t addr = 0;
+    uint32_t insn = 0;
+    uint64_t key = 0;
+    uint64_t func = 0;
+    int tail = 0;
+};
+
+// The console log's first site line; the dump's lines follow one a line.
+constexpr size_t kFirstSiteLine = 4;
+
+// A console log holding the dump between boot noise: printk timestamps,
+// log-level prefixes, a CRLF line, a KUnit line. `end` < 0: the true count.
+std::string console(uint64_t stext, const std::vector<DumpLine> &lines, long end = -1) {
+    std::string s = "Booting Linux on physical CPU 0x0000000000 [0x000f0510]\n"
+                    "[    0.000000] Linux version 6.12.0 (gcc) #1 SMP PREEMPT\r\n"
+                    "[    1.000000] SCDUMP stext " +
+                    hx(stext) + "\n";
+    int i = 0;
+    for (const auto &l : lines) {
+        const char *prefix = i % 3 == 0 ? "[    1.000100] " : i % 3 == 1 ? "<6>[ 1.2] " : "";
+        s += prefix + std::string("SCDUMP site ") + hx(l.addr) + " " + w08(l.insn) + " " +
+             hx(l.key) + " " + hx(l.func) + " " + std::to_string(l.tail) + (i % 2 ? "\r\n" : "\n");
+        ++i;
+    }
+    s += "    # a64sc_inline_all_sites: " + std::to_string(lines.size()) +
+         " vmlinux sites checked, 0 not in kernel text\n";
+    s += "[    1.100000] SCDUMP end " + hx(end < 0 ? lines.size() : uint64_t(end)) + "\n";
+    return s + "[    1.200000] reboot: Power down\n";
+}
+
+// _stext at the start of .text; `etext`: _etext after the .text code (the
+// trampolines come after it in the vmlinux-like image).
+Source runtime_source(bool etext = false) {
+    Source s;
+    s.code = "\t.text\n\t.globl _stext\n_stext:\n" + std::string(kCode);
+    if (etext)
+        s.defs += "\t.text\n\t.globl _etext\n_etext:\n";
+    return s;
+}
+
+} // namespace
+
+class ScSitesRuntime : public ScSites {
+  protected:
+    std::string img;
+    uint64_t slide = kSlide;
+
+    // Runtime address of a VMLINUX symbol.
+    uint64_t rt(const std::string &name, uint64_t off = 0) {
+        const uint64_t v = symbol(img, name);
+        EXPECT_NE(v, 0u) << "no symbol " << name << " in " << img;
+        return v + off + slide;
+    }
+    uint64_t stext() { return rt("_stext"); }
+    uint64_t s0() { return rt("do_foo", 4); }    // bl __SCT__foo
+    uint64_t s1() { return rt("do_foo", 0xc); }  // bl __SCT__bar
+    uint64_t s2() { return rt("do_foo", 0x14); } // b __SCT__foo (tail)
+
+    // The three sites as patched for foo -> kFar (out of range: the
+    // trampoline), bar -> target (in range: direct).
+    std::vector<DumpLine> patched() {
+        return {{s0(), bl(s0(), rt("__SCT__foo")), rt("__SCK__foo"), kFar, 0},
+                {s1(), bl(s1(), rt("target")), rt("__SCK__bar"), rt("target"), 0},
+                {s2(), b(s2(), rt("__SCT__foo")), rt("__SCK__foo"), kFar, 1}};
+    }
+
+    std::string write_dump(const std::string &text, const std::string &name = "console.log") {
+        testutil::write_file(dir / name, text);
+        return (dir / name).string();
+    }
+
+    testutil::CommandResult runtime(const std::string &dump, const std::string &flags = "") {
+        return run(std::string(SC_SITES_BIN) + " " + flags + " --runtime " + shell_quote(dump) +
+                   " " + shell_quote(img));
+    }
+
+    void expect_runtime_clean(const std::string &text, size_t dumped, size_t entries = 3) {
+        const std::string dump = write_dump(text);
+        auto r = runtime(dump);
+        EXPECT_EQ(r.exit_code, scsites::kExitClean) << r.output;
+        EXPECT_EQ(r.output, dump + ": " + std::to_string(dumped) + " sites dumped, " +
+                                std::to_string(entries) + " table entries, 0 discrepancies\n");
+    }
+
+    // Exit 1, the summary, each of `expected` (whole lines), nothing else.
+    void expect_runtime(const std::string &text, const std::string &summary,
+                        const std::vector<std::string> &expected) {
+        const std::string dump = write_dump(text);
+        auto r = runtime(dump);
+        EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output;
+        EXPECT_TRUE(has(r.output, dump + ": " + summary + "\n"))
+            << "expected `" << summary << "` in:\n"
+            << r.output;
+        for (const auto &e : expected)
+            EXPECT_TRUE(has(r.output, dump + ": " + e + "\n")) << "expected `" << e << "` in:\n"
+                                                               << r.output;
+        EXPECT_EQ(lines(r.output), expected.size() + 1) << r.output;
+    }
+
+    // Exit 2 with `message` on stderr and no report.
+    void expect_dump_error(const std::string &text, const std::string &message) {
+        const std::string dump = write_dump(text);
+        auto r = runtime(dump);
+        EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+        EXPECT_TRUE(has(r.output, "sc-sites: " + dump + message))
+            << "expected `" << message << "` in:\n"
+            << r.output;
+        EXPECT_FALSE(has(r.output, "sites dumped")) << r.output;
+    }
+};
+
+TEST_F(ScSitesRuntime, CleanDumpPasses) {
+    REQUIRE_BINUTILS();
+    for (bool vm : {false, true}) {
+        SCOPED_TRACE(vm ? "ET_DYN" : "ET_EXEC");
+        img = link(vm ? "vm" : "exe", runtime_source().str(), vm);
+        expect_clean(img, 3); // the static check agrees
+        for (uint64_t s : {kSlide, uint64_t(0)}) {
+            slide = s;
+            expect_runtime_clean(console(stext(), patched()), 3);
+        }
+        slide = kSlide;
+        // NULL keys: nop, and a tail call to NULL goes through the trampoline.
+        expect_runtime_clean(
+            console(stext(), {{s0(), a64::kNop, rt("__SCK__foo"), 0, 0},
+                              {s1(), a64::kNop, rt("__SCK__bar"), 0, 0},
+                              {s2(), b(s2(), rt("__SCT__foo")), rt("__SCK__foo"), 0, 1}}),
+            3);
+        // In range: direct bl and b; misaligned: the trampoline.
+        expect_runtime_clean(
+            console(stext(),
+                    {{s0(), bl(s0(), rt("target")), rt("__SCK__foo"), rt("target"), 0},
+                     {s1(), bl(s1(), rt("__SCT__bar")), rt("__SCK__bar"), rt("target", 2), 0},
+                     {s2(), b(s2(), rt("target")), rt("__SCK__foo"), rt("target"), 1}}),
+            3);
+    }
+}
+
+TEST_F(ScSitesRuntime, LibraryAndVerboseReport) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    const std::string dump = write_dump(console(stext(), patched()));
+    auto rep = scsites::check_runtime(dump, img);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    EXPECT_TRUE(rep->clean());
+    EXPECT_EQ(rep->kind, "ET_DYN");
+    EXPECT_EQ(rep->slide, kSlide);
+    EXPECT_EQ(rep->vmlinux_stext, symbol(img, "_stext"));
+    EXPECT_EQ(rep->entries, 3u);
+    ASSERT_EQ(rep->sites.size(), 3u);
+    const char *where[] = {"do_foo+0x4", "do_foo+0xc", "do_foo+0x14"};
+    const char *expected[] = {"`bl __SCT__foo`", "`bl target`", "`b __SCT__foo`"};
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(rep->sites[i].where, where[i]);
+        EXPECT_EQ(rep->sites[i].entry, long(i));
+        EXPECT_EQ(rep->sites[i].expected, expected[i]);
+        EXPECT_TRUE(rep->sites[i].insn_ok);
+        EXPECT_EQ(rep->sites[i].dumped.line, kFirstSiteLine + i);
+        EXPECT_EQ(rep->sites[i].vaddr, symbol(img, "do_foo") + 8 * i + 4);
+    }
+    EXPECT_EQ(rep->sites[0].key, "__SCK__foo");
+    auto r = runtime(dump, "-v");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(has(r.output, "(ET_DYN): _stext " + h0x(symbol(img, "_stext")) + ", at run time " +
+                                  h0x(stext()) + ", slide 0x200000; "))
+        << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0xc (" + h0x(s1()) +
+                                  ", dump line 5): entry 1, key __SCK__bar -> " +
+                                  h0x(rt("target")) + ": `bl target` (0x" +
+                                  w08(bl(s1(), rt("target"))) + ") ok\n"))
+        << r.output;
+    EXPECT_TRUE(has(r.output, "site do_foo+0x14 (" + h0x(s2()) +
+                                  ", dump line 6): entry 2, key __SCK__foo -> " + h0x(kFar) +
+                                  ": `b __SCT__foo` ("))
+        << r.output;
+    EXPECT_EQ(lines(r.output), 5u) << r.output;
+}
+
+TEST_F(ScSitesRuntime, NopAtNonNullSiteIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    d[1].insn = a64::kNop;
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc: key __SCK__bar -> " + h0x(rt("target")) +
+                    " (target): expected `bl target` (target in range), seen `nop` (0xd503201f)"});
+    // Out of range: the trampoline was expected.
+    d = patched();
+    d[0].insn = a64::kNop;
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0x4: key __SCK__foo -> " + h0x(kFar) +
+                    ": expected `bl __SCT__foo` (target " + off_text(kFar, s0()) +
+                    " from the site, out of branch range), seen `nop` (0xd503201f)"});
+}
+
+TEST_F(ScSitesRuntime, TrampolineCallWhileInRangeIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    d[1].insn = bl(s1(), rt("__SCT__bar"));
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc: key __SCK__bar -> " + h0x(rt("target")) +
+                    " (target): expected `bl target` (target in range), seen `bl __SCT__bar` "
+                    "(0x" +
+                    w08(d[1].insn) + ")"});
+}
+
+TEST_F(ScSitesRuntime, DirectCallWhileOutOfRangeIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("exe", runtime_source().str());
+    auto d = patched();
+    // foo moved far away (a module), its sites still call the old target.
+    d[0].insn = bl(s0(), rt("target"));
+    d[2].insn = b(s2(), rt("target"));
+    expect_runtime(
+        console(stext(), d), "3 sites dumped, 3 table entries, 2 discrepancies",
+        {"site do_foo+0x4: key __SCK__foo -> " + h0x(kFar) + ": expected `bl __SCT__foo` (target " +
+             off_text(kFar, s0()) + " from the site, out of branch range), seen `bl target` (0x" +
+             w08(d[0].insn) + ")",
+         "site do_foo+0x14: key __SCK__foo -> " + h0x(kFar) + ": expected `b __SCT__foo` (target " +
+             off_text(kFar, s2()) + " from the site, out of branch range), seen `b target` (0x" +
+             w08(d[2].insn) + ")"});
+    // A misaligned target is never called directly.
+    d = patched();
+    d[1].func = rt("target", 2);
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc: key __SCK__bar -> " + h0x(rt("target", 2)) +
+                    " (target+0x2): expected `bl __SCT__bar` (target not 4-byte aligned), seen "
+                    "`bl target` (0x" +
+                    w08(d[1].insn) + ")"});
+}
+
+// offset = func - site: -2^27 <= offset < 2^27 is in range.
+TEST_F(ScSitesRuntime, BranchRangeEdges) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    const int64_t edge = int64_t{1} << 27;
+    struct Case {
+        int64_t off;
+        bool in_range;
+    };
+    for (Case c :
+         {Case{edge - 4, true}, Case{-edge, true}, Case{edge, false}, Case{-edge - 4, false}}) {
+        SCOPED_TRACE(c.off);
+        const uint64_t func = s1() + uint64_t(c.off);
+        const uint32_t direct = c.in_range ? bl(s1(), func) : 0;
+        const uint32_t tramp = bl(s1(), rt("__SCT__bar"));
+        auto d = patched();
+        d[1].func = func;
+        d[1].insn = c.in_range ? direct : tramp;
+        expect_runtime_clean(console(stext(), d), 3);
+        d[1].insn = c.in_range ? tramp : a64::kNop;
+        const std::string off = off_text(func, s1());
+        expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                       {"site do_foo+0xc: key __SCK__bar -> " + h0x(func) + ": expected " +
+                        (c.in_range ? "`bl " + h0x(func) +
+                                          "` (target in range), seen "
+                                          "`bl __SCT__bar` (0x" +
+                                          w08(tramp) + ")"
+                                    : "`bl __SCT__bar` (target " + off +
+                                          " from the site, out of branch range), seen `nop` "
+                                          "(0xd503201f)")});
+    }
+}
+
+TEST_F(ScSitesRuntime, WrongKeyIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    d[1].key = rt("__SCK__baz");
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc: key " + h0x(rt("__SCK__baz")) +
+                    " (__SCK__baz) dumped, expected __SCK__bar (" + h0x(rt("__SCK__bar")) +
+                    ", .static_call_sites entry 1)"});
+    // Into a key rather than at one: no rule to check the instruction by.
+    d[1].key = rt("__SCK__bar", 8);
+    d[1].insn = a64::kNop;
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc: key " + h0x(rt("__SCK__bar", 8)) +
+                    " (__SCK__bar+0x8) dumped, expected __SCK__bar (" + h0x(rt("__SCK__bar")) +
+                    ", .static_call_sites entry 1)"});
+}
+
+TEST_F(ScSitesRuntime, WrongTailIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    d[2].tail = 0;
+    expect_runtime(console(stext(), d), "3 sites dumped, 3 table entries, 2 discrepancies",
+                   {"site do_foo+0x14: tail 0 dumped, expected 1 (.static_call_sites entry 2, "
+                    "flags 0x1)",
+                    "site do_foo+0x14: key __SCK__foo -> " + h0x(kFar) +
+                        ": expected `bl __SCT__foo` (target " + off_text(kFar, s2()) +
+                        " from the site, out of branch range), seen `b __SCT__foo` (0x" +
+                        w08(d[2].insn) + ")"});
+}
+
+TEST_F(ScSitesRuntime, MissingSiteIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    d.erase(d.begin() + 1);
+    expect_runtime(
+        console(stext(), d), "2 sites dumped, 3 table entries, 1 discrepancies",
+        {"site do_foo+0xc: .static_call_sites entry 1 (key __SCK__bar) is missing from the dump"});
+    d = patched();
+    d.pop_back();
+    expect_runtime(console(stext(), d), "2 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0x14: .static_call_sites entry 2 (key __SCK__foo, tail call) is "
+                    "missing from the dump"});
+}
+
+TEST_F(ScSitesRuntime, ExtraSiteIsNamed) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    auto d = patched();
+    const uint64_t ns = rt("do_bar", 4); // .Lns: a ret, no site
+    d.push_back({ns, bl(ns, rt("__SCT__foo")), rt("__SCK__foo"), kFar, 0});
+    expect_runtime(console(stext(), d), "4 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_bar+0x4 (dump line " + std::to_string(kFirstSiteLine + 3) +
+                    "): dumped, but not a .static_call_sites entry"});
+    // Not in vmlinux at all (a module's site), with a key of its own.
+    d = patched();
+    d.insert(d.begin(), {kFar, a64::kNop, kFar + 0x1000, 0, 0});
+    expect_runtime(console(stext(), d), "4 sites dumped, 3 table entries, 2 discrepancies",
+                   {"site " + h0x(kFar) + " (outside vmlinux) (dump line " +
+                        std::to_string(kFirstSiteLine) +
+                        "): dumped, but not a .static_call_sites entry",
+                    "site " + h0x(kFar) + " (outside vmlinux): key " + h0x(kFar + 0x1000) +
+                        " dumped, which is no __SCK__ symbol of vmlinux"});
+    // The same site twice.
+    d = patched();
+    d.push_back(d[1]);
+    expect_runtime(console(stext(), d), "4 sites dumped, 3 table entries, 1 discrepancies",
+                   {"site do_foo+0xc (dump line " + std::to_string(kFirstSiteLine + 3) +
+                    "): dumped again (first at line " + std::to_string(kFirstSiteLine + 1) +
+                    "), but .static_call_sites has 1 entry for it"});
+}
+
+// The guest leaves out sites outside _stext.._etext (init and exit text, not
+// kernel text once freed): allowed when VMLINUX has _etext; then a dumped one
+// is still checked.
+TEST_F(ScSitesRuntime, SitesOutsideKernelTextMayBeAbsent) {
+    REQUIRE_BINUTILS();
+    for (bool etext : {true, false}) {
+        SCOPED_TRACE(etext ? "with _etext" : "without _etext");
+        Source s = runtime_source(etext);
+        s.extra_code = "\t.section .init.text, \"ax\"\n\t.type do_init, %function\ndo_init:\n"
+                       "\tbl __SCT__bar\n\tret\n\t.size do_init, . - do_init\n";
+        s.sites.push_back({"do_init", "__SCK__bar", ""});
+        s.routes.push_back({"do_init", "__SCT__bar", ""});
+        img = link(etext ? "init" : "init2", s.str(), true);
+        expect_clean(img, 4);
+        if (etext) {
+            ASSERT_GE(symbol(img, "do_init"), symbol(img, "_etext"));
+            ASSERT_LT(symbol(img, "do_foo") + 0x14, symbol(img, "_etext"));
+            expect_runtime_clean(console(stext(), patched()), 3, 4);
+            auto r = runtime(write_dump(console(stext(), patched())), "-v");
+            EXPECT_TRUE(has(r.output, ".static_call_sites 4 entries, 1 outside _stext.._etext "
+                                      "not dumped\n"))
+                << r.output;
+        } else {
+            expect_runtime(console(stext(), patched()),
+                           "3 sites dumped, 4 table entries, 1 discrepancies",
+                           {"site do_init+0x0: .static_call_sites entry 3 (key __SCK__bar) is "
+                            "missing from the dump"});
+        }
+        auto d = patched();
+        const uint64_t init = rt("do_init");
+        d.push_back({init, bl(init, rt("target")), rt("__SCK__bar"), rt("target"), 0});
+        expect_runtime_clean(console(stext(), d), 4, 4);
+        d.back().insn = a64::kNop;
+        expect_runtime(console(stext(), d), "4 sites dumped, 4 table entries, 1 discrepancies",
+                       {"site do_init+0x0: key __SCK__bar -> " + h0x(rt("target")) +
+                        " (target): expected `bl target` (target in range), seen `nop` "
+                        "(0xd503201f)"});
+    }
+}
+
+TEST_F(ScSitesRuntime, MalformedDumpsAreErrors) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    const auto d = patched();
+    const std::string end_line = ":" + std::to_string(kFirstSiteLine + 4) + ": ";
+    expect_dump_error(console(stext(), d, 2),
+                      end_line + "SCDUMP end 2 (2 sites), but 3 site lines since SCDUMP stext "
+                                 "(line 3): lines lost or added");
+    expect_dump_error(console(stext(), d, 4),
+                      end_line + "SCDUMP end 4 (4 sites), but 3 site lines");
+    std::string text = console(stext(), d);
+    const std::string no_end = text.substr(0, text.find("[    1.100000] SCDUMP end"));
+    expect_dump_error(no_end, ": no SCDUMP end line after SCDUMP stext (line 3) and 3 site "
+                              "lines: truncated dump?");
+    expect_dump_error("[    0.000000] Linux version 6.12.0\nno dump here\n", ": no SCDUMP lines");
+
+    auto with_site = [&](const std::string &site) {
+        return "SCDUMP stext " + hx(stext()) + "\nSCDUMP site " + site + "\nSCDUMP end 1\n";
+    };
+    const std::string ok =
+        hx(s1()) + " " + w08(d[1].insn) + " " + hx(d[1].key) + " " + hx(d[1].func) + " ";
+    auto parsed = scsites::parse_dump(with_site(ok + "0"), "x");
+    ASSERT_TRUE(parsed.ok()) << parsed.error(); // the well-formed line the others break
+    ASSERT_EQ(parsed->sites.size(), 1u);
+    EXPECT_EQ(parsed->sites[0].func, d[1].func);
+    expect_dump_error(with_site("0x" + ok + "0"), ":2: addr `0x" + hx(s1()) + "` has a 0x prefix");
+    std::string upper = hx(d[1].key);
+    for (auto &c : upper)
+        c = char(std::toupper(c));
+    expect_dump_error(with_site(hx(s1()) + " " + w08(d[1].insn) + " " + upper + " 0 0"),
+                      ":2: key `" + upper + "` is not lowercase hex");
+    expect_dump_error(with_site(hx(s1()) + " 1" + w08(d[1].insn) + " 0 0 0"),
+                      ":2: insn `1" + w08(d[1].insn) + "` has more than 8 hex digits");
+    expect_dump_error(with_site(ok + "2"), ":2: tail `2` is not 0 or 1");
+    expect_dump_error(with_site(ok), ":2: expected `SCDUMP site <addr> <insn> <key> <func> "
+                                     "<tail>`, got 4 fields");
+    expect_dump_error(with_site(ok + "0 0"), ":2: expected `SCDUMP site");
+    expect_dump_error("SCDUMP site " + ok + "0\n", ":1: SCDUMP site before SCDUMP stext");
+    expect_dump_error(text + text, ":" + std::to_string(kFirstSiteLine + 8) +
+                                       ": a second SCDUMP stext (the first is at line 3): one "
+                                       "dump per file");
+    expect_dump_error(text + "SCDUMP site " + ok + "0\n",
+                      ":" + std::to_string(kFirstSiteLine + 6) +
+                          ": SCDUMP site after SCDUMP end (line " +
+                          std::to_string(kFirstSiteLine + 4) + ")");
+    expect_dump_error("SCDUMP stext " + hx(stext()) + "\nSCDUMP begin\n",
+                      ":2: unknown SCDUMP record `begin` (expected stext, site or end)");
+    expect_dump_error("SCDUMP stext\n", ":1: expected `SCDUMP stext <addr>`, got 0 fields");
+}
+
+// The parser on its own: the marker anywhere in a line (a word of its own),
+// every number hex, the count too.
+TEST(ScSitesDump, ParsesConsoleLines) {
+    std::string text = "[    2.5] SCDUMP stext ffff800080010000\nXSCDUMP site 1 2 3 4 5\n"
+                       "SCDUMPS are ignored\n";
+    for (int i = 0; i < 16; ++i)
+        text += "<6>[ 2.6] kunit:  SCDUMP site ffff8000800100" + hx(uint64_t(i) * 4 + 16) +
+                "\t94000000 ffff800081000000 0 " + std::to_string(i % 2) + "\r\n";
+    auto d = scsites::parse_dump(text + "SCDUMP end 10\n", "log");
+    ASSERT_TRUE(d.ok()) << d.error();
+    EXPECT_EQ(d->stext, 0xffff800080010000u);
+    EXPECT_EQ(d->stext_line, 1u);
+    EXPECT_EQ(d->end_line, 20u);
+    ASSERT_EQ(d->sites.size(), 16u);
+    EXPECT_EQ(d->sites[15].addr, 0xffff80008001004cu);
+    EXPECT_EQ(d->sites[15].insn, 0x94000000u);
+    EXPECT_EQ(d->sites[15].key, 0xffff800081000000u);
+    EXPECT_EQ(d->sites[15].func, 0u);
+    EXPECT_TRUE(d->sites[15].tail);
+    EXPECT_FALSE(d->sites[14].tail);
+    EXPECT_EQ(d->sites[0].line, 4u);
+    auto dec = scsites::parse_dump(text + "SCDUMP end 16\n", "log");
+    ASSERT_FALSE(dec.ok());
+    EXPECT_EQ(dec.error(), "log:20: SCDUMP end 16 (22 sites), but 16 site lines since SCDUMP "
+                           "stext (line 1): lines lost or added");
+    auto missing = scsites::read_dump("/nonexistent/console.log");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error(), "/nonexistent/console.log: No such file or directory");
+}
+
+TEST_F(ScSitesRuntime, UsageAndUnusableFiles) {
+    REQUIRE_BINUTILS();
+    img = link("vm", runtime_source().str(), true);
+    const std::string dump = write_dump(console(stext(), patched()));
+    auto r = run(std::string(SC_SITES_BIN) + " --runtime " + shell_quote(dump));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "sc-sites: --runtime takes DUMP and VMLINUX\n")) << r.output;
+    EXPECT_TRUE(has(r.output, "usage: sc-sites")) << r.output;
+    r = runtime(dump, "-m");
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "--runtime takes DUMP and VMLINUX (and no --module)")) << r.output;
+    r = run(std::string(SC_SITES_BIN) + " --runtime " + shell_quote(dump) + " " + shell_quote(img) +
+            " " + shell_quote(img));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    r = run(std::string(SC_SITES_BIN) + " --runtime " + shell_quote((dir / "none.log").string()) +
+            " " + shell_quote(img));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "none.log: No such file or directory")) << r.output;
+    // vmlinux.o is no linked image; an image without _stext gives no slide.
+    const std::string obj = assemble("obj", runtime_source().str());
+    r = run(std::string(SC_SITES_BIN) + " --runtime " + shell_quote(dump) + " " + shell_quote(obj));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, obj + ": not a linked image (--runtime needs vmlinux, not a "
+                                    "relocatable object)"))
+        << r.output;
+    const std::string nostext = link("nostext", Source().str(), true);
+    r = run(std::string(SC_SITES_BIN) + " --runtime " + shell_quote(dump) + " " +
+            shell_quote(nostext));
+    EXPECT_EQ(r.exit_code, scsites::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, nostext + ": no symbol _stext (needed for the KASLR slide)"))
+        << r.output;
+    // A vmlinux without a table (an out-of-line kernel; ET_EXEC: no
+    // __start_/__stop_ symbols either).
+    Source notables = runtime_source();
+    notables.tables = false;
+    img = link("notables", notables.str());
+    expect_runtime(console(stext(), patched()), "3 sites dumped, 0 table entries, 4 discrepancies",
+                   {"3 sites dumped, but " + img + " has no .static_call_sites table",
+                    "site do_foo+0x4 (dump line 4): dumped, but not a .static_call_sites entry",
+                    "site do_foo+0xc (dump line 5): dumped, but not a .static_call_sites entry",
+                    "site do_foo+0x14 (dump line 6): dumped, but not a .static_call_sites entry"});
+}

@@ -2,7 +2,9 @@
 // holding vmlinux.o and vmlinux, built with ARM64_STATIC_CALL_INLINE>. CTest
 // only registers these tests when SC_SITES_BUILD is set in ctest's
 // environment (see CMakeLists.txt), so a plain `ctest` never skips them; run
-// directly without the variable they fail.
+// directly without the variable they fail. RealRuntimeDumpNopSiteIsNamed
+// also needs SC_SITES_DUMP=<console log of a KUnit run of that kernel, with
+// its SCDUMP lines> and is registered only when both are set.
 #include "a64.h"
 #include "sites.h"
 #include "test_util.h"
@@ -19,6 +21,16 @@ namespace {
 std::string build_file(const char *name) {
     const char *dir = std::getenv("SC_SITES_BUILD");
     return dir && *dir ? (std::filesystem::path(dir) / name).string() : "";
+}
+
+std::string dump_file() {
+    const char *p = std::getenv("SC_SITES_DUMP");
+    return p && *p ? p : "";
+}
+
+testutil::CommandResult run_runtime(const std::string &dump, const std::string &vmlinux) {
+    return testutil::run(std::string(SC_SITES_BIN) + " --runtime " + testutil::shell_quote(dump) +
+                         " " + testutil::shell_quote(vmlinux));
 }
 
 testutil::CommandResult run_sites(const std::string &file) {
@@ -140,4 +152,64 @@ TEST(ScSites, RealVmlinuxSwappedKeyIsNamed) {
     EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output;
     EXPECT_TRUE(has(r.output, prefix)) << "expected `" << prefix << "` in:\n" << r.output;
     EXPECT_TRUE(has(r.output, ", expected __SCK__" + s.name)) << r.output;
+}
+
+// The guest's dump (KUnit a64sc_inline_all_sites) checked against vmlinux:
+// clean with N > 0 sites; then a copy of the dump with one site's word
+// replaced by nop, where its key has a target, must name that site.
+TEST(ScSites, RealRuntimeDumpNopSiteIsNamed) {
+    const std::string dump = dump_file(), vmlinux = build_file("vmlinux");
+    ASSERT_FALSE(dump.empty()) << "set SC_SITES_DUMP=<console log with the SCDUMP lines>";
+    ASSERT_FALSE(vmlinux.empty()) << "set SC_SITES_BUILD=<kernel build directory>";
+    auto r = run_runtime(dump, vmlinux);
+    EXPECT_EQ(r.exit_code, scsites::kExitClean) << r.output.substr(0, 4000);
+    // The summary line, "<dump>: N sites dumped, M table entries, 0 discrepancies".
+    std::smatch m;
+    const std::regex re("([0-9]+) sites dumped, ([0-9]+) table entries, 0 discrepancies\n$");
+    ASSERT_TRUE(std::regex_search(r.output, m, re)) << r.output.substr(0, 4000);
+    ASSERT_TRUE(has(r.output, dump + ": " + m[0].str())) << r.output.substr(0, 4000);
+    const long dumped = std::stol(m[1].str());
+    EXPECT_GT(dumped, 0) << r.output.substr(0, 4000);
+
+    auto rep = scsites::check_runtime(dump, vmlinux);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_TRUE(rep->clean()) << rep->discrepancies[0];
+    ASSERT_EQ(long(rep->sites.size()), dumped);
+    // A site with a target, named by its function, from the middle on.
+    const scsites::RuntimeSite *victim = nullptr;
+    for (size_t k = 0; k < rep->sites.size() && !victim; ++k) {
+        const auto &s = rep->sites[(rep->sites.size() / 2 + k) % rep->sites.size()];
+        if (s.dumped.func && s.dumped.insn != a64::kNop && !s.where.starts_with(".") &&
+            !s.where.starts_with("0x"))
+            victim = &s;
+    }
+    ASSERT_NE(victim, nullptr) << "no dumped site in a function has a key with a target";
+
+    // The copy: the victim's line with its insn field replaced.
+    std::ifstream in(dump, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t pos = 0;
+    for (size_t line = 1; line < victim->dumped.line; ++line)
+        pos = text.find('\n', pos) + 1;
+    const size_t eol = text.find('\n', pos);
+    const size_t site = text.find("SCDUMP site ", pos);
+    ASSERT_TRUE(site != std::string::npos && site < eol) << "line " << victim->dumped.line;
+    const size_t insn = text.find(' ', site + 12) + 1;
+    const size_t insn_end = text.find_first_of(" \t", insn);
+    ASSERT_TRUE(insn > site && insn_end < eol) << text.substr(pos, eol - pos);
+    text.replace(insn, insn_end - insn, "d503201f");
+    testutil::TempDir dir;
+    const std::string copy = (dir / "console.log").string();
+    testutil::write_file(copy, text);
+
+    r = run_runtime(copy, vmlinux);
+    EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output.substr(0, 4000);
+    const std::string what = copy + ": site " + victim->where + ": key " + victim->key + " -> ";
+    EXPECT_TRUE(has(r.output, what)) << "expected `" << what << "` in:\n" << r.output;
+    EXPECT_TRUE(has(r.output, ": expected " + victim->expected + " (")) << r.output;
+    EXPECT_TRUE(has(r.output, ", seen `nop` (0xd503201f)\n")) << r.output;
+    EXPECT_TRUE(has(r.output, copy + ": " + std::to_string(dumped) + " sites dumped, " +
+                                  std::to_string(rep->entries) +
+                                  " table entries, 1 discrepancies\n"))
+        << r.output;
 }
