@@ -177,7 +177,10 @@ inline_checks() {
 			fail=1
 		fi
 	done
-	for f in $(git -C "$it" diff --name-only --diff-filter=A "$(git -C "$patched" rev-parse HEAD~1)" HEAD~1); do
+	# The series' last commit in the inline tree, below the inline patches.
+	local v2tip
+	v2tip=$(git -C "$it" rev-parse "HEAD~$((1 + ${#ipatches[@]}))")
+	for f in $(git -C "$it" diff --name-only --diff-filter=A "$v2tip" HEAD~1); do
 		secs=$( (cd "$it" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
 			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
 		if grep -qxF "STATIC BRANCH/CALL" <<<"$secs"; then
@@ -192,7 +195,7 @@ inline_checks() {
 	bt=$(tree_dir bisect)
 	exec 9>"$CACHE/.tree.lock"
 	flock 9
-	mapfile -t commits < <(git -C "$it" rev-list --reverse "$(git -C "$patched" rev-parse HEAD~1)..HEAD~2")
+	mapfile -t commits < <(git -C "$it" rev-list --reverse "$v2tip..HEAD~2")
 	for i in "${!commits[@]}"; do
 		c=${commits[$i]}
 		name=$(basename "${ipatches[$i]}")
