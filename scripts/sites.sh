@@ -34,8 +34,9 @@ rc=0
 check() {
 	local f=$1 frc=0 line
 	"$sites" "$f" >>"$out" 2>&1 || frc=$?
-	line=$(grep -E "^$(basename "$f"): [0-9]+ sites" "$out" | tail -n1 || true)
+	line=$(grep -F -- "$f: " "$out" | grep -E ': [0-9]+ sites, ' | tail -n1 || true)
 	if [ "$frc" -eq 0 ] && [ -n "$line" ]; then
+		line=$(basename "$f")${line#"$f"}
 		record "$stage" "sc-sites $line" PASS 0
 	else
 		grep -v ': [0-9]* sites' "$out" | tail -n 5 | sed 's/^/  /' >&2 || true
@@ -97,5 +98,7 @@ else
 		rc=1
 	fi
 fi
+# check() runs in command substitutions: its failures are in the results.
+if grep -q "^$stage	[^	]*	FAIL	" "$RESULTS"; then rc=1; fi
 log "$stage: report in $out"
 exit "$rc"
