@@ -61,6 +61,7 @@ bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; 
 
 mutate: ## mutation testing: each mutants/*.patch on the series must make a test fail
 	@$(S)/tree.sh all
+	@$(S)/tree.sh inline
 	@$(S)/build.sh gcc
 	@$(S)/mutate.sh $(MUTANTS)
 
