@@ -51,11 +51,7 @@ long clean_sites(const std::string &file, const std::string &output) {
 }
 
 void write32(const std::string &path, uint64_t offset, uint32_t value) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    const char b[4] = {char(value), char(value >> 8), char(value >> 16), char(value >> 24)};
-    f.seekp(std::streamoff(offset));
-    f.write(b, 4);
-    ASSERT_TRUE(bool(f)) << "cannot write " << path;
+    ASSERT_TRUE(testutil::write32_le(path, offset, value)) << "cannot write " << path;
 }
 
 // A copy of vmlinux and its report (which must be clean).

@@ -61,4 +61,12 @@ bool tool_available(const char *path) {
     return path && *path && access(path, X_OK) == 0;
 }
 
+bool write32_le(const std::string &path, uint64_t offset, uint32_t value) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const char b[4] = {char(value), char(value >> 8), char(value >> 16), char(value >> 24)};
+    f.seekp(std::streamoff(offset));
+    f.write(b, 4);
+    return bool(f);
+}
+
 } // namespace testutil

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: temporary directories and running commands.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +19,10 @@ CommandResult run(const std::string &command);
 std::string shell_quote(const std::string &s);
 
 void write_file(const std::filesystem::path &path, const std::string &text);
+
+// Overwrites the 4 bytes at `offset` of an existing file with `value`,
+// little-endian; false if the file could not be written.
+bool write32_le(const std::string &path, uint64_t offset, uint32_t value);
 
 // A fresh directory under $TMPDIR, removed on destruction.
 class TempDir {
