@@ -14,38 +14,39 @@
  *
  * Checked, and counted:
  *
- *  - bad: a call returned a value of no target installed so far (a torn
- *    literal, a branch to a wrong place, ...).
  *  - memory: after every round, with no update in progress, the trampoline
  *    bytes must describe one target coherently (the fixed words intact, a
  *    literal that is the target and a slot that is "b literal" when it is
  *    in range and NOP otherwise), and that target must be the one installed
- *    (one updater) or one of the two installed (two updaters).
- *  - stale: a call that began after a round had completed, and ended before
- *    the next one began, must return the value of the target the trampoline
- *    holds. The test adds no synchronisation of its own (no IPI, no ISB
- *    before the call): it checks the series' promise that an update is
- *    complete, on every CPU, when it returns. Each stale call is classified
- *    when it is seen, from the trampoline bytes read right after it (still
- *    inside the same quiet window):
- *      stale_patch     memory still describes another target: the update
- *                      had not (or not completely) been written. Always a
- *                      failure.
- *      stale_emulator  memory describes the expected target, yet the CPU
- *                      executed older code although the update had
- *                      synchronised it. On hardware that is a failure too
- *                      (a missing context synchronisation); QEMU's
- *                      multi-threaded TCG can keep executing a translation
- *                      of code that another vCPU has since rewritten
- *                      (Documentation/testing.md), so the callers of
- *                      sc_race_run() may tolerate this kind, and only this
- *                      kind, when told they run there; it is counted and
- *                      reported either way.
+ *    (one updater) or one of the two installed (two updaters). With inline
+ *    call sites (ops->check_sites), every site the callers use must hold
+ *    the instruction for that same target too.
+ *  - the window rule: a caller samples the coordinator's sequence number
+ *    before (s1) and after (s2) each call. The value the call returned must
+ *    be that of a target that was in place at some moment between the two
+ *    samples: the one in place when the first round it overlaps began, or
+ *    one of the targets of the rounds it overlaps (a ring of the last
+ *    SC_RACE_HIST rounds keeps them). A call that began and ended in the
+ *    same quiet window (s1 == s2, even) must return the target the round
+ *    left, which the coordinator checked in memory (trampoline and sites)
+ *    before it opened the window: the update's promise that it is complete
+ *    when it returns. A call that spans more rounds than the ring holds (a
+ *    vCPU descheduled for long) is counted as unjudged, not failed.
+ *  - bad: a value that no target returns (a torn literal, a branch to a
+ *    wrong place, ...). Always a failure.
+ *  - stale: a value of some target that was not in place at any moment of
+ *    the call's window. On hardware, and under single-threaded TCG, that is
+ *    a failure. QEMU's multi-threaded TCG can keep executing a translation
+ *    of code that another vCPU has since rewritten (Documentation/
+ *    testing.md), so the callers of sc_race_run() may tolerate this kind,
+ *    and only this kind, when told they run there; it is counted and
+ *    reported either way. Memory was checked before the window opened, so
+ *    a stale call never means that memory was stale: that is the memory
+ *    count.
  *
- * The coordinator publishes a sequence number: odd while a round is in
- * progress, even once it is done and checked. A caller samples it before
- * and after its call; only calls that saw the same even number on both
- * sides are checked for staleness.
+ * What the race cannot see: a missing context synchronisation (TCG acts on
+ * a store to code as soon as it sees it). The mechanism check in sc_sync.h
+ * covers that.
  */
 #ifndef _SC_RACE_H
 #define _SC_RACE_H
@@ -58,6 +59,7 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/processor.h>
 #include <linux/sched.h>
@@ -72,6 +74,8 @@
 /* Callers publish their call count and yield every SC_RACE_BATCH calls. */
 #define SC_RACE_BATCH		64
 #define SC_RACE_UPDATERS	2
+/* Rounds remembered for the window rule. */
+#define SC_RACE_HIST		64
 
 struct sc_race_target {
 	const char *name;
@@ -83,6 +87,11 @@ struct sc_race_ops {
 	long (*call)(void);		/* one call through the key under test */
 	void (*update)(void *func);	/* static_call_update() of that key */
 	const void *tramp;		/* the key's trampoline */
+	/*
+	 * Optional, with inline call sites: do the sites the callers use
+	 * hold the instruction for @func? If not, say why in @why.
+	 */
+	bool (*check_sites)(const void *func, char *why, size_t len);
 };
 
 struct sc_race_result {
@@ -91,18 +100,23 @@ struct sc_race_result {
 	unsigned long updates;
 	unsigned long rounds;
 	unsigned long racing_rounds;	/* rounds of two concurrent updates */
-	unsigned long checked;	/* calls subject to the staleness rule */
+	unsigned long checked;	/* calls judged by the window rule */
+	unsigned long quiet;	/* of those, within one quiet window */
+	unsigned long unjudged;	/* windows longer than the ring */
 	unsigned long bad;
 	unsigned long memory;	/* rounds that left inconsistent bytes */
-	unsigned long stale_patch;
-	unsigned long stale_emulator;
+	unsigned long stale;
 	long bad_value;		/* first bad value seen */
-	long stale_value;	/* first stale value seen ... */
-	long stale_expected;	/* ... and what it should have been */
-	long stale_emulator_value;	/* first emulator-stale value seen */
+	long stale_value;	/* first stale value seen */
 	char memory_why[SC_TRAMP_WHY_LEN];	/* the first inconsistency */
 	bool timed_out;
 	int err;
+};
+
+/* Round @round: the target in place when it began, and its new ones. */
+struct sc_race_hist {
+	unsigned long round;
+	unsigned long mask;
 };
 
 struct sc_race {
@@ -111,8 +125,7 @@ struct sc_race {
 	unsigned int nr_targets;
 	unsigned long seq;
 	long expect;
-	unsigned long expect_target;	/* where the trampoline must lead */
-	unsigned long installed;	/* bitmask of targets installed so far */
+	struct sc_race_hist hist[SC_RACE_HIST];
 	atomic_t ready;
 	atomic_long_t calls;
 	/* Two-updater rounds: round number, targets, completions. */
@@ -128,13 +141,12 @@ struct sc_race_thread {
 	struct task_struct *task;
 	unsigned long calls;
 	unsigned long checked;
+	unsigned long quiet;
+	unsigned long unjudged;
 	unsigned long bad;
-	unsigned long stale_patch;
-	unsigned long stale_emulator;
+	unsigned long stale;
 	long bad_value;
 	long stale_value;
-	long stale_expected;
-	long stale_emulator_value;
 };
 
 struct sc_race_updater {
@@ -143,15 +155,45 @@ struct sc_race_updater {
 	unsigned int id;
 };
 
-static inline bool sc_race_value_ok(const struct sc_race *r,
-				    unsigned long installed, long v)
+/* Is @v the value of a target in @mask (every target: ~0UL)? */
+static inline bool sc_race_value_in(const struct sc_race *r,
+				    unsigned long mask, long v)
 {
 	unsigned int i;
 
 	for (i = 0; i < r->nr_targets; i++)
-		if ((installed & BIT(i)) && r->targets[i].value == v)
+		if ((mask & BIT(i)) && r->targets[i].value == v)
 			return true;
 	return false;
+}
+
+/*
+ * The targets that were in place at some moment between the samples @s1
+ * and @s2 (s2 > s1) of the sequence: those of every round from s1's to the
+ * last one begun before s2. False if the ring no longer holds them all.
+ */
+static inline bool sc_race_window(const struct sc_race *r, unsigned long s1,
+				  unsigned long s2, unsigned long *mask)
+{
+	unsigned long k, first = s1 / 2, last = (s2 - 1) / 2;
+
+	*mask = 0;
+	if (last - first >= SC_RACE_HIST)
+		return false;
+	for (k = first; k <= last; k++) {
+		const struct sc_race_hist *h = &r->hist[k % SC_RACE_HIST];
+		unsigned long r1, r2, m;
+
+		r1 = READ_ONCE(h->round);
+		smp_rmb(); /* the round number before the mask ... */
+		m = READ_ONCE(h->mask);
+		smp_rmb(); /* ... and again after it: not rewritten between */
+		r2 = READ_ONCE(h->round);
+		if (r1 != k || r2 != k)
+			return false;
+		*mask |= m;
+	}
+	return true;
 }
 
 /*
@@ -173,6 +215,32 @@ static inline unsigned long sc_race_tramp_target(const struct sc_tramp *t,
 	return lit;
 }
 
+static void sc_race_judge(struct sc_race_thread *t, unsigned long s1,
+			  unsigned long s2, long expect, long v)
+{
+	struct sc_race *r = t->race;
+	unsigned long mask;
+	bool ok;
+
+	if (!sc_race_value_in(r, ~0UL, v)) {
+		if (!t->bad++)
+			t->bad_value = v;
+		return;
+	}
+	if (s1 == s2 && !(s1 & 1)) {
+		t->quiet++;
+		ok = v == expect;
+	} else if (s2 > s1 && sc_race_window(r, s1, s2, &mask)) {
+		ok = sc_race_value_in(r, mask, v);
+	} else {
+		t->unjudged++;
+		return;
+	}
+	t->checked++;
+	if (!ok && !t->stale++)
+		t->stale_value = v;
+}
+
 static int sc_race_caller(void *data)
 {
 	struct sc_race_thread *t = data;
@@ -181,14 +249,12 @@ static int sc_race_caller(void *data)
 
 	atomic_inc(&r->ready);
 	while (!kthread_should_stop()) {
-		unsigned long s1, s2, installed, expect_target, target = 0;
-		struct sc_tramp now;
+		unsigned long s1, s2;
 		long expect, v;
 
 		/* Pairs with the coordinator's release: expect is for s1. */
 		s1 = smp_load_acquire(&r->seq);
 		expect = READ_ONCE(r->expect);
-		expect_target = READ_ONCE(r->expect_target);
 		v = r->ops->call();
 		/*
 		 * Sample the sequence again only after the call has completed:
@@ -197,35 +263,12 @@ static int sc_race_caller(void *data)
 		 * read barrier orders them after the literal load.
 		 */
 		isb();
-		smp_rmb(); /* the call's loads before s2 and installed */
-		if (v != expect) {
-			/* What memory holds, within the same window. */
-			sc_tramp_read(r->ops->tramp, &now);
-			smp_rmb(); /* the snapshot before s2 */
-		}
+		smp_rmb(); /* the call's loads before s2 */
 		s2 = READ_ONCE(r->seq);
-		installed = READ_ONCE(r->installed);
+		smp_rmb(); /* s2 before the ring entries it covers */
 
 		t->calls++;
-		if (!sc_race_value_ok(r, installed, v)) {
-			if (!t->bad++)
-				t->bad_value = v;
-		} else if (!(s1 & 1) && s1 == s2) {
-			t->checked++;
-			if (v != expect) {
-				char why[SC_TRAMP_WHY_LEN];
-
-				target = sc_race_tramp_target(&now, why,
-							      sizeof(why));
-				if (target == expect_target) {
-					if (!t->stale_emulator++)
-						t->stale_emulator_value = v;
-				} else if (!t->stale_patch++) {
-					t->stale_value = v;
-					t->stale_expected = expect;
-				}
-			}
-		}
+		sc_race_judge(t, s1, s2, expect, v);
 		if (++batch == SC_RACE_BATCH) {
 			atomic_long_add(batch, &r->calls);
 			batch = 0;
@@ -279,46 +322,42 @@ static int sc_race_updater(void *data)
 	return 0;
 }
 
-/* The index of the target whose call target is @dest, or -1. */
-static inline int sc_race_find(const struct sc_race *r, unsigned long dest)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->nr_targets; i++)
-		if (sc_call_target(r->targets[i].func) == dest)
-			return i;
-	return -1;
-}
-
 /*
- * After a round: the trampoline must be coherent and lead to target @a, or
- * (when @b >= 0, a two-updater round) to @a or @b. Returns the index of the
- * target it leads to, or -1 with the first inconsistency kept in @res.
+ * After a round: the trampoline (and the call sites, with ops->check_sites)
+ * must be coherent and lead to target @a, or (when @b >= 0, a two-updater
+ * round) to @a or @b. Returns the index of the target it leads to, or -1
+ * with the first inconsistency kept in @res.
  */
 static int sc_race_check_memory(struct sc_race *r, int a, int b,
 				struct sc_race_result *res)
 {
-	char why[SC_TRAMP_WHY_LEN];
+	char why[SC_TRAMP_WHY_LEN], swhy[SC_TRAMP_WHY_LEN] = "";
+	int cand[2] = { a, b }, i;
 	unsigned long dest;
 	struct sc_tramp t;
-	int i;
 
 	sc_tramp_read(r->ops->tramp, &t);
 	dest = sc_race_tramp_target(&t, why, sizeof(why));
-	i = dest ? sc_race_find(r, dest) : -1;
-	if (dest && i >= 0 &&
-	    (dest == sc_call_target(r->targets[a].func) ||
-	     (b >= 0 && dest == sc_call_target(r->targets[b].func))))
-		return i;
+	if (dest) {
+		scnprintf(why, sizeof(why), "leads to %ps", (void *)dest);
+		for (i = 0; i < 2 && cand[i] >= 0; i++) {
+			const struct sc_race_target *tg = &r->targets[cand[i]];
 
-	if (!res->memory++) {
-		if (dest)
-			scnprintf(why, sizeof(why), "leads to %ps", (void *)dest);
+			if (dest != sc_call_target(tg->func))
+				continue;
+			if (!r->ops->check_sites ||
+			    r->ops->check_sites(tg->func, swhy, sizeof(swhy)))
+				return cand[i];
+		}
+		if (swhy[0])
+			scnprintf(why, sizeof(why), "%s", swhy);
+	}
+
+	if (!res->memory++)
 		scnprintf(res->memory_why, sizeof(res->memory_why),
 			  "round %lu, after %s%s%s: %s", res->rounds,
 			  r->targets[a].name, b >= 0 ? " racing " : "",
 			  b >= 0 ? r->targets[b].name : "", why);
-	}
 	return -1;
 }
 
@@ -341,7 +380,7 @@ static int sc_race_run(const struct sc_race_ops *ops,
 	struct sc_race_updater updaters[SC_RACE_UPDATERS] = {};
 	unsigned long deadline, per_round, goal, seq = 0;
 	struct sc_race_thread *threads;
-	unsigned int cpu, walk = 0, cur = 0;
+	unsigned int cpu, walk = 0, cur = 0, prev = 0;
 	struct sc_race *r;
 	int i;
 
@@ -370,12 +409,12 @@ static int sc_race_run(const struct sc_race_ops *ops,
 
 	/* Nobody calls yet: start from a known target. */
 	ops->update(targets[0].func);
-	r->installed = BIT(0);
 	r->expect = targets[0].value;
-	r->expect_target = sc_call_target(targets[0].func);
+	for (i = 0; i < SC_RACE_HIST; i++)
+		r->hist[i].round = ULONG_MAX;
 	if (sc_race_check_memory(r, 0, -1, res) < 0)
 		goto out_free;
-	/* Publish installed and expect before the callers start. */
+	/* Publish expect and the ring before the callers start. */
 	smp_store_release(&r->seq, seq);
 
 	deadline = jiffies + timeout;
@@ -420,6 +459,7 @@ static int sc_race_run(const struct sc_race_ops *ops,
 	per_round = max(min_calls / min_updates, 1UL);
 	while (res->updates < min_updates ||
 	       atomic_long_read(&r->calls) < min_calls) {
+		struct sc_race_hist *h = &r->hist[res->rounds % SC_RACE_HIST];
 		bool racing = res->rounds & 1;
 		int a, b = -1, got;
 
@@ -428,8 +468,13 @@ static int sc_race_run(const struct sc_race_ops *ops,
 		a = cur;
 		if (racing)
 			b = (a + 1 + (walk / nr) % (nr - 1)) % nr;
-		WRITE_ONCE(r->installed, r->installed | BIT(a) |
-			   (b >= 0 ? BIT(b) : 0));
+		/* The round's targets, before any caller can see it begin. */
+		WRITE_ONCE(h->round, ULONG_MAX);
+		smp_wmb();
+		WRITE_ONCE(h->mask, BIT(prev) | BIT(a) | (b >= 0 ? BIT(b) : 0));
+		smp_wmb();
+		WRITE_ONCE(h->round, res->rounds);
+		smp_wmb();
 		WRITE_ONCE(r->seq, seq + 1);
 		smp_mb();	/* odd sequence visible before any code change */
 		if (!racing) {
@@ -454,8 +499,8 @@ static int sc_race_run(const struct sc_race_ops *ops,
 		got = sc_race_check_memory(r, a, b, res);
 		if (got < 0)
 			got = a; /* counted in res->memory; go on */
+		prev = got;
 		WRITE_ONCE(r->expect, targets[got].value);
-		WRITE_ONCE(r->expect_target, sc_call_target(targets[got].func));
 		seq += 2;
 		res->rounds++;
 		/* Round done, checked, expect set before the even seq. */
@@ -483,17 +528,14 @@ out_stop:
 		kthread_stop(t->task);
 		res->calls += t->calls;
 		res->checked += t->checked;
+		res->quiet += t->quiet;
+		res->unjudged += t->unjudged;
 		if (t->bad && !res->bad)
 			res->bad_value = t->bad_value;
 		res->bad += t->bad;
-		if (t->stale_patch && !res->stale_patch) {
+		if (t->stale && !res->stale)
 			res->stale_value = t->stale_value;
-			res->stale_expected = t->stale_expected;
-		}
-		res->stale_patch += t->stale_patch;
-		if (t->stale_emulator && !res->stale_emulator)
-			res->stale_emulator_value = t->stale_emulator_value;
-		res->stale_emulator += t->stale_emulator;
+		res->stale += t->stale;
 	}
 out_free:
 	kfree(threads);

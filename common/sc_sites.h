@@ -43,6 +43,8 @@
 int a64sc_mod_target(int x);
 int a64sc_key_mod_call(int x);
 DECLARE_STATIC_CALL(a64sc_key_mod, a64sc_mod_target);
+/* Odd while the suite's key_mod_flips updates a64sc_key_mod. */
+extern unsigned long a64sc_key_mod_seq;
 
 struct sc_site {
 	void	*addr;

@@ -1,32 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Does static_call_update() return before every other CPU has passed a
- * context synchronisation event? Shared by the built-in KUnit suite and
- * static_call_test.ko.
+ * Did static_call_update() make every other CPU pass a context
+ * synchronisation event after the last instruction it wrote, and before it
+ * returned? Shared by the built-in KUnit suite and static_call_test.ko.
  *
- * After rewriting a trampoline's branch slot, the series interrupts every
- * other online CPU and waits for it (kick_all_cpus_sync()): only after a
- * context synchronisation event (here: taking the interrupt) is a CPU
- * guaranteed to execute the new instruction. A literal-only update writes
- * data and interrupts nobody.
+ * After rewriting an instruction (a trampoline's slot, or an inline call
+ * site), the series interrupts every other online CPU with a cross-CPU
+ * function call and waits for it (kick_all_cpus_sync()): taking the
+ * interrupt is a context synchronisation event, after which a CPU is
+ * guaranteed to execute the new instruction. An update that writes no
+ * instruction (a literal-only update, or no change at all) interrupts
+ * nobody.
  *
- * That is observable without relying on timing. A spinner kthread on every
- * other online CPU disables interrupts and spins; a CPU with interrupts off
- * cannot take the IPI, so an update that waits for it cannot return until
- * the spinner enables them again. The updating thread (pinned, not a
- * spinner) runs the update and then counts the spinners still spinning:
+ * The probe watches the mechanism itself, through two tracepoints of
+ * kernel/smp.c, instead of the outcome (which QEMU cannot show: TCG
+ * executes a rewritten instruction as soon as it sees the store):
  *
- *   - a synchronising update returns only after all spinners stopped
- *     (pending == 0): each of them took the interrupt;
- *   - an update that does not synchronise returns while they all still spin
- *     (pending == spinners).
+ *  - csd_queue_cpu, on the sending CPU: a cross-CPU call queued *by the
+ *    updating task* for CPU n is the update's own. Calls queued by anybody
+ *    else are ignored, so an unrelated IPI neither helps nor hurts.
+ *  - csd_function_entry, on CPU n, in its interrupt handler (an exception
+ *    was taken to get there): when the call being run is the update's own,
+ *    the probe reads every watched instruction word right there, and keeps
+ *    that snapshot (the last one wins).
  *
- * A spinner gives up on its own after @spin_ms milliseconds (read from the
- * clocksource, which works with interrupts off), so a synchronising update
- * is not blocked for good, and is released by the updater as soon as the
- * update has returned and been judged. @spin_ms only has to exceed the time
- * an update takes without waiting for anybody: were it shorter, an update
- * that does not synchronise could look as if it did, never the reverse.
+ * After the update returns, the watched words are read once more (their
+ * final contents). The verdict, per step (sc_sync_judge()):
+ *
+ *  - an update that must synchronise passes when, on every other online
+ *    CPU, the update's last cross-CPU call ran and found every watched word
+ *    already final. A synchronisation issued before the last write finds
+ *    an old word; a plain sleep, an RCU grace period or any other wait
+ *    sends the update no cross-CPU call at all; a kick that skips idle CPUs
+ *    misses the one CPU that the probe leaves idle on purpose.
+ *  - an update that must not synchronise passes when it queued no
+ *    cross-CPU call at all.
+ *
+ * Every other online CPU but one runs a spinner (interrupts on, never
+ * sleeping) during the update, so that the IPI finds them busy in kernel
+ * code as callers of a static call would be; the last one is left idle.
+ * Run it from a context that may sleep, with at least 2 CPUs online.
  */
 #ifndef _SC_SYNC_H
 #define _SC_SYNC_H
@@ -36,96 +49,203 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
-#include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
-#include <linux/timekeeping.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "sc_tramp.h"
+
+#define SC_SYNC_MAX_WORDS	24
+#define SC_SYNC_WHY_LEN		256
+
+/* The instruction words an update may write: the probe snapshots them. */
+struct sc_sync_words {
+	unsigned int nr;
+	const __le32 *addr[SC_SYNC_MAX_WORDS];
+};
 
 struct sc_sync_result {
-	unsigned int spinners;	/* CPUs that spun with interrupts off */
-	unsigned int pending;	/* of those, still spinning when it returned */
-	unsigned int gave_up;	/* spinners that stopped on their own */
+	unsigned int others;	/* other online CPUs during the update */
+	unsigned int spinners;	/* of those, kept busy */
+	unsigned int sent;	/* cross-CPU calls the update queued */
+	unsigned int synced;	/* CPUs whose last such call saw final words */
+	bool changed;		/* some watched word differs afterwards */
+	char why[SC_SYNC_WHY_LEN];	/* the first CPU that was not synced */
 	int err;
 };
 
+struct sc_sync_cpu {
+	const void *csd;	/* the update's call queued for this CPU */
+	unsigned int runs;	/* of the update's calls, run here */
+	bool final;		/* the last one saw every word final */
+	u32 seen[SC_SYNC_MAX_WORDS];
+};
+
 struct sc_sync {
-	atomic_t ready;		/* spinners created and waiting for go */
-	atomic_t spinning;	/* spinners with interrupts off */
+	const struct sc_sync_words *w;
+	struct task_struct *updater;
+	struct sc_sync_cpu *cpu;	/* nr_cpu_ids entries */
+	atomic_t sent;
+	int open;
 	int go;
 	int release;
-	u64 spin_ns;
+	atomic_t ready;
+	u32 final[SC_SYNC_MAX_WORDS];
 };
 
 struct sc_sync_spinner {
 	struct sc_sync *s;
 	struct task_struct *task;
-	int spinning;		/* 1 while interrupts are off */
-	bool gave_up;
 };
+
+static inline u32 sc_sync_read_word(const __le32 *p)
+{
+	return le32_to_cpu(READ_ONCE(*p));
+}
+
+/* Add the instruction words of the trampoline @tramp (not its literal). */
+static inline void sc_sync_watch_tramp(struct sc_sync_words *w,
+				       const void *tramp)
+{
+	struct sc_tramp t;
+	unsigned int i;
+
+	sc_tramp_read(tramp, &t);
+	for (i = 0; i < t.ninsn && w->nr < SC_SYNC_MAX_WORDS; i++)
+		w->addr[w->nr++] = (const __le32 *)tramp + i;
+}
+
+static inline void sc_sync_watch_word(struct sc_sync_words *w,
+				      const void *addr)
+{
+	if (w->nr < SC_SYNC_MAX_WORDS)
+		w->addr[w->nr++] = addr;
+}
+
+/* csd_queue_cpu: the sending side. */
+static void sc_sync_queued(void *data, const unsigned int cpu,
+			   unsigned long callsite, smp_call_func_t func,
+			   call_single_data_t *csd)
+{
+	struct sc_sync *s = data;
+
+	if (!READ_ONCE(s->open) || current != s->updater || cpu >= nr_cpu_ids)
+		return;
+	atomic_inc(&s->sent);
+	WRITE_ONCE(s->cpu[cpu].csd, csd);
+}
+
+/* csd_function_entry: the receiving side, in its interrupt handler. */
+static void sc_sync_entered(void *data, smp_call_func_t func,
+			    call_single_data_t *csd)
+{
+	struct sc_sync *s = data;
+	struct sc_sync_cpu *c;
+	unsigned int i;
+
+	if (!READ_ONCE(s->open) || !csd)
+		return;
+	c = &s->cpu[smp_processor_id()];
+	if (READ_ONCE(c->csd) != csd)
+		return;
+	for (i = 0; i < s->w->nr; i++)
+		c->seen[i] = sc_sync_read_word(s->w->addr[i]);
+	c->runs++;
+}
+
+struct sc_sync_tp {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void sc_sync_find_tp(struct tracepoint *tp, void *priv)
+{
+	struct sc_sync_tp *want = priv;
+
+	for (; want->name; want++)
+		if (!strcmp(tp->name, want->name))
+			want->tp = tp;
+}
 
 static int sc_sync_spin(void *data)
 {
 	struct sc_sync_spinner *sp = data;
 	struct sc_sync *s = sp->s;
-	unsigned long flags;
-	u64 end;
 
 	atomic_inc(&s->ready);
 	while (!READ_ONCE(s->go) && !kthread_should_stop())
 		usleep_range(50, 100);
-
-	if (!kthread_should_stop()) {
-		local_irq_save(flags);
-		WRITE_ONCE(sp->spinning, 1);
-		atomic_inc(&s->spinning);
-		end = ktime_get_mono_fast_ns() + s->spin_ns;
-		while (!READ_ONCE(s->release)) {
-			if (ktime_get_mono_fast_ns() > end) {
-				sp->gave_up = true;
-				break;
-			}
-			cpu_relax();
-		}
-		/* Still spinning as far as the updater can tell, until here. */
-		smp_store_release(&sp->spinning, 0);
-		local_irq_restore(flags);
-	}
+	/* Busy, interrupts on, until the update has returned. */
+	while (!READ_ONCE(s->release) && !kthread_should_stop())
+		cpu_relax();
 	while (!kthread_should_stop())
 		usleep_range(50, 100);
 	return 0;
 }
 
 /*
- * Run @update(@arg) while every other online CPU spins with interrupts off
- * and report, in @res, how many of them were still spinning when it
- * returned. Must be called from a context that may sleep.
+ * Run @update(@arg) and record, in @res, what the update's cross-CPU calls
+ * found on the other CPUs, for the instruction words in @w.
  */
 static int sc_sync_probe(void (*update)(void *arg), void *arg,
-			 unsigned int spin_ms, struct sc_sync_result *res)
+			 const struct sc_sync_words *w,
+			 struct sc_sync_result *res)
 {
+	struct sc_sync_tp tps[] = {
+		{ "csd_queue_cpu" }, { "csd_function_entry" }, { }
+	};
+	unsigned int cpu, self, idle = nr_cpu_ids, i;
 	struct sc_sync_spinner *sp;
-	unsigned int cpu, self, i;
+	u32 before[SC_SYNC_MAX_WORDS];
 	struct sc_sync *s;
 
 	memset(res, 0, sizeof(*res));
+	if (!w->nr || w->nr > SC_SYNC_MAX_WORDS) {
+		res->err = -EINVAL;
+		return res->err;
+	}
+	for_each_kernel_tracepoint(sc_sync_find_tp, tps);
+	if (!tps[0].tp || !tps[1].tp) {
+		res->err = -ENOENT;
+		return res->err;
+	}
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	sp = kcalloc(nr_cpu_ids, sizeof(*sp), GFP_KERNEL);
-	if (!s || !sp) {
+	if (s)
+		s->cpu = kcalloc(nr_cpu_ids, sizeof(*s->cpu), GFP_KERNEL);
+	if (!s || !sp || !s->cpu) {
 		res->err = -ENOMEM;
 		goto out_free;
 	}
-	s->spin_ns = (u64)spin_ms * NSEC_PER_MSEC;
+	s->w = w;
+	s->updater = current;
+	atomic_set(&s->sent, 0);
+	atomic_set(&s->ready, 0);
+
+	res->err = tracepoint_probe_register(tps[0].tp, sc_sync_queued, s);
+	if (res->err)
+		goto out_free;
+	res->err = tracepoint_probe_register(tps[1].tp, sc_sync_entered, s);
+	if (res->err)
+		goto out_unreg0;
 
 	/* This thread is the updater: keep it off the spinners' CPUs. */
 	migrate_disable();
 	self = smp_processor_id();
 	for_each_online_cpu(cpu) {
+		if (cpu == self)
+			continue;
+		res->others++;
+		idle = cpu;	/* the last one stays idle */
+	}
+	for_each_online_cpu(cpu) {
 		struct task_struct *task;
 
-		if (cpu == self)
+		if (cpu == self || cpu == idle)
 			continue;
 		sp[cpu].s = s;
 		task = kthread_create_on_cpu(sc_sync_spin, &sp[cpu], cpu,
@@ -138,40 +258,97 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 		res->spinners++;
 		wake_up_process(task);
 	}
-	if (!res->spinners)
-		goto out_stop;
-
-	/* Every spinner exists before any disables interrupts. */
 	while (atomic_read(&s->ready) < res->spinners)
 		usleep_range(50, 100);
 	WRITE_ONCE(s->go, 1);
-	while (atomic_read(&s->spinning) < res->spinners)
-		cpu_relax();
+	usleep_range(1000, 2000);	/* the spinners are spinning */
 
+	for (i = 0; i < w->nr; i++)
+		before[i] = sc_sync_read_word(w->addr[i]);
+	WRITE_ONCE(s->open, 1);
+	smp_mb(); /* open before the update's first cross-CPU call */
 	update(arg);
+	smp_mb(); /* the update's calls all ran (they were waited for) */
+	WRITE_ONCE(s->open, 0);
 
+	for (i = 0; i < w->nr; i++) {
+		s->final[i] = sc_sync_read_word(w->addr[i]);
+		if (s->final[i] != before[i])
+			res->changed = true;
+	}
+	res->sent = atomic_read(&s->sent);
 	for_each_online_cpu(cpu) {
-		if (!sp[cpu].task)
+		struct sc_sync_cpu *c = &s->cpu[cpu];
+
+		if (cpu == self)
 			continue;
-		/* Pairs with the release when the spinner stops spinning. */
-		if (smp_load_acquire(&sp[cpu].spinning))
-			res->pending++;
+		c->final = c->runs &&
+			   !memcmp(c->seen, s->final, w->nr * sizeof(u32));
+		if (c->final) {
+			res->synced++;
+			continue;
+		}
+		if (res->why[0])
+			continue;
+		if (!c->runs) {
+			scnprintf(res->why, sizeof(res->why),
+				  "CPU %u%s ran no cross-CPU call of the update",
+				  cpu, cpu == idle ? " (idle)" : "");
+			continue;
+		}
+		for (i = 0; i < w->nr; i++)
+			if (c->seen[i] != s->final[i])
+				break;
+		scnprintf(res->why, sizeof(res->why),
+			  "CPU %u%s: the update's last cross-CPU call ran while %pS still held %08x (final %08x): it came before that write",
+			  cpu, cpu == idle ? " (idle)" : "", w->addr[i],
+			  c->seen[i], s->final[i]);
 	}
 
 out_stop:
 	WRITE_ONCE(s->release, 1);
-	for (i = 0; i < nr_cpu_ids; i++) {
-		if (!sp[i].task)
-			continue;
-		kthread_stop(sp[i].task);
-		if (sp[i].gave_up)
-			res->gave_up++;
-	}
+	for (i = 0; i < nr_cpu_ids; i++)
+		if (sp[i].task)
+			kthread_stop(sp[i].task);
 	migrate_enable();
+	tracepoint_probe_unregister(tps[1].tp, sc_sync_entered, s);
+out_unreg0:
+	tracepoint_probe_unregister(tps[0].tp, sc_sync_queued, s);
+	tracepoint_synchronize_unregister();
 out_free:
+	if (s)
+		kfree(s->cpu);
 	kfree(sp);
 	kfree(s);
 	return res->err;
+}
+
+/*
+ * The verdict on one update: @must_sync says whether it rewrote an
+ * instruction by design. Returns true if it did what it must, else fills
+ * @why.
+ */
+static inline bool sc_sync_judge(const struct sc_sync_result *res,
+				 bool must_sync, char *why, size_t len)
+{
+	if (must_sync != res->changed) {
+		scnprintf(why, len, "the watched instructions %s, expected them %s",
+			  res->changed ? "changed" : "did not change",
+			  must_sync ? "to change" : "to stay");
+		return false;
+	}
+	if (!must_sync) {
+		if (!res->sent)
+			return true;
+		scnprintf(why, len, "no instruction changed, yet the update sent %u cross-CPU calls",
+			  res->sent);
+		return false;
+	}
+	if (res->synced == res->others)
+		return true;
+	scnprintf(why, len, "%u of %u other CPUs were synchronised after the last write (%u calls sent): %s",
+		  res->synced, res->others, res->sent, res->why);
+	return false;
 }
 
 #endif /* _SC_SYNC_H */

@@ -52,7 +52,7 @@
 static char *scenarios = "all";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios,
-		 "comma-separated cases to run (initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target) or \"all\"");
+		 "comma-separated cases to run (initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target, key_moving, inline_sites) or \"all\" (every one but key_moving, and inline_sites without inline sites)");
 
 static unsigned int stress_scale = 1;
 module_param(stress_scale, uint, 0444);
@@ -320,6 +320,106 @@ static void sct_expect_query(struct sct_case_state *c, const char *what,
 
 /* ---- case: initial_state ---------------------------------------------------- */
 
+/*
+ * Every trampoline of this module, found in the module's own symbol table:
+ * the symbols of the section that holds __SCT__sct_plain (the module's
+ * .static_call.text) must all be __SCT__ trampolines, and every __SCT__
+ * symbol must be in that section. Fills @tramps (up to @max) and @keys
+ * (the __SCK__ key of the same name, NULL if there is none) and returns
+ * how many there are, or -1 after reporting a symbol in the wrong place.
+ */
+#define SCT_MAX_TRAMPS		16
+
+static int sct_module_tramps(struct sct_case_state *c, const void **tramps,
+			     const struct static_call_key **keys, int max)
+{
+	const unsigned long plain = (unsigned long)SCT_TRAMP(sct_plain);
+	const struct mod_kallsyms *ks;
+	unsigned int i, j, shndx = 0;
+	int n = 0;
+
+	preempt_disable();
+	ks = rcu_dereference_sched(THIS_MODULE->kallsyms);
+	for (i = 0; i < ks->num_symtab; i++)
+		if (ks->symtab[i].st_value == plain &&
+		    str_has_prefix(ks->strtab + ks->symtab[i].st_name, "__SCT__"))
+			shndx = ks->symtab[i].st_shndx;
+	for (i = 0; shndx && i < ks->num_symtab && n >= 0; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+		const char *name = ks->strtab + sym->st_name;
+		bool in_sect = sym->st_shndx == shndx, tramp;
+
+		/* The section's own symbol, mapping symbols ($x, $d). */
+		if (!*name || *name == '$')
+			continue;
+		tramp = str_has_prefix(name, "__SCT__");
+		if (!in_sect && !tramp)
+			continue;
+		if (in_sect != tramp) {
+			sct_case_err(c, "symbol %s %s .static_call.text", name,
+				     in_sect ? "in" : "outside");
+			n = -1;
+			break;
+		}
+		if (n == max) {
+			sct_case_err(c, "more than %d trampolines", max);
+			n = -1;
+			break;
+		}
+		tramps[n] = (void *)sym->st_value;
+		keys[n] = NULL;
+		for (j = 0; j < ks->num_symtab; j++) {
+			const char *kn = ks->strtab + ks->symtab[j].st_name;
+
+			if (str_has_prefix(kn, "__SCK__") &&
+			    !strcmp(kn + 7, name + 7))
+				keys[n] = (void *)ks->symtab[j].st_value;
+		}
+		n++;
+	}
+	preempt_enable();
+	if (!shndx) {
+		sct_case_err(c, "__SCT__sct_plain is not in this module's symbol table");
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * Each trampoline of this module must lead to the current target of its
+ * own key; one aimed at a function in this module must hold a direct
+ * branch from load on. Returns the number checked.
+ */
+static int sct_check_all_tramps(struct sct_case_state *c, bool has_slot)
+{
+	const struct static_call_key *keys[SCT_MAX_TRAMPS];
+	const void *tramps[SCT_MAX_TRAMPS];
+	int n, i;
+
+	n = sct_module_tramps(c, tramps, keys, SCT_MAX_TRAMPS);
+	for (i = 0; i < n; i++) {
+		unsigned long target;
+		struct sc_tramp t;
+		char what[80];
+
+		snprintf(what, sizeof(what), "%ps (every trampoline)", tramps[i]);
+		if (!keys[i]) {
+			sct_case_err(c, "%s: no __SCK__ key of the same name in this module",
+				     what);
+			continue;
+		}
+		target = sc_call_target(READ_ONCE(keys[i]->func));
+		sc_tramp_read(tramps[i], &t);
+		if (has_slot && within_module_mem_type(target, THIS_MODULE,
+							MOD_TEXT) &&
+		    !sc_insn_is_b(t.insn[1]))
+			sct_case_err(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
+				     what, t.insn[1], (void *)target);
+		sct_check_tramp(c, what, tramps[i], target);
+	}
+	return n;
+}
+
 struct sct_initial {
 	const char *key;
 	const void *tramp;
@@ -345,7 +445,7 @@ static void sct_case_initial_state(struct sct_case_state *c)
 	struct sc_tramp t;
 	bool has_slot;
 	char what[64];
-	int i;
+	int i, n;
 
 	if (!sct_have_tramp(c, keys[0].tramp))
 		return;
@@ -367,6 +467,13 @@ static void sct_case_initial_state(struct sct_case_state *c)
 				     what, t.insn[1], (void *)k->target);
 		sct_check_tramp(c, what, k->tramp, k->target);
 	}
+
+	n = sct_check_all_tramps(c, has_slot);
+	sct_ktap_info("%s: %d trampolines in this module's .static_call.text, each checked against its key",
+		      c->name, n);
+	if (n < (int)ARRAY_SIZE(keys))
+		sct_case_err(c, "%d trampolines found in .static_call.text, fewer than the %zu named here",
+			     n, ARRAY_SIZE(keys));
 
 	/* Calls as loaded: direct b, or ldr x16 + br x16 (BTI-checked). */
 	sct_expect_val(c, "plain key", static_call(sct_plain)(SCT_ARG), SCT_VAL_A);
@@ -895,10 +1002,31 @@ static void sct_race_update(void *func)
 	static_call_update(sct_stress, func);
 }
 
+/* With inline sites: the module's sites of sct_stress hold @func's insn. */
+static bool sct_race_check_sites(const void *func, char *why, size_t len)
+{
+	struct sc_site sites[SC_MAX_SITES];
+	int n, i;
+
+	n = sc_key_sites(&STATIC_CALL_KEY(sct_stress), sites, SC_MAX_SITES);
+	if (n <= 0) {
+		scnprintf(why, len, "sct_stress: no call sites (%d)", n);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (!sites[i].init &&
+		    !sc_site_check(&sites[i], func, SCT_TRAMP(sct_stress),
+				   why, len))
+			return false;
+	return true;
+}
+
 static const struct sc_race_ops sct_race_ops = {
 	.call = sct_race_call,
 	.update = sct_race_update,
 	.tramp = SCT_TRAMP(sct_stress),
+	.check_sites = IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE) ?
+		       sct_race_check_sites : NULL,
 };
 
 static void sct_case_stress(struct sct_case_state *c)
@@ -923,28 +1051,28 @@ static void sct_case_stress(struct sct_case_state *c)
 	sct_ktap_info("%s: %u CPUs, calls %lu, updates %lu in %lu rounds (%lu racing), %u ms",
 		      c->name, res.threads, res.calls, res.updates, res.rounds,
 		      res.racing_rounds, jiffies_to_msecs(jiffies - start));
-	sct_ktap_info("%s: bad %lu, memory %lu, of %lu checked: stale %lu with old memory (patch), %lu with new memory (emulator)",
-		      c->name, res.bad, res.memory, res.checked, res.stale_patch,
-		      res.stale_emulator);
+	sct_ktap_info("%s: judged %lu (%lu in one quiet window), unjudged %lu; bad %lu, stale %lu, memory %lu",
+		      c->name, res.checked, res.quiet, res.unjudged, res.bad,
+		      res.stale, res.memory);
 	if (err)
 		sct_case_err(c, "sc_race_run() failed: %d", err);
 	if (res.timed_out)
 		sct_case_err(c, "timed out");
 	if (res.bad)
-		sct_case_err(c, "%lu calls returned a value no installed target returns, first %#lx",
+		sct_case_err(c, "%lu calls returned a value no target returns, first %#lx",
 			     res.bad, res.bad_value);
 	if (res.memory)
-		sct_case_err(c, "%lu rounds left trampoline bytes that are not the installed target, first: %s",
+		sct_case_err(c, "%lu rounds left trampoline or call-site bytes that are not the installed target, first: %s",
 			     res.memory, res.memory_why);
-	if (res.stale_patch)
-		sct_case_err(c, "%lu stale values while memory still held another target, first %#lx, expected %#lx",
-			     res.stale_patch, res.stale_value, res.stale_expected);
-	if (res.stale_emulator && !emulator_stale_ok)
-		sct_case_err(c, "%lu stale values although memory held the new target, first %#lx",
-			     res.stale_emulator, res.stale_emulator_value);
-	else if (res.stale_emulator)
-		sct_ktap_info("%s: tolerated (emulator_stale_ok=1): %lu stale calls while memory held the new target",
-			      c->name, res.stale_emulator);
+	if (res.stale && !emulator_stale_ok)
+		sct_case_err(c, "%lu calls returned a target not in place at any moment of their window, first %#lx",
+			     res.stale, res.stale_value);
+	else if (res.stale)
+		sct_ktap_info("%s: tolerated (emulator_stale_ok=1): %lu calls returned a target not in place during their window",
+			      c->name, res.stale);
+	if (!res.quiet || res.checked == res.quiet)
+		sct_case_err(c, "%lu calls judged, %lu of them in a quiet window: the race did not cover both kinds",
+			     res.checked, res.quiet);
 	if (!res.racing_rounds)
 		sct_case_err(c, "no round of two racing updaters completed");
 	if (res.calls < min_calls || res.updates < min_updates)
@@ -971,10 +1099,11 @@ static void sct_case_stress(struct sct_case_state *c)
 #ifdef CONFIG_KPROBES
 static void sct_case_kprobe_refused(struct sct_case_state *c)
 {
-	const void *tramp = SCT_TRAMP(sct_plain);
+	const struct static_call_key *keys[SCT_MAX_TRAMPS];
+	const void *tramp = SCT_TRAMP(sct_plain), *tramps[SCT_MAX_TRAMPS];
 	unsigned int off, size, refused = 0;
 	struct sc_tramp t;
-	int ret;
+	int ret, n, i;
 
 	ret = sc_kprobe_try(sct_mod_c);
 	if (ret) {
@@ -985,18 +1114,22 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 
 	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
-	sc_tramp_read(tramp, &t);
-	size = sc_tramp_code_size(t.layout);
-	for (off = 0; off < size; off += sizeof(u32)) {
-		ret = sc_kprobe_try(tramp + off);
-		if (ret == -EINVAL)
-			refused++;
-		else
-			sct_case_err(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
-				     tramp, off, ret);
+	/* Every word of every trampoline of this module, first to last. */
+	n = sct_module_tramps(c, tramps, keys, SCT_MAX_TRAMPS);
+	for (i = 0; i < n; i++) {
+		sc_tramp_read(tramps[i], &t);
+		size = sc_tramp_code_size(t.layout);
+		for (off = 0; off < size; off += sizeof(u32)) {
+			ret = sc_kprobe_try(tramps[i] + off);
+			if (ret == -EINVAL)
+				refused++;
+			else
+				sct_case_err(c, "register_kprobe(%ps+%u) returned %d, expected -EINVAL",
+					     tramps[i], off, ret);
+		}
 	}
-	sct_ktap_info("%s: register_kprobe() refused at %u of %u words of %ps",
-		      c->name, refused, size / 4U, tramp);
+	sct_ktap_info("%s: register_kprobe() refused at %u words of the %d trampolines of this module",
+		      c->name, refused, n);
 }
 #else
 static void sct_case_kprobe_refused(struct sct_case_state *c)
@@ -1014,15 +1147,17 @@ static void sct_sync_update(void *func)
 
 /*
  * The module-side twin of the KUnit sync_after_update case (sc_sync.h):
- * rewriting a module trampoline's slot must not return before every other
- * CPU took an interrupt; an update that changes nothing interrupts nobody.
+ * an update that rewrites a module trampoline's slot (or, with inline
+ * sites, the module's call sites) must make every other CPU pass a context
+ * synchronisation event after its last write; one that changes nothing
+ * interrupts nobody.
  */
 static void sct_case_sync(struct sct_case_state *c)
 {
 	static const struct {
 		const char *name;
 		enum sct_tid t;
-		bool slot_changes;
+		bool changes;
 	} steps[] = {
 		{ "A -> B (b -> b)", SCT_T_B, true },
 		{ "B -> B (no change)", SCT_T_B, false },
@@ -1030,8 +1165,11 @@ static void sct_case_sync(struct sct_case_state *c)
 		{ "C -> A (b -> b)", SCT_T_A, true },
 	};
 	const void *tramp = SCT_TRAMP(sct_sync);
+	struct sc_site sites[SC_MAX_SITES];
+	char why[SC_SYNC_WHY_LEN];
 	struct sc_sync_result res;
-	int i, ret;
+	struct sc_sync_words w = { };
+	int i, n, ret;
 
 	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
@@ -1041,26 +1179,33 @@ static void sct_case_sync(struct sct_case_state *c)
 		return;
 	}
 	static_call_update(sct_sync, sct_mod_a);
+	sc_sync_watch_tramp(&w, tramp);
+	if (IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE)) {
+		n = sc_key_sites(&STATIC_CALL_KEY(sct_sync), sites,
+				 SC_MAX_SITES);
+		if (n <= 0) {
+			sct_case_err(c, "no call sites of sct_sync: %d", n);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (!sites[i].init)
+				sc_sync_watch_word(&w, sites[i].addr);
+	}
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		const struct sct_target *tg = &sct_targets[steps[i].t];
 
-		ret = sc_sync_probe(sct_sync_update, tg->fn,
-				    steps[i].slot_changes ? 200 : 5000, &res);
-		if (ret || !res.spinners) {
-			sct_case_err(c, "%s: sc_sync_probe() failed: %d, %u spinners",
-				     steps[i].name, ret, res.spinners);
+		ret = sc_sync_probe(sct_sync_update, tg->fn, &w, &res);
+		if (ret) {
+			sct_case_err(c, "%s: sc_sync_probe() failed: %d",
+				     steps[i].name, ret);
 			return;
 		}
-		sct_ktap_info("%s: %s: %u of %u other CPUs still had interrupts off when the update returned",
-			      c->name, steps[i].name, res.pending, res.spinners);
-		if (steps[i].slot_changes && res.pending)
-			sct_case_err(c, "%s: slot rewritten but the update returned before %u of %u CPUs took an interrupt",
-				     steps[i].name, res.pending, res.spinners);
-		if (!steps[i].slot_changes && res.pending != res.spinners)
-			sct_case_err(c, "%s: nothing changed but the update waited for %u of %u CPUs",
-				     steps[i].name, res.spinners - res.pending,
-				     res.spinners);
+		sct_ktap_info("%s: %s: %u cross-CPU calls sent, %u of %u other CPUs synchronised after the last write",
+			      c->name, steps[i].name, res.sent, res.synced,
+			      res.others);
+		if (!sc_sync_judge(&res, steps[i].changes, why, sizeof(why)))
+			sct_case_err(c, "%s: %s", steps[i].name, why);
 		sct_check_tramp(c, steps[i].name, tramp, sct_target_addr(steps[i].t));
 		sct_expect_val(c, steps[i].name, static_call(sct_sync)(SCT_ARG),
 			       tg->value);
@@ -1246,6 +1391,87 @@ static void sct_case_inline_sites(struct sct_case_state *c)
 	sct_headline(c, SCT_TRAMP(sct_inl), (unsigned long)sct_mod_a);
 }
 
+/* ---- case: key_moving ------------------------------------------------------ */
+
+static bool key_moving;
+module_param(key_moving, bool, 0444);
+MODULE_PARM_DESC(key_moving,
+		 "key_moving case: the KUnit suite's key_mod_flips updates a64sc_key_mod during this load, so the case must see it move");
+
+/*
+ * The module's own call of the kernel key a64sc_key_mod, decoded and made
+ * again and again while the KUnit suite's key_mod_flips may be updating the
+ * key (the selftest's load_unload_updating). A sample is judged when the
+ * suite's update sequence (a64sc_key_mod_seq) was even and unchanged
+ * across it: no update ran, so the module's site (with inline sites) must
+ * hold the instruction for the key's target and the call must return that
+ * target's value. With key_moving=1 the samples must span at least two
+ * updates.
+ */
+static void sct_case_key_moving(struct sct_case_state *c)
+{
+	struct sc_site sites[SC_MAX_SITES], *own = NULL;
+	unsigned long s1, s2, first = 0, last = 0, judged = 0, skipped = 0;
+	unsigned long deadline = jiffies + msecs_to_jiffies(500);
+	char why[SC_TRAMP_WHY_LEN];
+	int i, n, v, want, mine;
+	bool site_ok;
+
+	if (sct_inline) {
+		n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_mod), sites,
+				 SC_MAX_SITES);
+		for (i = 0, mine = 0; i < n; i++)
+			if (sites[i].mod == THIS_MODULE) {
+				own = &sites[i];
+				mine++;
+			}
+		if (mine != 1) {
+			sct_case_err(c, "a64sc_key_mod: %d sites in this module, expected 1 (sct_kmod_call())",
+				     mine);
+			return;
+		}
+	}
+	while (time_before(jiffies, deadline) || (key_moving && first == last)) {
+		int (*func)(int);
+
+		if (time_after(jiffies, deadline + 10 * HZ)) {
+			sct_case_err(c, "a64sc_key_mod did not move in 10 s (key_moving=1)");
+			break;
+		}
+		s1 = smp_load_acquire(&a64sc_key_mod_seq);
+		func = READ_ONCE(STATIC_CALL_KEY(a64sc_key_mod).func);
+		v = sct_kmod_call(SCT_ARG);
+		site_ok = !own || sc_site_check(own, func,
+						SCT_TRAMP(a64sc_key_mod), why,
+						sizeof(why));
+		smp_rmb(); /* the samples before the second read of seq */
+		s2 = READ_ONCE(a64sc_key_mod_seq);
+		if ((s1 & 1) || s1 != s2) {
+			skipped++;
+			cond_resched();
+			continue;
+		}
+		if (!judged++)
+			first = s1;
+		last = s1;
+		want = func(SCT_ARG);
+		if (!site_ok) {
+			sct_case_err(c, "seq %lu, target %ps: %s", s1, func, why);
+			return;
+		}
+		if (v != want) {
+			sct_case_err(c, "seq %lu: sct_kmod_call() returned %d, target %ps returns %d",
+				     s1, v, func, want);
+			return;
+		}
+		cond_resched();
+	}
+	sct_ktap_info("%s: %lu samples judged, %lu skipped (update in progress), %lu updates seen",
+		      c->name, judged, skipped, (last - first) / 2);
+	if (!judged)
+		sct_case_err(c, "no sample was taken between two updates");
+}
+
 static const struct sct_case sct_cases[] = {
 	{ "initial_state", sct_case_initial_state },
 	{ "module_target", sct_case_module_target },
@@ -1258,9 +1484,13 @@ static const struct sct_case sct_cases[] = {
 	{ "kprobe_refused", sct_case_kprobe_refused },
 	{ "sync", sct_case_sync },
 	{ "far_target", sct_case_far_target },
+	/* named only: "all" leaves it out (load_unload_updating names it) */
+	{ "key_moving", sct_case_key_moving },
 	/* last: "all" leaves it out on kernels without inline sites */
 	{ "inline_sites", sct_case_inline_sites },
 };
+
+#define SCT_CASE_KEY_MOVING	(ARRAY_SIZE(sct_cases) - 2)
 
 static int sct_parse_scenarios(unsigned long *mask)
 {
@@ -1277,7 +1507,8 @@ static int sct_parse_scenarios(unsigned long *mask)
 		if (!*tok)
 			continue;
 		if (!strcmp(tok, "all")) {
-			*mask |= GENMASK(ARRAY_SIZE(sct_cases) - 1, 0);
+			*mask |= GENMASK(ARRAY_SIZE(sct_cases) - 1, 0) &
+				 ~BIT(SCT_CASE_KEY_MOVING);
 			/*
 			 * Without inline sites the inline case can only fail:
 			 * it runs when named (static_call.sh's inline_load).
@@ -1290,7 +1521,7 @@ static int sct_parse_scenarios(unsigned long *mask)
 			if (!strcmp(tok, sct_cases[i].name))
 				break;
 		if (i == ARRAY_SIZE(sct_cases)) {
-			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target, inline_sites, all)\n",
+			pr_err("scenarios: unknown case '%s' (known: initial_state, module_target, kernel_target, kernel_key, null, ret0, transitions, stress, kprobe_refused, sync, far_target, key_moving, inline_sites, all)\n",
 			       tok);
 			kfree(buf);
 			return -EINVAL;

@@ -267,6 +267,34 @@ static void a64sc_check(struct kunit *test, const char *ctx,
 			    ctx, k->name, A64SC_ARG, func, expect, got);
 }
 
+/*
+ * After @k was set to @func: static_call_query() returns @func, the
+ * trampoline targets it, and with inline sites so does every call site
+ * outside init text.
+ */
+static void a64sc_expect_key(struct kunit *test, const char *ctx,
+			     const struct a64sc_key *k, void *func)
+{
+	struct sc_site sites[SC_MAX_SITES];
+	char why[SC_TRAMP_WHY_LEN];
+	void *seen = READ_ONCE(k->key->func);
+	int n, i;
+
+	KUNIT_EXPECT_PTR_EQ_MSG(test, seen, func,
+				"%s: static_call_query(%s): expected %ps, seen %ps",
+				ctx, k->name, func, seen);
+	a64sc_expect_tramp(test, ctx, k->name, k->tramp, func);
+	if (!IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE))
+		return;
+	n = sc_key_sites(k->key, sites, SC_MAX_SITES);
+	KUNIT_EXPECT_GT_MSG(test, n, 0, "%s: %s has no call sites (%d)",
+			    ctx, k->name, n);
+	for (i = 0; i < n; i++)
+		if (!sites[i].init &&
+		    !sc_site_check(&sites[i], func, k->tramp, why, sizeof(why)))
+			KUNIT_FAIL(test, "%s: %s", ctx, why);
+}
+
 /* ---- far executable memory (more than 128 MiB from the kernel) ---- */
 
 static void *a64sc_vmalloc_window(unsigned long start, unsigned long end)
@@ -946,6 +974,26 @@ static void a64sc_kprobe_refused(struct kunit *test)
 				    "register_kprobe(%ps+%u): expected -EINVAL (.static_call.text is off limits), got %d",
 				    k->tramp, off, ret);
 	}
+#ifdef CONFIG_HAVE_STATIC_CALL
+	/*
+	 * Both ends of vmlinux's .static_call.text: every word of the first
+	 * and of the last trampoline in it, so a range check that starts
+	 * late or stops short is seen.
+	 */
+	for (off = 0; off < 8 * sizeof(u32); off += sizeof(u32)) {
+		const void *first = __static_call_text_start + off;
+		const void *last = __static_call_text_end - sizeof(u32) - off;
+
+		ret = sc_kprobe_try(first);
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+				    "register_kprobe(%pS), .static_call.text + %u: expected -EINVAL, got %d",
+				    first, off, ret);
+		ret = sc_kprobe_try(last);
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+				    "register_kprobe(%pS), .static_call.text end - %zu: expected -EINVAL, got %d",
+				    last, off + sizeof(u32), ret);
+	}
+#endif
 	a64sc_check(test, "after the kprobe attempts", k, a64sc_a,
 		    A64SC_ARG + A64SC_A_ADD);
 }
@@ -1072,10 +1120,36 @@ static void a64sc_race_op_update(void *func)
 	a64sc_set(&a64sc_race_key, func);
 }
 
+/*
+ * With inline sites: every call site the race's callers use must hold the
+ * instruction for @func, checked by the coordinator after each round.
+ */
+static bool a64sc_race_check_sites(const void *func, char *why, size_t len)
+{
+	struct sc_site sites[SC_MAX_SITES];
+	int n, i;
+
+	n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_race), sites,
+			 SC_MAX_SITES);
+	if (n < A64SC_RACE_SITES) {
+		scnprintf(why, len, "a64sc_key_race: %d call sites, expected %d",
+			  n, A64SC_RACE_SITES);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (!sc_site_check(&sites[i], func,
+				   STATIC_CALL_TRAMP_ADDR(a64sc_key_race),
+				   why, len))
+			return false;
+	return true;
+}
+
 static const struct sc_race_ops a64sc_race_ops = {
 	.call = a64sc_race_op_call,
 	.update = a64sc_race_op_update,
 	.tramp = STATIC_CALL_TRAMP_ADDR(a64sc_key_race),
+	.check_sites = IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE) ?
+		       a64sc_race_check_sites : NULL,
 };
 
 /* Callers on every CPU race updates among in-range, far, NULL and RET0 targets. */
@@ -1118,33 +1192,30 @@ static void a64sc_concurrency(struct kunit *test)
 	min_updates = 1000UL * stress_scale;
 	ret = sc_race_run(&a64sc_race_ops, t, ARRAY_SIZE(t), min_calls,
 			  min_updates, A64SC_RACE_TIMEOUT, &res);
-	kunit_info(test, "%u callers on %u online CPUs: %lu calls, %lu updates in %lu rounds (%lu of two racing updaters), %lu calls checked after a completed round, %lu bad, %lu memory inconsistencies, %lu stale with old memory (patch), %lu stale with new memory (emulator)\n",
+	kunit_info(test, "%u callers on %u online CPUs: %lu calls, %lu updates in %lu rounds (%lu of two racing updaters); %lu calls judged by their window (%lu within one quiet window), %lu unjudged (window longer than %u rounds); %lu bad, %lu stale, %lu memory inconsistencies\n",
 		   res.threads, num_online_cpus(), res.calls, res.updates,
-		   res.rounds, res.racing_rounds, res.checked, res.bad,
-		   res.memory, res.stale_patch, res.stale_emulator);
+		   res.rounds, res.racing_rounds, res.checked, res.quiet,
+		   res.unjudged, SC_RACE_HIST, res.bad, res.stale, res.memory);
 	if (num_online_cpus() < 2)
 		kunit_info(test, "only one CPU online: callers and updates did not really race\n");
-	if (res.stale_emulator && emulator_stale_ok)
-		kunit_info(test, "tolerated (emulator_stale_ok=1): %lu stale calls while memory held the new target (first value %ld)\n",
-			   res.stale_emulator, res.stale_emulator_value);
+	if (res.stale && emulator_stale_ok)
+		kunit_info(test, "tolerated (emulator_stale_ok=1): %lu calls returned a target not in place during their window (first value %ld)\n",
+			   res.stale, res.stale_value);
 
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "race setup failed: %d", ret);
 	KUNIT_EXPECT_FALSE_MSG(test, res.timed_out,
 			       "timed out after %lu updates and %lu calls (minimum %lu and %lu)",
 			       res.updates, res.calls, min_updates, min_calls);
 	KUNIT_EXPECT_EQ_MSG(test, res.bad, 0UL,
-			    "%lu calls returned a value of no installed target (first: %ld)",
+			    "%lu calls returned a value that no target returns (first: %ld)",
 			    res.bad, res.bad_value);
 	KUNIT_EXPECT_EQ_MSG(test, res.memory, 0UL,
-			    "%lu rounds left trampoline bytes that are not the installed target (first: %s)",
+			    "%lu rounds left trampoline or call-site bytes that are not the installed target (first: %s)",
 			    res.memory, res.memory_why);
-	KUNIT_EXPECT_EQ_MSG(test, res.stale_patch, 0UL,
-			    "%lu calls that began after static_call_update() returned saw an old target while memory still held another one (first: %ld, expected %ld)",
-			    res.stale_patch, res.stale_value, res.stale_expected);
 	if (!emulator_stale_ok)
-		KUNIT_EXPECT_EQ_MSG(test, res.stale_emulator, 0UL,
-				    "%lu calls that began after static_call_update() returned executed an old target although memory held the new one (first: %ld)",
-				    res.stale_emulator, res.stale_emulator_value);
+		KUNIT_EXPECT_EQ_MSG(test, res.stale, 0UL,
+				    "%lu calls returned a target that was not in place at any moment between their two samples of the update sequence (first: %ld)",
+				    res.stale, res.stale_value);
 	KUNIT_EXPECT_GE_MSG(test, res.calls, min_calls,
 			    "calls: expected at least %lu, seen %lu",
 			    min_calls, res.calls);
@@ -1153,14 +1224,17 @@ static void a64sc_concurrency(struct kunit *test)
 			    min_updates, res.updates);
 	KUNIT_EXPECT_GT_MSG(test, res.racing_rounds, 0UL,
 			    "no round of two racing updaters completed");
-	KUNIT_EXPECT_GT_MSG(test, res.checked, 0UL,
-			    "no call was checked against the staleness rule");
+	KUNIT_EXPECT_GT_MSG(test, res.quiet, 0UL,
+			    "no call fell within one quiet window");
+	KUNIT_EXPECT_GT_MSG(test, res.checked - res.quiet, 0UL,
+			    "no call overlapping an update was judged");
 }
 
 struct a64sc_sync_step {
 	const char *name;
 	void *func;
-	bool slot_changes;	/* B <-> NOP or B to a new place */
+	bool slot_changes;	/* the trampoline's slot is rewritten */
+	bool sites_change;	/* with inline sites: the call sites are */
 };
 
 static void a64sc_sync_update(void *func)
@@ -1169,18 +1243,45 @@ static void a64sc_sync_update(void *func)
 }
 
 /*
- * An update that rewrites the slot returns only after every other CPU has
- * taken an interrupt (a context synchronisation event), so a call that
- * starts anywhere after it returns runs the new slot. One that only
- * rewrites the literal, or changes nothing, interrupts nobody. Each step
- * runs with every other CPU spinning with interrupts off (sc_sync.h).
+ * The instruction words an update of @k may write: its trampoline's code
+ * and, with inline sites, every call site of the key outside init text.
+ */
+static void a64sc_sync_watch(struct kunit *test, const struct a64sc_key *k,
+			     struct sc_sync_words *w)
+{
+	struct sc_site sites[SC_MAX_SITES];
+	int n, i;
+
+	memset(w, 0, sizeof(*w));
+	sc_sync_watch_tramp(w, k->tramp);
+	if (!IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE))
+		return;
+	n = sc_key_sites(k->key, sites, SC_MAX_SITES);
+	KUNIT_ASSERT_GT_MSG(test, n, 0, "%s: no call sites (%d)", k->name, n);
+	for (i = 0; i < n; i++)
+		if (!sites[i].init)
+			sc_sync_watch_word(w, sites[i].addr);
+}
+
+/*
+ * An update that rewrites an instruction (the trampoline's slot, or with
+ * inline sites a call site) must make every other CPU pass a context
+ * synchronisation event after its last write and before it returns; one
+ * that writes only the literal, or nothing, interrupts nobody. Checked by
+ * mechanism (sc_sync.h): what the update's own cross-CPU calls found in
+ * memory when they ran on each other CPU. The steps cover every kind of
+ * update: B -> B, B -> NOP, NOP -> B, literal only, no change, and with
+ * inline sites the two updates that rewrite only call sites (NULL <-> RET0:
+ * both trampolines lead to __static_call_return0).
  */
 static void a64sc_sync_after_update(struct kunit *test)
 {
 	const struct a64sc_key *k = &a64sc_sync_key;
-	struct a64sc_sync_step steps[6];
+	bool inl = IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE);
+	struct a64sc_sync_step steps[9];
 	struct sc_sync_result res;
-	void *far1, *far2;
+	struct sc_sync_words w;
+	void *far1, *far2, *ret0 = (void *)__static_call_return0;
 	unsigned int i;
 	int ret;
 
@@ -1191,47 +1292,36 @@ static void a64sc_sync_after_update(struct kunit *test)
 	far2 = a64sc_far_alloc(test, A64SC_FAR_VAL + 1);
 	a64sc_restore_at_end(test, k);
 	a64sc_set(k, a64sc_a);
+	a64sc_sync_watch(test, k, &w);
+	kunit_info(test, "watching %u instruction words (trampoline%s)\n",
+		   w.nr, inl ? " and call sites" : "");
 
-	steps[0] = (struct a64sc_sync_step){ "a64sc_a -> a64sc_b (b -> b)", a64sc_b, true };
-	steps[1] = (struct a64sc_sync_step){ "a64sc_b -> far (b -> nop)", far1, true };
-	steps[2] = (struct a64sc_sync_step){ "far -> far2 (literal only)", far2, false };
-	steps[3] = (struct a64sc_sync_step){ "far2 -> far2 (no change)", far2, false };
-	steps[4] = (struct a64sc_sync_step){ "far2 -> a64sc_a (nop -> b)", a64sc_a, true };
-	steps[5] = (struct a64sc_sync_step){ "a64sc_a -> RET0 (b -> b)",
-					     (void *)__static_call_return0, true };
+	steps[0] = (struct a64sc_sync_step){ "a64sc_a -> a64sc_b (b -> b)", a64sc_b, true, true };
+	steps[1] = (struct a64sc_sync_step){ "a64sc_b -> far (b -> nop)", far1, true, true };
+	steps[2] = (struct a64sc_sync_step){ "far -> far2 (literal only)", far2, false, false };
+	steps[3] = (struct a64sc_sync_step){ "far2 -> far2 (no change)", far2, false, false };
+	steps[4] = (struct a64sc_sync_step){ "far2 -> a64sc_a (nop -> b)", a64sc_a, true, true };
+	steps[5] = (struct a64sc_sync_step){ "a64sc_a -> RET0 (b -> b)", ret0, true, true };
+	steps[6] = (struct a64sc_sync_step){ "RET0 -> NULL (sites only)", NULL, false, true };
+	steps[7] = (struct a64sc_sync_step){ "NULL -> RET0 (sites only)", ret0, false, true };
+	steps[8] = (struct a64sc_sync_step){ "RET0 -> a64sc_a (b -> b)", a64sc_a, true, true };
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		const struct a64sc_sync_step *st = &steps[i];
-		char why[SC_TRAMP_WHY_LEN];
+		bool must = st->slot_changes || (inl && st->sites_change);
+		char why[SC_SYNC_WHY_LEN];
 
-		/*
-		 * A synchronising update waits for the spinners to give up
-		 * (200 ms); one that does not must not wait at all, so its
-		 * spinners are given 5 s before they would let it go.
-		 */
-		ret = sc_sync_probe(a64sc_sync_update, st->func,
-				    st->slot_changes ? 200 : 5000, &res);
+		ret = sc_sync_probe(a64sc_sync_update, st->func, &w, &res);
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: sc_sync_probe(): %d",
 				    st->name, ret);
-		KUNIT_ASSERT_GT_MSG(test, res.spinners, 0U,
-				    "%s: no other CPU could be made to spin",
-				    st->name);
-		kunit_info(test, "%s: %u of %u other CPUs still had interrupts off when the update returned\n",
-			   st->name, res.pending, res.spinners);
-		if (st->slot_changes)
-			KUNIT_EXPECT_EQ_MSG(test, res.pending, 0U,
-					    "%s: the slot changed but static_call_update() returned while %u of %u CPUs had not taken an interrupt: they may still run the old slot",
-					    st->name, res.pending, res.spinners);
-		else
-			KUNIT_EXPECT_EQ_MSG(test, res.pending, res.spinners,
-					    "%s: the slot did not change, yet static_call_update() waited for %u of %u CPUs",
-					    st->name, res.spinners - res.pending,
-					    res.spinners);
-		if (!sc_tramp_verify(k->tramp, st->func, why, sizeof(why)))
-			KUNIT_FAIL(test, "%s: trampoline: %s", st->name, why);
+		kunit_info(test, "%s: %u cross-CPU calls sent, %u of %u other CPUs synchronised after the last write (%u busy, 1 idle)\n",
+			   st->name, res.sent, res.synced, res.others,
+			   res.spinners);
+		if (!sc_sync_judge(&res, must, why, sizeof(why)))
+			KUNIT_FAIL(test, "%s: %s", st->name, why);
+		a64sc_expect_key(test, st->name, k, st->func);
 	}
 }
-
 
 /* ---- inline call sites (CONFIG_HAVE_STATIC_CALL_INLINE) ---- */
 
@@ -1332,6 +1422,15 @@ static int a64sc_mod_target2(int x)
 
 static unsigned int key_mod_flips;
 static unsigned int key_mod_bad;
+
+/*
+ * Odd while key_mod_flips is updating a64sc_key_mod and checking the
+ * result, even in between: the test module judges its own sites of the key
+ * only in samples taken between two equal, even values (its key_moving
+ * case).
+ */
+unsigned long a64sc_key_mod_seq;
+EXPORT_SYMBOL_GPL(a64sc_key_mod_seq);
 module_param(key_mod_bad, uint, 0444);
 MODULE_PARM_DESC(key_mod_bad, "key_mod_flips updates that left a site or a call wrong (read-only)");
 static DEFINE_MUTEX(a64sc_flip_lock);
@@ -1372,12 +1471,18 @@ static int a64sc_key_mod_flips_set(const char *val, const struct kernel_param *k
 		void *func = (key_mod_flips & 1) ? (void *)a64sc_mod_target :
 						   (void *)a64sc_mod_target2;
 
+		WRITE_ONCE(a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
+		smp_mb(); /* odd before the update's first write */
 		static_call_update(a64sc_key_mod, (typeof(&a64sc_mod_target))func);
 		key_mod_flips++;
 		a64sc_key_mod_verify(func);
+		smp_store_release(&a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
 	}
+	WRITE_ONCE(a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
+	smp_mb(); /* odd before the update's first write */
 	static_call_update(a64sc_key_mod, a64sc_mod_target);
 	a64sc_key_mod_verify(a64sc_mod_target);
+	smp_store_release(&a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
 	mutex_unlock(&a64sc_flip_lock);
 	return 0;
 }
@@ -1578,6 +1683,17 @@ static void a64sc_inline_kprobe_refused(struct kunit *test)
  * NULL key at a call site. Sites whose key is updated concurrently (by
  * tracepoints, say) may fail this, so a failing site is checked again.
  */
+/* Is @tramp __SCT__<name> for @key __SCK__<name>? */
+static bool a64sc_same_key_name(const void *tramp, const void *key)
+{
+	char t[KSYM_SYMBOL_LEN], k[KSYM_SYMBOL_LEN];
+
+	sprint_symbol_no_offset(t, (unsigned long)tramp);
+	sprint_symbol_no_offset(k, (unsigned long)key);
+	return str_has_prefix(t, "__SCT__") && str_has_prefix(k, "__SCK__") &&
+	       !strcmp(t + 7, k + 7);
+}
+
 static bool a64sc_site_ok(const struct static_call_site *site, char *why,
 			  size_t len)
 {
@@ -1596,11 +1712,20 @@ static bool a64sc_site_ok(const struct static_call_site *site, char *why,
 		return false;
 	if (!(s.tail ? sc_insn_is_b(insn) : sc_insn_is_bl(insn)))
 		return false;
-	/* Its route: a trampoline, which must lead to the key's target. */
+	/*
+	 * Its route: the trampoline of the site's own key (same name after
+	 * __SCT__ and __SCK__; configs/inline.config has KALLSYMS_ALL, so
+	 * keys have names), which must lead to the key's target.
+	 */
 	dest = sc_b_target((unsigned long)s.addr, insn);
 	if (dest < (unsigned long)__static_call_text_start ||
 	    dest >= (unsigned long)__static_call_text_end)
 		return false;
+	if (!a64sc_same_key_name((void *)dest, key)) {
+		scnprintf(why, len, "site %pS: routed to %ps, not its own key's (%ps) trampoline",
+			  s.addr, (void *)dest, key);
+		return false;
+	}
 	return sc_tramp_verify((void *)dest, func, why, len);
 }
 

@@ -17,7 +17,7 @@ img=$b/arch/arm64/boot/Image.gz
 initrd=${INITRD:-$b/rig-initramfs.cpio.gz}
 [ -f "$initrd" ] || die "initramfs $initrd missing: run scripts/initramfs.sh $variant"
 
-cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=4 kunit.enable=0 $TRACE_EVENTS $*"
+cmdline="console=ttyAMA0 rdinit=/init panic=-1 loglevel=5 kunit.enable=0 $TRACE_EVENTS $*"
 read -r -a extra <<<"${QEMU_EXTRA:-}"
 cpu="max,pauth-impdef=on"
 qemu_require

@@ -106,10 +106,10 @@ if [ "${verdict%% [0-9]*}" = "$want" ]; then
 else
 	record "$stage" "run_kselftest.sh: $verdict" FAIL 0 "expected \"$want\""
 fi
-json=$LOGS/$stage.json
-python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" "$ktap" >"$LOGS/$stage.parse.log" 2>&1 || true
-sed -n '/^# static_call_test: /p' "$ktap" | sed 's/^/  /' || true
-report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
+sed -n '/^# static_call_test: /p' "$ktap" | sed 's/^/  /'
+report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$ktap"
+	--kunit-dir "$tree/tools/testing/kunit" --stage "$stage" --results "$RESULTS"
+	--cases "$LOGS/$stage.cases.tsv")
 mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$ktap")
 report+=("${eargs[@]}")
 "${report[@]}" || exit 1

@@ -48,7 +48,9 @@ if [ ! -s "$json" ]; then
 fi
 record "$stage" "harness: kunit.py ran the suite to completion" DONE "$secs"
 
-report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$json" --stage "$stage" --results "$RESULTS")
+report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$LOGS/$stage.console.log"
+	--kunit-dir "$tree/tools/testing/kunit" --stage "$stage" --results "$RESULTS"
+	--cases "$LOGS/$stage.cases.tsv")
 mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kunit" "$variant" "$LOGS/$stage.console.log")
 report+=("${eargs[@]}")
 [ -z "${KUNIT_FILTER:-}" ] || report+=(--filtered)

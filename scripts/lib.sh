@@ -113,6 +113,15 @@ step() {
 	return "$rc"
 }
 
+# A kernel's own report of a crash or a hang, in a console log: CFI
+# failures, exceptions, oopses, BUGs (KASAN, KCSAN, sleeping in atomic
+# context, soft lockups), panics, hard lockups, RCU stalls, hung tasks.
+KERNEL_CRASH_PAT='CFI failure|Unable to handle|Internal error|Oops|BUG:|Kernel panic|hard LOCKUP|detected stalls|self-detected stall|blocked for more than'
+# The series' own complaints (its pr_err/pr_warn and WARN texts other than
+# the misaligned-target one the suite announces) and the instruction
+# encoder's.
+SERIES_REPORT_PAT='static_call: .*(left unpatched|failed \(|no route recorded)|unexpected \.static_call\.text layout|offset out of range'
+
 # record STAGE NAME RESULT SECONDS [DETAIL]: one line per check for the summary.
 record() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$RESULTS"

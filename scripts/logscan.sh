@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scan a guest console log for faults that must never happen on a patched
 # kernel: CFI failures, BTI or other exceptions, oopses, BUGs (KASAN, KCSAN,
-# sleeping in atomic context, lockups), RCU stalls, hung tasks, unexpected
-# WARNINGs. The one WARNING the suite provokes on purpose (an update to a
-# misaligned target, refused by the series) is announced by the test with
+# sleeping in atomic context, lockups), RCU stalls, hung tasks, the series'
+# own error and warning messages, unexpected WARNINGs. The one WARNING the
+# suite provokes on purpose (an update to a misaligned target, refused by
+# the series) is announced by the test with
 # "expected WARNING follows: static_call_update() to misaligned <target>";
 # each WARNING must follow its own announcement, and the warning's message
 # (printed just before it) must be the series' "misaligned target <target>"
@@ -23,7 +24,7 @@ if [ ! -s "$logf" ]; then
 	log "$stage: no console log to scan ($logf)"
 	exit 1
 fi
-pat='CFI failure|Unable to handle|Internal error|Oops|BUG:|Kernel panic|detected stalls|blocked for more than'
+pat="$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT"
 hits=$(grep -cE "$pat" "$logf" || true)
 bad=0
 if [ "$hits" -gt 0 ]; then

@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
 # make mutate: mutation testing of the series' kernel code. Each
-# mutants/NAME.patch is applied on top of the patched tree as one commit of
-# the "mutant" worktree, built incrementally (GCC, the patched kernels'
-# configuration), and run through the KUnit suite and the insmod runner.
-# A mutant is killed when at least one case fails. A surviving mutant fails
-# the run unless its header has an "Unobservable:" line saying why no test
-# here can see it. A mutant that does not apply or build is an error.
+# mutants/NAME.patch is applied on top of its base's patched tree (or the
+# inline tree) as one commit of that base's "mutant" worktree, built
+# incrementally (GCC, the patched kernels' configuration plus the kernel's
+# hang detectors, configs/mutant.config), and run through the KUnit suite
+# and the module selftest (with its load beyond B range).
+#
+# A mutant is killed only by
+#   test   a named case (KUnit, module or selftest test) that failed with a
+#          message of its own, or
+#   crash  the kernel's own report in a guest's console log: CFI failure,
+#          oops, BUG, panic, soft or hard lockup, hung task, RCU stall; or
+#          the series' own error messages ($SERIES_REPORT_PAT).
+# Anything else that goes wrong is an ERROR, which fails the run: a patch
+# that does not apply, a kernel that does not build, a stage that ended
+# non-zero without a test verdict or a kernel report (a guest timeout that
+# the kernel did not explain, no KTAP, no cases). A mutant that nothing
+# caught SURVIVED (a failure) unless its header says why it is
+# "Unobservable:".
+#
+# Verdicts are cached in $CACHE/mutate/ under a hash of the mutant, its
+# base's series, the tests (kunit/, kmod/, common/), the configs and the
+# rig (scripts/): a run cut short resumes where it stopped, and a change to
+# any of those inputs runs the mutant again. MUTATE_FRESH=1 ignores the
+# cache.
 #   mutate.sh [NAME...]     default: every mutants/*.patch
 # Results: out/mutate/summary.tsv and the table printed at the end; each
 # mutant's own logs and results in out/mutate/NAME/.
@@ -15,17 +33,6 @@ set -euo pipefail
 S=$RIG_ROOT/scripts
 GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
 	-c advice.detachedHead=false)
-patched=$(tree_dir patched)
-[ -e "$patched/.git" ] || die "no patched tree: run 'make tree' first"
-src=$(cat "$CACHE/src/current-$BASE")
-base=$("${GIT[@]}" -C "$patched" rev-parse HEAD)
-mt=$(tree_dir mutant)
-# A mutant with a "Tree: inline" header applies to the inline tree (the
-# series plus patches/<base>-inline/) and is built with the inline config.
-inline_base=
-if [ -e "$(tree_dir inline)/.git" ]; then
-	inline_base=$("${GIT[@]}" -C "$(tree_dir inline)" rev-parse HEAD)
-fi
 
 if [ "$#" -eq 0 ]; then
 	mapfile -t names < <(find "$RIG_ROOT/mutants" -name '*.patch' -printf '%f\n' | sed 's/\.patch$//' | sort)
@@ -34,88 +41,154 @@ else
 fi
 [ "${#names[@]}" -gt 0 ] || die "no mutants in $RIG_ROOT/mutants"
 
-exec 9>"$CACHE/.tree.lock"
-flock 9
-if [ ! -e "$mt/.git" ]; then
-	rm -rf "$mt"
-	"${GIT[@]}" -C "$src" worktree prune
-	"${GIT[@]}" -C "$src" worktree add -q --detach "$mt" "$base"
-fi
-flock -u 9
-
 # A mutant may hang a guest: shorter limits than the normal runs (which
-# pass in well under a minute each on this machine).
+# pass in well under a minute each on this machine). The hang detectors
+# of configs/mutant.config report within 30 s.
 export BOOT_TIMEOUT=${MUTATE_BOOT_TIMEOUT:-150}
 export KMOD_TIMEOUT=${MUTATE_KMOD_TIMEOUT:-240}
+
+# The inputs every verdict depends on, besides the mutant itself.
+rig_hash() {
+	(cd "$RIG_ROOT" && find kunit kmod common configs scripts -type f ! -name '*.pyc' -print0 |
+		sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+rig=$(rig_hash)
+cachedir=$CACHE/mutate
+mkdir -p "$cachedir"
+
+# mutant_field NAME HEADER: the first "HEADER: value" line of the mutant.
+mutant_field() { sed -n "s/^$2: //p" "$RIG_ROOT/mutants/$1.patch" | head -n1; }
+
+# prepare_base BASE: the mutant worktree of BASE, created from its patched
+# tree's repository when missing.
+prepare_base() {
+	local b=$1 patched mt src
+	patched=$(tree_dir "$b/patched")
+	mt=$(tree_dir "$b/mutant")
+	[ -e "$patched/.git" ] || die "no patched tree for base $b: run 'BASE=$b scripts/tree.sh all' first"
+	src=$(cat "$CACHE/src/current-$b")
+	exec 9>"$CACHE/.tree.lock"
+	flock 9
+	if [ ! -e "$mt/.git" ]; then
+		rm -rf "$mt"
+		"${GIT[@]}" -C "$src" worktree prune
+		"${GIT[@]}" -C "$src" worktree add -q --detach "$mt" \
+			"$("${GIT[@]}" -C "$patched" rev-parse HEAD)"
+	fi
+	flock -u 9
+}
+
+# judge OUT VARIANT RC_KUNIT RC_KMOD: prints "VERDICT<TAB>BY" for a mutant
+# whose stages ran: killed by a test or a crash, error, or clean.
+judge() {
+	local out=$1 v=$2 rck=$3 rcm=$4 tests crash f
+	# Named cases that failed with a message of their own.
+	tests=$(cat "$out/logs/kunit-$v.cases.tsv" "$out/logs/kmod-$v.cases.tsv" 2>/dev/null |
+		awk -F'\t' -v v="$v" '$3 == "FAIL" && $4 != "" {
+			sub("-" v "$", "", $1); printf "%s%s: %s (%s)", sep, $1, $2, substr($4, 1, 160); sep = "; " }')
+	crash=
+	for f in "$out/logs/kunit-$v.console.log" "$out/logs/kmod-$v.console.log"; do
+		[ -f "$f" ] || continue
+		crash=$(grep -m1 -E "$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT" "$f" | tr -d '\r' | cut -c1-200 || true)
+		if [ -n "$crash" ]; then
+			crash="$(basename "$f" .console.log | sed "s/-$v\$//"): crash: $crash"
+			break
+		fi
+	done
+	if [ -n "$tests" ] || [ -n "$crash" ]; then
+		printf 'killed\t%s\n' "${tests:+test: $tests}${tests:+${crash:+; }}$crash"
+	elif [ "$rck" -ne 0 ] || [ "$rcm" -ne 0 ]; then
+		printf 'ERROR\t%s\n' "stages exited kunit $rck, kmod $rcm without a test verdict or kernel report: $(awk -F'\t' '$3 == "FAIL" { printf "%s%s: %s", sep, $2, $5; sep = "; " }' "$out/results.tsv" 2>/dev/null | cut -c1-300)"
+	elif [ ! -s "$out/logs/kunit-$v.cases.tsv" ] || [ ! -s "$out/logs/kmod-$v.cases.tsv" ]; then
+		printf 'ERROR\t%s\n' "a stage passed without any case results"
+	else
+		printf 'clean\t-\n'
+	fi
+}
 
 top=$OUT/mutate
 mkdir -p "$top"
 summary=$top/summary.tsv
 : >"$summary"
-killed=0 survived=0 unobservable=0 errors=0
+killed=0 survived=0 unobservable=0 errors=0 cached=0
+declare -A prepared=()
 
 for name in "${names[@]}"; do
 	patch=$RIG_ROOT/mutants/$name.patch
 	[ -f "$patch" ] || die "no such mutant: $patch"
-	what=$(sed -n 's/^Mutant: //p' "$patch" | head -n1)
-	why=$(sed -n 's/^Unobservable: //p' "$patch" | head -n1)
-	mtree=$(sed -n 's/^Tree: //p' "$patch" | head -n1)
-	mbase=$base mv=mutant
+	what=$(mutant_field "$name" Mutant)
+	why=$(mutant_field "$name" Unobservable)
+	mtree=$(mutant_field "$name" Tree)
+	mb=$(mutant_field "$name" Base)
+	mb=${mb:-$DEFAULT_BASE}
+	if [ "$mb" = "$DEFAULT_BASE" ]; then mv=mutant; else mv=$mb-mutant; fi
+	from=$mb/patched
 	if [ "$mtree" = inline ]; then
-		[ -n "$inline_base" ] || die "mutant $name needs the inline tree: run 'scripts/tree.sh inline'"
-		mbase=$inline_base mv=mutant-inline
+		from=$mb/inline
+		mv=$mv-inline
 	fi
-	out=$top/$name
-	rm -rf "$out"
-	mkdir -p "$out/logs"
-	log "mutant $name: $what"
-
-	"${GIT[@]}" -C "$mt" checkout -q -f --detach "$mbase"
-	"${GIT[@]}" -C "$mt" clean -q -fdx -e '/build-*'
-	if ! "${GIT[@]}" -C "$mt" apply --index "$patch" 2>"$out/logs/apply.log"; then
-		log "mutant $name: does not apply to the patched tree, see $out/logs/apply.log"
-		printf '%s\tERROR\tdoes not apply\t%s\n' "$name" "$what" >>"$summary"
-		errors=$((errors + 1))
-		continue
-	fi
-	"${GIT[@]}" -C "$mt" commit -q -m "mutant: $name"
-
-	t=$(date +%s)
-	if ! ARM64SC_OUT=$out "$S/build.sh" "$mv" >"$out/logs/stage.log" 2>&1; then
-		log "mutant $name: build failed, see $out/logs/build-$mv.log"
-		printf '%s\tERROR\tbuild failed\t%s\n' "$name" "$what" >>"$summary"
-		errors=$((errors + 1))
-		continue
-	fi
-	ARM64SC_OUT=$out "$S/kunit.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || true
-	# -P: one load beyond B range of the kernel, where module trampolines
-	# aimed at kernel code start on their literal path.
-	ARM64SC_OUT=$out KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || true
-	# The failing checks, "stage: check" each, kunit first.
-	by=$(awk -F'\t' '$3 == "FAIL" { sub(/-mutant(-inline)?$/, "", $1); printf "%s%s: %s", sep, $1, $2; sep = "; " }' \
-		"$out/results.tsv" 2>/dev/null || true)
-	secs=$(($(date +%s) - t))
-	if [ -n "$by" ]; then
-		verdict=killed
-		killed=$((killed + 1))
-	elif [ -n "$why" ]; then
-		verdict=unobservable
-		by="not observable here: $why"
-		unobservable=$((unobservable + 1))
+	[ -e "$(tree_dir "$from")/.git" ] || die "mutant $name needs the tree $from: run 'BASE=$mb scripts/tree.sh ${from#*/}'"
+	mbase=$("${GIT[@]}" -C "$(tree_dir "$from")" rev-parse HEAD)
+	key=$( {
+		echo "$rig"
+		echo "$mbase"
+		sha256sum "$patch"
+	} | sha256sum | cut -c1-16)
+	cfile=$cachedir/$name-$key.tsv
+	if [ -z "${MUTATE_FRESH:-}" ] && [ -s "$cfile" ]; then
+		IFS=$'\t' read -r verdict by <"$cfile"
+		log "mutant $name: $verdict (cached, $key)"
+		cached=$((cached + 1))
 	else
-		verdict=SURVIVED
-		by="no case failed"
-		survived=$((survived + 1))
+		[ -n "${prepared[$mb]:-}" ] || { prepare_base "$mb"; prepared[$mb]=1; }
+		mt=$(tree_dir "$mb/mutant")
+		out=$top/$name
+		rm -rf "$out"
+		mkdir -p "$out/logs"
+		log "mutant $name ($mb${mtree:+, $mtree}): $what"
+		"${GIT[@]}" -C "$mt" checkout -q -f --detach "$mbase"
+		"${GIT[@]}" -C "$mt" clean -q -fdx -e '/build-*'
+		t=$(date +%s)
+		if ! "${GIT[@]}" -C "$mt" apply --index "$patch" 2>"$out/logs/apply.log"; then
+			verdict=ERROR by="does not apply to $from, see $out/logs/apply.log"
+		else
+			"${GIT[@]}" -C "$mt" commit -q -m "mutant: $name"
+			if ! ARM64SC_OUT=$out BASE=$mb "$S/build.sh" "$mv" >"$out/logs/stage.log" 2>&1; then
+				verdict=ERROR by="build failed, see $out/logs/build-$mv.log"
+			else
+				rck=0 rcm=0
+				ARM64SC_OUT=$out BASE=$mb "$S/kunit.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rck=$?
+				# -P: one load beyond B range of the kernel, where module
+				# trampolines aimed at kernel code start on their literal path.
+				ARM64SC_OUT=$out BASE=$mb KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcm=$?
+				IFS=$'\t' read -r verdict by < <(judge "$out" "$mv" "$rck" "$rcm")
+			fi
+		fi
+		log "mutant $name: $verdict in $(($(date +%s) - t))s (${by})"
+		if [ "$verdict" = clean ]; then
+			if [ -n "$why" ]; then
+				verdict=unobservable by="not observable here: $why"
+			else
+				verdict=SURVIVED by="no case failed and no kernel report"
+			fi
+		fi
+		# Errors are not cached: they are the rig's to fix.
+		[ "$verdict" = ERROR ] || printf '%s\t%s\n' "$verdict" "$by" >"$cfile"
 	fi
-	log "mutant $name: $verdict in ${secs}s ($by)"
-	printf '%s\t%s\t%s\t%s\n' "$name" "$verdict" "$by" "$what" >>"$summary"
+	case $verdict in
+	killed) killed=$((killed + 1)) ;;
+	unobservable) unobservable=$((unobservable + 1)) ;;
+	SURVIVED) survived=$((survived + 1)) ;;
+	*) errors=$((errors + 1)) ;;
+	esac
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$mb${mtree:+-$mtree}" "$verdict" "$by" "$what" >>"$summary"
 done
 
 echo
 echo "==================== mutants ===================="
-awk -F'\t' '{ printf "  %-24s %-12s %s\n", $1, $2, $3 }' "$summary"
+awk -F'\t' '{ printf "  %-32s %-11s %-12s %s\n", $1, $2, $3, $4 }' "$summary"
 echo "================================================="
 total=${#names[@]}
 echo "mutation score: $killed of $((total - unobservable)) observable mutants killed;" \
-	"$unobservable unobservable, $survived survived, $errors errors"
+	"$unobservable unobservable, $survived survived, $errors errors ($cached verdicts from the cache)"
 [ "$survived" -eq 0 ] && [ "$errors" -eq 0 ]

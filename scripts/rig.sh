@@ -134,12 +134,14 @@ mainline_more() {
 	run_stage check-7.3-gcc "$S/check-vmlinux.sh" 7.3-gcc
 }
 
-# The KUnit concurrency case alone on the GCC kernel, single-threaded TCG
-# (vCPUs interleaved on one host thread): 0 stale calls of either kind.
+# The KUnit concurrency case alone on variant $1 (default gcc),
+# single-threaded TCG (vCPUs interleaved on one host thread): no stale call
+# is tolerated there.
 race_single() {
-	run_stage race-gcc-single env KUNIT_STAGE=race-gcc-single \
+	local v=${1:-gcc}
+	run_stage "race-$v-single" env KUNIT_STAGE="race-$v-single" \
 		KUNIT_FILTER=arm64_static_call.concurrency QEMU_ACCEL=tcg,thread=single \
-		"$S/kunit.sh" gcc
+		"$S/kunit.sh" "$v"
 }
 
 # make matrix: the evidence that does not fit in make test's time.
@@ -302,6 +304,9 @@ inline)
 	for v in gcc-inline clang-inline clang-lto-thin-inline; do
 		variant_suite "$v" "$FAR"
 	done
+	# The race with inline sites, strict: single-threaded TCG.
+	race_single gcc-inline
+	race_single clang-inline
 	"$S/summary.sh" || failed=1
 	;;
 matrix)

@@ -35,10 +35,12 @@
 #   first_load           insmod returned 0, the module's KTAP was complete,
 #                        rmmod worked
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
-#   load_unload_updating 3 loads and unloads (scenarios=initial_state)
-#                        while the KUnit suite's key_mod_flips updates
+#   load_unload_updating 3 loads and unloads (scenarios=key_moving) while
+#                        the KUnit suite's key_mod_flips updates
 #                        a64sc_key_mod, which the module calls: every load
-#                        clean, every update checked (key_mod_bad 0)
+#                        clean, the module's own site decoded and called
+#                        between updates (and seen to move), every update
+#                        checked by the suite (key_mod_bad 0)
 #   scenario_subset      scenarios=null,ret0 stress_scale=0 runs exactly those
 #                        two, planned as 1..2 (the others are left out)
 #   inline_load          scenarios=inline_sites, its KTAP nested: the module's
@@ -54,7 +56,7 @@
 #                        reach kernel code by their literal path
 #   kernel_log_clean     no CFI failure, BTI fault, oops, BUG or WARNING
 #                        was logged while the runner ran
-# The kernel log is read with dmesg (the rig boots with loglevel=4, so the
+# The kernel log is read with dmesg (the rig boots with loglevel=5, so the
 # module's pr_info lines are not on the console). Exit status: kselftest's
 # (0 if every test passed, 1 if any failed), 2 on a usage error.
 
@@ -334,9 +336,17 @@ if [ -w "$flips" ]; then
 	flipper=$!
 	n=0
 	while [ "$n" -lt 3 ]; do
-		load scenarios=initial_state stress_scale=0
-		[ "$rc" -eq 0 ] || bad=1
-		unload || bad=1
+		load scenarios=key_moving key_moving=1 stress_scale=0
+		lbad=0
+		ktap_verdict || lbad=1
+		[ "$rc" -eq 0 ] || lbad=1
+		unload || lbad=1
+		if [ "$lbad" -ne 0 ]; then
+			diag "load_unload_updating: load $n: insmod exit $rc; module's KTAP:"
+			sed 's/^/#   /' "$ktap"
+			bad=1
+		fi
+		grep -h '# key_moving: ' "$ktap" | sed 's/^# /# load_unload_updating: /'
 		n=$((n + 1))
 	done
 	: >"$tmp/flips.stop"
