@@ -59,10 +59,10 @@ tools: ## build and test the C++ host tools (CTest)
 bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
 	@$(S)/bench.sh
 
-mutate: ## mutation testing: each mutants/*.patch on the series must make a test fail
+mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be killed by a test verdict or a kernel report; verdicts cached
 	@$(S)/tree.sh all
 	@$(S)/tree.sh inline
-	@$(S)/build.sh gcc
+	@BASE=7.2 $(S)/tree.sh all
 	@$(S)/mutate.sh $(MUTANTS)
 
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
