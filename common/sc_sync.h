@@ -36,6 +36,16 @@
  *  - an update that must not synchronise passes when it queued no
  *    cross-CPU call at all.
  *
+ * The cache maintenance is watched the same way: a kprobe on
+ * caches_clean_inval_pou(), the routine aarch64_insn_patch_text_nosync()
+ * calls after its write, records each call the updating task makes and
+ * reads the watched words in its range right then. Every watched word
+ * that the update changed must have been covered by such a call made when
+ * it already held its final value: cleaned to the point of unification
+ * after the write, as the architecture requires before other CPUs may
+ * fetch it. (QEMU does not model the caches, so only this check can see a
+ * missing maintenance.)
+ *
  * Every other online CPU but one runs a spinner (interrupts on, never
  * sleeping) during the update, so that the IPI finds them busy in kernel
  * code as callers of a static call would be; the last one is left idle.
@@ -49,6 +59,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/processor.h>
 #include <linux/sched.h>
@@ -74,7 +85,10 @@ struct sc_sync_result {
 	unsigned int sent;	/* cross-CPU calls the update queued */
 	unsigned int synced;	/* CPUs whose last such call saw final words */
 	bool changed;		/* some watched word differs afterwards */
+	unsigned int maint;	/* cache maintenance calls by the update */
+	unsigned int unmaintained;	/* changed words not cleaned after */
 	char why[SC_SYNC_WHY_LEN];	/* the first CPU that was not synced */
+	char maint_why[SC_SYNC_WHY_LEN];	/* the first word not cleaned */
 	int err;
 };
 
@@ -95,6 +109,11 @@ struct sc_sync {
 	int release;
 	atomic_t ready;
 	u32 final[SC_SYNC_MAX_WORDS];
+	/* The cache maintenance watch. */
+	struct kprobe kp;
+	unsigned int maint;
+	bool cleaned[SC_SYNC_MAX_WORDS];
+	u32 cleaned_seen[SC_SYNC_MAX_WORDS];
 };
 
 struct sc_sync_spinner {
@@ -155,6 +174,27 @@ static void sc_sync_entered(void *data, smp_call_func_t func,
 	for (i = 0; i < s->w->nr; i++)
 		c->seen[i] = sc_sync_read_word(s->w->addr[i]);
 	c->runs++;
+}
+
+/* caches_clean_inval_pou(start, end), called by the updating task. */
+static int sc_sync_maintained(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sc_sync *s = container_of(p, struct sc_sync, kp);
+	unsigned long start = regs->regs[0], end = regs->regs[1];
+	unsigned int i;
+
+	if (!READ_ONCE(s->open) || current != s->updater)
+		return 0;
+	s->maint++;
+	for (i = 0; i < s->w->nr; i++) {
+		unsigned long a = (unsigned long)s->w->addr[i];
+
+		if (a >= start && a + sizeof(u32) <= end) {
+			s->cleaned[i] = true;
+			s->cleaned_seen[i] = sc_sync_read_word(s->w->addr[i]);
+		}
+	}
+	return 0;
 }
 
 struct sc_sync_tp {
@@ -232,6 +272,11 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	res->err = tracepoint_probe_register(tps[1].tp, sc_sync_entered, s);
 	if (res->err)
 		goto out_unreg0;
+	s->kp.symbol_name = "caches_clean_inval_pou";
+	s->kp.pre_handler = sc_sync_maintained;
+	res->err = register_kprobe(&s->kp);
+	if (res->err)
+		goto out_unreg1;
 
 	/* This thread is the updater: keep it off the spinners' CPUs. */
 	migrate_disable();
@@ -273,9 +318,19 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 
 	for (i = 0; i < w->nr; i++) {
 		s->final[i] = sc_sync_read_word(w->addr[i]);
-		if (s->final[i] != before[i])
-			res->changed = true;
+		if (s->final[i] == before[i])
+			continue;
+		res->changed = true;
+		if (s->cleaned[i] && s->cleaned_seen[i] == s->final[i])
+			continue;
+		if (!res->unmaintained++)
+			scnprintf(res->maint_why, sizeof(res->maint_why),
+				  "%pS changed from %08x to %08x, %s",
+				  w->addr[i], before[i], s->final[i],
+				  s->cleaned[i] ? "but its last cache maintenance came before the write" :
+						  "with no cache maintenance over it");
 	}
+	res->maint = s->maint;
 	res->sent = atomic_read(&s->sent);
 	for_each_online_cpu(cpu) {
 		struct sc_sync_cpu *c = &s->cpu[cpu];
@@ -311,6 +366,8 @@ out_stop:
 		if (sp[i].task)
 			kthread_stop(sp[i].task);
 	migrate_enable();
+	unregister_kprobe(&s->kp);
+out_unreg1:
 	tracepoint_probe_unregister(tps[1].tp, sc_sync_entered, s);
 out_unreg0:
 	tracepoint_probe_unregister(tps[0].tp, sc_sync_queued, s);
@@ -331,6 +388,11 @@ out_free:
 static inline bool sc_sync_judge(const struct sc_sync_result *res,
 				 bool must_sync, char *why, size_t len)
 {
+	if (res->unmaintained) {
+		scnprintf(why, len, "%u changed words not cleaned to the PoU after their write (%u maintenance calls): %s",
+			  res->unmaintained, res->maint, res->maint_why);
+		return false;
+	}
 	if (must_sync != res->changed) {
 		scnprintf(why, len, "the watched instructions %s, expected them %s",
 			  res->changed ? "changed" : "did not change",
