@@ -580,8 +580,9 @@ static void a64sc_out_of_range(struct kunit *test)
 /*
  * The B range at its edges, encode only: a target exactly 128 MiB below
  * the slot, or 128 MiB - 4 above it, must get a "b"; one instruction
- * further out, a "nop". The targets are addresses, not code: nothing calls
- * the key while it is aimed at them, and it is put back on a64sc_a.
+ * further out, a "nop". With inline sites, the same at the key's first and
+ * last call site. The targets are addresses, not code: nothing calls the
+ * key while it is aimed at them, and it is put back on a64sc_a.
  */
 static void a64sc_range_edges(struct kunit *test)
 {
@@ -619,6 +620,37 @@ static void a64sc_range_edges(struct kunit *test)
 		if (!sc_tramp_check_slot(&v, target, want, why, sizeof(why)))
 			KUNIT_FAIL(test, "%s (0x%lx): %s", edges[i].name,
 				   target, why);
+	}
+	/*
+	 * With inline sites, the same edges measured from the key's first
+	 * and last call site: "bl target" at and inside them, the route
+	 * (the trampoline) one instruction further out.
+	 */
+	if (IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE)) {
+		struct sc_site sites[SC_MAX_SITES];
+		int n, s, e;
+
+		n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_edge), sites,
+				 SC_MAX_SITES);
+		KUNIT_ASSERT_GT_MSG(test, n, 0, "a64sc_key_edge: no sites (%d)", n);
+		for (s = 0; s < n; s += max(n - 1, 1)) {
+			unsigned long pc = (unsigned long)sites[s].addr;
+
+			for (e = 0; e < ARRAY_SIZE(edges); e++) {
+				unsigned long target = pc + edges[e].offset;
+
+				KUNIT_ASSERT_EQ_MSG(test, sc_b_in_range(pc, target),
+						    edges[e].in_range,
+						    "site %s: test decoder",
+						    edges[e].name);
+				static_call_update(a64sc_key_edge,
+						   (a64sc_fn_t *)target);
+				if (!sc_site_check(&sites[s], (void *)target,
+						   tramp, why, sizeof(why)))
+					KUNIT_FAIL(test, "site %s (0x%lx): %s",
+						   edges[e].name, target, why);
+			}
+		}
 	}
 	static_call_update(a64sc_key_edge, a64sc_a);
 	if (!sc_tramp_verify(tramp, a64sc_a, why, sizeof(why))) {
