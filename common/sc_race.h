@@ -169,8 +169,9 @@ static inline bool sc_race_value_in(const struct sc_race *r,
 
 /*
  * The targets that were in place at some moment between the samples @s1
- * and @s2 (s2 > s1) of the sequence: those of every round from s1's to the
- * last one begun before s2. False if the ring no longer holds them all.
+ * and @s2 of the sequence (s2 >= s1, not one quiet window): those of every
+ * round from s1's to the last one begun before s2. False if the ring no
+ * longer holds them all.
  */
 static inline bool sc_race_window(const struct sc_race *r, unsigned long s1,
 				  unsigned long s2, unsigned long *mask)
@@ -230,7 +231,7 @@ static void sc_race_judge(struct sc_race_thread *t, unsigned long s1,
 	if (s1 == s2 && !(s1 & 1)) {
 		t->quiet++;
 		ok = v == expect;
-	} else if (s2 > s1 && sc_race_window(r, s1, s2, &mask)) {
+	} else if (s2 >= s1 && sc_race_window(r, s1, s2, &mask)) {
 		ok = sc_race_value_in(r, mask, v);
 	} else {
 		t->unjudged++;

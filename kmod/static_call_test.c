@@ -349,8 +349,13 @@ static int sct_module_tramps(struct sct_case_state *c, const void **tramps,
 		const char *name = ks->strtab + sym->st_name;
 		bool in_sect = sym->st_shndx == shndx, tramp;
 
-		/* The section's own symbol, mapping symbols ($x, $d). */
-		if (!*name || *name == '$')
+		/*
+		 * The section's own symbol, mapping symbols ($x, $d), and
+		 * the symbols this module takes from others (resolved to
+		 * absolute addresses at load: __SCT__a64sc_key_mod).
+		 */
+		if (!*name || *name == '$' ||
+		    !within_module(sym->st_value, THIS_MODULE))
 			continue;
 		tramp = str_has_prefix(name, "__SCT__");
 		if (!in_sect && !tramp)

@@ -328,7 +328,8 @@ if [ -w "$flips" ]; then
 	before=$(cat "$flips")
 	(
 		i=0
-		while [ ! -e "$tmp/flips.stop" ] && [ "$i" -lt 2000 ]; do
+		# Until the loads below are done (bounded, in case they hang).
+		while [ ! -e "$tmp/flips.stop" ] && [ "$i" -lt 1000000 ]; do
 			echo 20 >"$flips" || break
 			i=$((i + 1))
 		done
