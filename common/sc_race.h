@@ -469,13 +469,18 @@ static int sc_race_run(const struct sc_race_ops *ops,
 		a = cur;
 		if (racing)
 			b = (a + 1 + (walk / nr) % (nr - 1)) % nr;
-		/* The round's targets, before any caller can see it begin. */
+		/*
+		 * The round's targets, before any caller can see it begin:
+		 * the entry is marked invalid before its mask changes and
+		 * valid again after (sc_race_window() reads the round number
+		 * on both sides of the mask), then the odd sequence follows.
+		 */
 		WRITE_ONCE(h->round, ULONG_MAX);
-		smp_wmb();
+		smp_wmb(); /* invalid before the new mask */
 		WRITE_ONCE(h->mask, BIT(prev) | BIT(a) | (b >= 0 ? BIT(b) : 0));
-		smp_wmb();
+		smp_wmb(); /* the mask before the entry is valid again */
 		WRITE_ONCE(h->round, res->rounds);
-		smp_wmb();
+		smp_wmb(); /* the entry before the odd sequence */
 		WRITE_ONCE(r->seq, seq + 1);
 		smp_mb();	/* odd sequence visible before any code change */
 		if (!racing) {

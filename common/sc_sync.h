@@ -327,8 +327,9 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 			scnprintf(res->maint_why, sizeof(res->maint_why),
 				  "%pS changed from %08x to %08x, %s",
 				  w->addr[i], before[i], s->final[i],
-				  s->cleaned[i] ? "but its last cache maintenance came before the write" :
-						  "with no cache maintenance over it");
+				  s->cleaned[i] ?
+				  "but its last cache maintenance came before the write" :
+				  "with no cache maintenance over it");
 	}
 	res->maint = s->maint;
 	res->sent = atomic_read(&s->sent);
@@ -389,7 +390,8 @@ static inline bool sc_sync_judge(const struct sc_sync_result *res,
 				 bool must_sync, char *why, size_t len)
 {
 	if (res->unmaintained) {
-		scnprintf(why, len, "%u changed words not cleaned to the PoU after their write (%u maintenance calls): %s",
+		scnprintf(why, len,
+			  "%u changed words not cleaned to the PoU after their write (%u maintenance calls): %s",
 			  res->unmaintained, res->maint, res->maint_why);
 		return false;
 	}
@@ -402,13 +404,15 @@ static inline bool sc_sync_judge(const struct sc_sync_result *res,
 	if (!must_sync) {
 		if (!res->sent)
 			return true;
-		scnprintf(why, len, "no instruction changed, yet the update sent %u cross-CPU calls",
+		scnprintf(why, len,
+			  "no instruction changed, yet the update sent %u cross-CPU calls",
 			  res->sent);
 		return false;
 	}
 	if (res->synced == res->others)
 		return true;
-	scnprintf(why, len, "%u of %u other CPUs were synchronised after the last write (%u calls sent): %s",
+	scnprintf(why, len,
+		  "%u of %u other CPUs were synchronised after the last write (%u calls sent): %s",
 		  res->synced, res->others, res->sent, res->why);
 	return false;
 }

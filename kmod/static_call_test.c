@@ -415,8 +415,8 @@ static int sct_check_all_tramps(struct sct_case_state *c, bool has_slot)
 		}
 		target = sc_call_target(READ_ONCE(keys[i]->func));
 		sc_tramp_read(tramps[i], &t);
-		if (has_slot && within_module_mem_type(target, THIS_MODULE,
-							MOD_TEXT) &&
+		if (has_slot &&
+		    within_module_mem_type(target, THIS_MODULE, MOD_TEXT) &&
 		    !sc_insn_is_b(t.insn[1]))
 			sct_case_err(c, "%s: slot is %08x at load, expected b %ps: the loader did not install the direct branch",
 				     what, t.insn[1], (void *)target);
@@ -1273,7 +1273,6 @@ struct sct_case {
 	void (*run)(struct sct_case_state *c);
 };
 
-
 /* ---- case: inline_sites ------------------------------------------------------- */
 
 /*
@@ -1437,12 +1436,13 @@ static void sct_case_key_moving(struct sct_case_state *c)
 		}
 	}
 	while (time_before(jiffies, deadline) || (key_moving && first == last)) {
-		int (*func)(int);
+		int (*func)(int x);
 
 		if (time_after(jiffies, deadline + 10 * HZ)) {
 			sct_case_err(c, "a64sc_key_mod did not move in 10 s (key_moving=1)");
 			break;
 		}
+		/* Pairs with key_mod_flips' release: even means settled. */
 		s1 = smp_load_acquire(&a64sc_key_mod_seq);
 		func = READ_ONCE(STATIC_CALL_KEY(a64sc_key_mod).func);
 		v = sct_kmod_call(SCT_ARG);

@@ -1508,12 +1508,14 @@ static int a64sc_key_mod_flips_set(const char *val, const struct kernel_param *k
 		static_call_update(a64sc_key_mod, (typeof(&a64sc_mod_target))func);
 		key_mod_flips++;
 		a64sc_key_mod_verify(func);
+		/* Even again once the update and its checks are done. */
 		smp_store_release(&a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
 	}
 	WRITE_ONCE(a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
 	smp_mb(); /* odd before the update's first write */
 	static_call_update(a64sc_key_mod, a64sc_mod_target);
 	a64sc_key_mod_verify(a64sc_mod_target);
+	/* Even again once the update and its checks are done. */
 	smp_store_release(&a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
 	mutex_unlock(&a64sc_flip_lock);
 	return 0;
