@@ -41,6 +41,7 @@
  * KUnit suite, which also calls it from vmlinux (a64sc_key_mod_call()).
  */
 int a64sc_mod_target(int x);
+int a64sc_mod_target2(int x);	/* key_mod_flips' other target */
 int a64sc_key_mod_call(int x);
 DECLARE_STATIC_CALL(a64sc_key_mod, a64sc_mod_target);
 /* Odd while the suite's key_mod_flips updates a64sc_key_mod. */

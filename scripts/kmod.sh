@@ -23,50 +23,78 @@ stage=${KMOD_STAGE:-kmod-$variant}
 [ -f "$b/Module.symvers" ] || die "no kernel build for $variant: run 'make kernel' first"
 mapfile -t margs < <(kmake_args "$tc")
 
-# Build from a copy so no build output lands in the clone.
-src=$b/rig-kmod-src
-rm -rf "$src" "$b/rig-kmod"
-mkdir -p "$src/kmod" "$src/common" "$b/rig-kmod"
-cp "$RIG_ROOT"/kmod/*.c "$RIG_ROOT"/kmod/Makefile "$src/kmod/"
-cp "$RIG_ROOT"/common/*.h "$src/common/"
-t=$(date +%s)
-if ! make -C "$b" "${margs[@]}" M="$src/kmod" W=1 modules >"$LOGS/$stage-build.log" 2>&1; then
-	grep -E "error|warning" "$LOGS/$stage-build.log" | head -20 >&2 || true
-	record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-build.log"
-	die "module build failed ($variant), see $LOGS/$stage-build.log"
-fi
-if grep -q "warning:" "$LOGS/$stage-build.log"; then
-	grep "warning:" "$LOGS/$stage-build.log" | head -10 >&2
-	record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "warnings"
-	exit 1
-fi
-record "$stage" "module build (W=1)" PASS $(($(date +%s) - t))
-cp "$src"/kmod/*.ko "$b/rig-kmod/"
+# Build the modules and install the selftest, W=1, no warnings allowed.
+kmod_build() {
+	# Build from a copy so no build output lands in the clone.
+	src=$b/rig-kmod-src
+	rm -rf "$src" "$b/rig-kmod"
+	mkdir -p "$src/kmod" "$src/common" "$b/rig-kmod"
+	cp "$RIG_ROOT"/kmod/*.c "$RIG_ROOT"/kmod/Makefile "$src/kmod/"
+	cp "$RIG_ROOT"/common/*.h "$src/common/"
+	t=$(date +%s)
+	if ! make -C "$b" "${margs[@]}" M="$src/kmod" W=1 modules >"$LOGS/$stage-build.log" 2>&1; then
+		grep -E "error|warning" "$LOGS/$stage-build.log" | head -20 >&2 || true
+		record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-build.log"
+		die "module build failed ($variant), see $LOGS/$stage-build.log"
+	fi
+	if grep -q "warning:" "$LOGS/$stage-build.log"; then
+		grep "warning:" "$LOGS/$stage-build.log" | head -10 >&2
+		record "$stage" "module build (W=1)" FAIL $(($(date +%s) - t)) "warnings"
+		exit 1
+	fi
+	record "$stage" "module build (W=1)" PASS $(($(date +%s) - t))
+	cp "$src"/kmod/*.ko "$b/rig-kmod/"
 
-# The selftest, installed the way kselftest users install it. Its module
-# builds in the tree (kselftest has no output directory for modules),
-# which several variants share: clean first, so it is built for this one.
+	# The selftest, installed the way kselftest users install it. Its module
+	# builds in the tree (kselftest has no output directory for modules),
+	# which several variants share: clean first, so it is built for this one.
+	rm -rf "$ksft"
+	make -C "$st/test_modules" KDIR="$b" "${margs[@]}" clean >/dev/null 2>&1 || true
+	t=$(date +%s)
+	if ! make -C "$tree" O="$b" "${margs[@]}" W=1 KDIR="$b" TARGETS=static_call kselftest-install \
+		>"$LOGS/$stage-kselftest.log" 2>&1; then
+		grep -E "error|warning" "$LOGS/$stage-kselftest.log" | head -20 >&2 || true
+		record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-kselftest.log"
+		exit 1
+	fi
+	if grep -q "warning:" "$LOGS/$stage-kselftest.log" ||
+		[ ! -x "$ksft/run_kselftest.sh" ] || [ ! -f "$ksft/static_call/test_modules/static_call_test.ko" ] ||
+		! grep -qx 'static_call:static_call.sh' "$ksft/kselftest-list.txt"; then
+		grep "warning:" "$LOGS/$stage-kselftest.log" | head -10 >&2 || true
+		record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) \
+			"warnings, or no run_kselftest.sh / static_call_test.ko / list entry in $ksft"
+		exit 1
+	fi
+	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" PASS $(($(date +%s) - t))
+}
+
+# Skip both builds when nothing that feeds them changed since they last
+# passed for this build directory: the kernel build's key, the make
+# arguments, the module sources and the grafted selftest.
 ksft=$b/kselftest/kselftest_install
 st=$tree/tools/testing/selftests/static_call
 [ -f "$st/Makefile" ] || die "$st missing: the tree predates the selftest graft, run 'make tree'"
-rm -rf "$ksft"
-make -C "$st/test_modules" KDIR="$b" "${margs[@]}" clean >/dev/null 2>&1 || true
-t=$(date +%s)
-if ! make -C "$tree" O="$b" "${margs[@]}" W=1 KDIR="$b" TARGETS=static_call kselftest-install \
-	>"$LOGS/$stage-kselftest.log" 2>&1; then
-	grep -E "error|warning" "$LOGS/$stage-kselftest.log" | head -20 >&2 || true
-	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) "see $LOGS/$stage-kselftest.log"
-	exit 1
+kkey=$( {
+	cat "$b/.rig-build-key" 2>/dev/null || echo none
+	printf '%s\n' "${margs[@]}"
+	cat "$RIG_ROOT"/kmod/*.c "$RIG_ROOT"/kmod/Makefile "$RIG_ROOT"/common/*.h
+	cat "$st"/{Makefile,config,settings,static_call.sh} "$st"/test_modules/Makefile \
+		"$st"/test_modules/*.c "$st"/test_modules/*.h
+} | sha256sum | cut -c1-16)
+kstamp=$b/.rig-kmod-key
+if [ -f "$kstamp" ] && [ "$(cat "$kstamp")" = "$kkey" ] &&
+	[ -f "$b/rig-kmod/static_call_test.ko" ] && [ -x "$ksft/run_kselftest.sh" ] &&
+	[ -f "$ksft/static_call/test_modules/static_call_test.ko" ] &&
+	grep -qx 'static_call:static_call.sh' "$ksft/kselftest-list.txt"; then
+	log "$stage: modules and kselftest install up to date ($kkey), not rebuilt"
+	record "$stage" "module build (W=1)" PASS 0 "cached: built without warnings from these inputs ($kkey)"
+	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" PASS 0 \
+		"cached: installed without warnings from these inputs ($kkey)"
+else
+	rm -f "$kstamp"
+	kmod_build
+	echo "$kkey" >"$kstamp"
 fi
-if grep -q "warning:" "$LOGS/$stage-kselftest.log" ||
-	[ ! -x "$ksft/run_kselftest.sh" ] || [ ! -f "$ksft/static_call/test_modules/static_call_test.ko" ] ||
-	! grep -qx 'static_call:static_call.sh' "$ksft/kselftest-list.txt"; then
-	grep "warning:" "$LOGS/$stage-kselftest.log" | head -10 >&2 || true
-	record "$stage" "make kselftest-install TARGETS=static_call (W=1)" FAIL $(($(date +%s) - t)) \
-		"warnings, or no run_kselftest.sh / static_call_test.ko / list entry in $ksft"
-	exit 1
-fi
-record "$stage" "make kselftest-install TARGETS=static_call (W=1)" PASS $(($(date +%s) - t))
 
 "$RIG_ROOT/scripts/initramfs.sh" "$variant"
 logf=$LOGS/$stage.console.log

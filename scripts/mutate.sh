@@ -4,7 +4,8 @@
 # inline tree) as one commit of that base's "mutant" worktree, built
 # incrementally (GCC, the patched kernels' configuration plus the kernel's
 # hang detectors, configs/mutant.config), and run through the KUnit suite
-# and the module selftest (with its load beyond B range).
+# and, unless the suite already killed it, the module selftest (with its
+# load beyond B range).
 #
 # A mutant is killed only by
 #   test   a named case (KUnit, module or selftest test) that failed with a
@@ -25,7 +26,8 @@
 # any of those inputs runs the mutant again. MUTATE_FRESH=1 ignores the
 # cache.
 #   mutate.sh [NAME...]     default: every mutants/*.patch
-# Results: out/mutate/summary.tsv and the table printed at the end; each
+# Results: out/mutate/summary.tsv, the table printed at the end (and as
+# Markdown in out/mutate/table.md); each
 # mutant's own logs and results in out/mutate/NAME/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +43,20 @@ else
 fi
 [ "${#names[@]}" -gt 0 ] || die "no mutants in $RIG_ROOT/mutants"
 
+# mutant_field NAME HEADER: the first "HEADER: value" line of the mutant.
+mutant_field() { sed -n "s/^$2: //p" "$RIG_ROOT/mutants/$1.patch" | head -n1; }
+
+# Run the mutants of one tree together (base, then tree): each base's
+# worktree moves between its patched and inline commits once, not once per
+# mutant, and the incremental builds stay incremental.
+for name in "${names[@]}"; do
+	[ -f "$RIG_ROOT/mutants/$name.patch" ] || die "no such mutant: $RIG_ROOT/mutants/$name.patch"
+done
+mapfile -t names < <(for name in "${names[@]}"; do
+	mb=$(mutant_field "$name" Base)
+	printf '%s\t%s\t%s\n' "${mb:-$DEFAULT_BASE}" "$(mutant_field "$name" Tree)" "$name"
+done | sort -t $'\t' -k1,1 -k2,2 -k3,3 | cut -f3)
+
 # A mutant may hang a guest: shorter limits than the normal runs (which
 # pass in well under a minute each on this machine). The hang detectors
 # of configs/mutant.config report within 30 s.
@@ -55,9 +71,6 @@ rig_hash() {
 rig=$(rig_hash)
 cachedir=$CACHE/mutate
 mkdir -p "$cachedir"
-
-# mutant_field NAME HEADER: the first "HEADER: value" line of the mutant.
-mutant_field() { sed -n "s/^$2: //p" "$RIG_ROOT/mutants/$1.patch" | head -n1; }
 
 # prepare_base BASE: the mutant worktree of BASE, created from its patched
 # tree's repository when missing.
@@ -78,14 +91,23 @@ prepare_base() {
 	flock -u 9
 }
 
-# judge OUT VARIANT RC_KUNIT RC_KMOD: prints "VERDICT<TAB>BY" for a mutant
+# judge OUT VARIANT RC_KUNIT RC_KMOD [RC_SITES]: prints "VERDICT<TAB>BY" for a mutant
 # whose stages ran: killed by a test or a crash, error, or clean.
 judge() {
-	local out=$1 v=$2 rck=$3 rcm=$4 tests crash f
+	local out=$1 v=$2 rck=$3 rcm=$4 rcs=${5:-0} tests sites crash f
 	# Named cases that failed with a message of their own.
 	tests=$(cat "$out/logs/kunit-$v.cases.tsv" "$out/logs/kmod-$v.cases.tsv" 2>/dev/null |
 		awk -F'\t' -v v="$v" '$3 == "FAIL" && $4 != "" {
 			sub("-" v "$", "", $1); printf "%s%s: %s (%s)", sep, $1, $2, substr($4, 1, 160); sep = "; " }')
+	# The host's check of the site tables (inline trees): each failed
+	# check by name, with the checker's first complaint.
+	sites=$(awk -F'\t' -v s="sites-$v" '$1 == s && $3 == "FAIL" { printf "%s%s", sep, $2; sep = "; " }' \
+		"$out/results.tsv" 2>/dev/null)
+	if [ -n "$sites" ]; then
+		sites="sites: $sites ($(grep -m1 -vE ': [0-9]+ sites(,| dumped)' "$out/logs/sites-$v.txt" 2>/dev/null |
+			cut -c1-160))"
+		tests=${tests:+$tests; }$sites
+	fi
 	crash=
 	for f in "$out/logs/kunit-$v.console.log" "$out/logs/kmod-$v.console.log"; do
 		[ -f "$f" ] || continue
@@ -97,8 +119,8 @@ judge() {
 	done
 	if [ -n "$tests" ] || [ -n "$crash" ]; then
 		printf 'killed\t%s\n' "${tests:+test: $tests}${tests:+${crash:+; }}$crash"
-	elif [ "$rck" -ne 0 ] || [ "$rcm" -ne 0 ]; then
-		printf 'ERROR\t%s\n' "stages exited kunit $rck, kmod $rcm without a test verdict or kernel report: $(awk -F'\t' '$3 == "FAIL" { printf "%s%s: %s", sep, $2, $5; sep = "; " }' "$out/results.tsv" 2>/dev/null | cut -c1-300)"
+	elif [ "$rck" -ne 0 ] || [ "$rcm" -ne 0 ] || [ "$rcs" -ne 0 ]; then
+		printf 'ERROR\t%s\n' "stages exited kunit $rck, kmod $rcm, sites $rcs without a test verdict or kernel report: $(awk -F'\t' '$3 == "FAIL" { printf "%s%s: %s", sep, $2, $5; sep = "; " }' "$out/results.tsv" 2>/dev/null | cut -c1-300)"
 	elif [ ! -s "$out/logs/kunit-$v.cases.tsv" ] || [ ! -s "$out/logs/kmod-$v.cases.tsv" ]; then
 		printf 'ERROR\t%s\n' "a stage passed without any case results"
 	else
@@ -156,12 +178,22 @@ for name in "${names[@]}"; do
 			if ! ARM64SC_OUT=$out BASE=$mb "$S/build.sh" "$mv" >"$out/logs/stage.log" 2>&1; then
 				verdict=ERROR by="build failed, see $out/logs/build-$mv.log"
 			else
-				rck=0 rcm=0
+				rck=0 rcm=0 rcs=0
 				ARM64SC_OUT=$out BASE=$mb "$S/kunit.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rck=$?
-				# -P: one load beyond B range of the kernel, where module
+				IFS=$'\t' read -r verdict by < <(judge "$out" "$mv" "$rck" 0)
+				# A mutant the suite killed needs no second stage; any
+				# other verdict waits for the module selftest. -P: one
+				# load beyond B range of the kernel, where module
 				# trampolines aimed at kernel code start on their literal path.
-				ARM64SC_OUT=$out BASE=$mb KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcm=$?
-				IFS=$'\t' read -r verdict by < <(judge "$out" "$mv" "$rck" "$rcm")
+				# On inline trees both stages always run, then the host's
+				# check of the site tables (vmlinux and the modules).
+				if [ "$verdict" != killed ] || [ "$mtree" = inline ]; then
+					ARM64SC_OUT=$out BASE=$mb KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcm=$?
+					if [ "$mtree" = inline ]; then
+						ARM64SC_OUT=$out BASE=$mb "$S/sites.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcs=$?
+					fi
+					IFS=$'\t' read -r verdict by < <(judge "$out" "$mv" "$rck" "$rcm" "$rcs")
+				fi
 			fi
 		fi
 		log "mutant $name: $verdict in $(($(date +%s) - t))s (${by})"
@@ -183,6 +215,14 @@ for name in "${names[@]}"; do
 	esac
 	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$mb${mtree:+-$mtree}" "$verdict" "$by" "$what" >>"$summary"
 done
+
+# The same as a Markdown table, for Documentation/testing.md.
+{
+	echo "| mutant | tree | the bug | verdict | killed by |"
+	echo "|---|---|---|---|---|"
+	awk -F'\t' '{ gsub(/\|/, "\\|", $4); gsub(/\|/, "\\|", $5)
+		printf "| `%s` | %s | %s | %s | %s |\n", $1, $2, $5, $3, $4 }' "$summary"
+} >"$top/table.md"
 
 echo
 echo "==================== mutants ===================="
