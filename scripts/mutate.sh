@@ -95,17 +95,27 @@ prepare_base() {
 # whose stages ran: killed by a test or a crash, error, or clean.
 judge() {
 	local out=$1 v=$2 rck=$3 rcm=$4 rcs=${5:-0} tests sites crash f
-	# Named cases that failed with a message of their own.
-	tests=$(cat "$out/logs/kunit-$v.cases.tsv" "$out/logs/kmod-$v.cases.tsv" 2>/dev/null |
-		awk -F'\t' -v v="$v" '$3 == "FAIL" && $4 != "" {
-			sub("-" v "$", "", $1); printf "%s%s: %s (%s)", sep, $1, $2, substr($4, 1, 160); sep = "; " }')
+	# Named cases that failed with a message of their own, where the
+	# kernel must pass them: the stage's verdict on the case (results.tsv:
+	# FAIL) for a case its KTAP reported not ok (cases.tsv, with the
+	# message). A case this kernel must fail (the inline cases on an
+	# out-of-line kernel) is PASS in results.tsv and kills nothing.
+	tests=
+	for f in kunit kmod; do
+		[ -s "$out/logs/$f-$v.cases.tsv" ] || continue
+		tests+=$(awk -F'\t' -v st="$f-$v" -v tag="$f" -v sep="${tests:+; }" '
+			FNR == NR { if ($3 == "FAIL" && $4 != "") msg[$2] = $4; next }
+			$1 == st && $3 == "FAIL" && ($2 in msg) {
+				printf "%s%s: %s (%s)", sep, tag, $2, substr(msg[$2], 1, 160); sep = "; " }' \
+			"$out/logs/$f-$v.cases.tsv" "$out/results.tsv")
+	done
 	# The host's check of the site tables (inline trees): each failed
 	# check by name, with the checker's first complaint.
 	sites=$(awk -F'\t' -v s="sites-$v" '$1 == s && $3 == "FAIL" { printf "%s%s", sep, $2; sep = "; " }' \
 		"$out/results.tsv" 2>/dev/null)
 	if [ -n "$sites" ]; then
 		sites="sites: $sites ($(grep -m1 -vE ': [0-9]+ sites(,| dumped)' "$out/logs/sites-$v.txt" 2>/dev/null |
-			cut -c1-160))"
+			cut -c1-160 || true))"
 		tests=${tests:+$tests; }$sites
 	fi
 	crash=
