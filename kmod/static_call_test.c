@@ -67,7 +67,7 @@ MODULE_PARM_DESC(far,
 static bool emulator_stale_ok;
 module_param(emulator_stale_ok, bool, 0444);
 MODULE_PARM_DESC(emulator_stale_ok,
-		 "stress: count, report and tolerate stale calls made while the trampoline in memory was already new (QEMU multi-threaded TCG keeps stale translations; never on hardware)");
+		 "stress, key_moving: count and report, but tolerate, stale calls (QEMU multi-threaded TCG keeps stale translations; never on hardware)");
 
 /*
  * Targets. Every static call below that takes an unsigned long is called
@@ -982,12 +982,11 @@ static void sct_case_transitions(struct sct_case_state *c)
  * sc_race.h (shared with the KUnit suite's concurrency case) runs a caller
  * kthread on every online CPU against rounds of updates of sct_stress among
  * five targets with distinct values, one update or two racing updaters per
- * round, and checks the module's own trampoline after every round and
- * after every stale call: "bad" (a value of no target installed so far),
- * "memory" (the trampoline bytes are not the installed target) and
- * "stale" (a call that began after a round completed and ended before the
- * next one returned an older value), split into the patch's kind (memory
- * old) and the emulator's (memory new), see sc_race.h.
+ * round, and checks the module's own trampoline after every round:
+ * "memory" (the trampoline bytes are not the installed target), "bad" (a
+ * call returned a value no target returns) and "stale" (a call returned a
+ * target that was not in place at any moment of its window), see the
+ * window rule in sc_race.h.
  */
 static const struct sc_race_target sct_race_targets[] = {
 	{ "module function A", (void *)sct_mod_a, SCT_VAL_A },
@@ -1408,9 +1407,11 @@ MODULE_PARM_DESC(key_moving,
  * key (the selftest's load_unload_updating). A sample is judged when the
  * suite's update sequence (a64sc_key_mod_seq) was even and unchanged
  * across it: no update ran, so the module's site (with inline sites) must
- * hold the instruction for the key's target and the call must return that
- * target's value. With key_moving=1 the samples must span at least two
- * updates.
+ * hold the instruction for the key's target, the trampoline must route to
+ * it, and the call must return that target's value; a call that returned
+ * the other target's value with memory right is the emulator's stale
+ * translation, counted and tolerated only with emulator_stale_ok. With
+ * key_moving=1 the samples must span at least one update.
  */
 /* key_mod_flips moves a64sc_key_mod between two targets: the other's value. */
 static int sct_key_mod_other(int (*func)(int x))
@@ -1426,9 +1427,9 @@ static void sct_case_key_moving(struct sct_case_state *c)
 	unsigned long s1, s2, first = 0, last = 0, judged = 0, skipped = 0;
 	unsigned long stale = 0;
 	unsigned long deadline = jiffies + msecs_to_jiffies(500);
-	char why[SC_TRAMP_WHY_LEN];
+	char why[SC_TRAMP_WHY_LEN], twhy[SC_TRAMP_WHY_LEN];
 	int i, n, v, want, mine;
-	bool site_ok;
+	bool site_ok, tramp_ok;
 
 	if (sct_inline) {
 		n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_mod), sites,
@@ -1458,6 +1459,9 @@ static void sct_case_key_moving(struct sct_case_state *c)
 		site_ok = !own || sc_site_check(own, func,
 						SCT_TRAMP(a64sc_key_mod), why,
 						sizeof(why));
+		tramp_ok = !IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ||
+			   sc_tramp_verify(SCT_TRAMP(a64sc_key_mod), func,
+					   twhy, sizeof(twhy));
 		smp_rmb(); /* the samples before the second read of seq */
 		s2 = READ_ONCE(a64sc_key_mod_seq);
 		if ((s1 & 1) || s1 != s2) {
@@ -1473,11 +1477,9 @@ static void sct_case_key_moving(struct sct_case_state *c)
 			sct_case_err(c, "seq %lu, target %ps: %s", s1, func, why);
 			return;
 		}
-		if (v != want && IS_ENABLED(CONFIG_HAVE_STATIC_CALL) &&
-		    !sc_tramp_verify(SCT_TRAMP(a64sc_key_mod), func, why,
-				     sizeof(why))) {
+		if (!tramp_ok) {
 			sct_case_err(c, "seq %lu, target %ps: trampoline: %s",
-				     s1, func, why);
+				     s1, func, twhy);
 			return;
 		}
 		/*

@@ -60,7 +60,7 @@ MODULE_PARM_DESC(race_calls,
 static bool emulator_stale_ok;
 module_param(emulator_stale_ok, bool, 0444);
 MODULE_PARM_DESC(emulator_stale_ok,
-		 "concurrency case: count, report and tolerate stale calls made while the trampoline in memory was already new (QEMU multi-threaded TCG keeps stale translations; never on hardware)");
+		 "concurrency case: count and report, but tolerate, stale calls (QEMU multi-threaded TCG keeps stale translations; never on hardware)");
 
 /* Concurrency case: give up well before KUnit's own 300 s timeout. */
 #define A64SC_RACE_TIMEOUT	(240 * HZ)

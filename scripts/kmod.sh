@@ -141,7 +141,7 @@ report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$ktap"
 mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$ktap")
 report+=("${eargs[@]}")
 "${report[@]}" || exit 1
-race=$(sed -n 's/.*# stress: \(bad [0-9]*, memory .*\)/\1/p' "$logf" | head -n1)
+race=$(tr -d '\r' <"$logf" | sed -n 's/.*# stress: \(judged [0-9]* .*, memory [0-9]*\)$/\1/p' | head -n1)
 [ -z "$race" ] || record "$stage" "stress counts: $race" INFO 0
 case $variant in
 *-base) ;;

@@ -22,8 +22,9 @@ SMP=${SMP:-4}
 # the same time. Debian 12's QEMU 7.2 is refused: under multi-threaded TCG
 # it keeps executing stale translations of code another vCPU has patched
 # (41% of the checked calls of one concurrency run). 10 and 11 do so far
-# more rarely, not never; the concurrency cases tell those emulator faults
-# from the patch's (common/sc_race.h) when told they run under such a TCG.
+# more rarely, not never; the concurrency cases then count and report
+# stale calls instead of failing on them (common/sc_race.h), and the
+# memory checks still fail a patch that leaves the old code in place.
 # QEMU_ACCEL=tcg,thread=single runs the vCPUs interleaved on one host
 # thread, where stale calls must not happen at all. See
 # Documentation/testing.md.
@@ -36,8 +37,8 @@ if [ "$(basename "$QEMU")" = qemu-system-aarch64 ]; then
 	PATH=$(dirname "$QEMU"):$PATH
 fi
 # 1 when stale translations are possible (multi-threaded TCG): the
-# concurrency cases then count the stale calls whose memory was already new
-# as the emulator's and report them instead of failing.
+# concurrency cases and the module's key_moving then count and report
+# stale calls instead of failing on them.
 emulator_stale_ok() {
 	case $QEMU_ACCEL in
 	*thread=single*) echo 0 ;;

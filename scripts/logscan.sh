@@ -27,8 +27,10 @@ fi
 pat="$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT"
 hits=$(grep -cE "$pat" "$logf" || true)
 bad=0
+first=
 if [ "$hits" -gt 0 ]; then
 	grep -m5 -E "$pat" "$logf" | sed 's/^/  | /' >&2
+	first=$(grep -m1 -E "$pat" "$logf" | tr -d '\r')
 	bad=1
 fi
 # Pair every WARNING with the announcement before it and the message just
@@ -48,12 +50,13 @@ unpaired=$(tr -d '\r' <"$logf" | awk '
 		printf "paired %d\n", ok }')
 if grep -q '^unannounced' <<<"$unpaired"; then
 	grep '^unannounced' <<<"$unpaired" | head -5 | sed 's/^/  | /' >&2
+	[ -n "$first" ] || first=$(grep -m1 '^unannounced' <<<"$unpaired")
 	bad=1
 fi
 if [ "$bad" -eq 0 ]; then
 	record "$stage" "$name" PASS 0 "$(tail -n1 <<<"$unpaired") announced WARNING(s)"
 else
-	record "$stage" "$name" FAIL 0 "see $logf"
+	record "$stage" "$name" FAIL 0 "$(cut -c1-200 <<<"$first"); see $logf"
 	log "$stage: faults in $logf"
 	exit 1
 fi

@@ -127,6 +127,12 @@ judge() {
 			break
 		fi
 	done
+	# The log scan's verdict (scripts/logscan.sh): a WARNING no test
+	# announced, which the unmutated kernel does not print.
+	if [ -z "$crash" ]; then
+		crash=$(awk -F'\t' -v v="$v" '($1 == "kunit-" v || $1 == "kmod-" v) && $3 == "FAIL" &&
+			$2 ~ /^log: / { sub("-" v "$", "", $1); print $1 ": report: " $5; exit }' "$out/results.tsv" 2>/dev/null)
+	fi
 	if [ -n "$tests" ] || [ -n "$crash" ]; then
 		printf 'killed\t%s\n' "${tests:+test: $tests}${tests:+${crash:+; }}$crash"
 	elif [ "$rck" -ne 0 ] || [ "$rcm" -ne 0 ] || [ "$rcs" -ne 0 ]; then

@@ -19,9 +19,8 @@
 #                    next to this script)
 #   -e               emulator_stale_ok=1 for the first load's stress case
 #                    and load_unload_updating: they count and report, but
-#                    tolerate, stale calls made while memory already held
-#                    the new target (QEMU multi-threaded TCG; see
-#                    common/sc_race.h)
+#                    tolerate, stale calls (QEMU multi-threaded TCG; see
+#                    common/sc_race.h); their memory checks still apply
 #   -F               during the first load, switch the function tracer on
 #                    and off in a loop (tracing the race's targets): ftrace
 #                    patches text through the same writer, under text_mutex
