@@ -108,6 +108,7 @@ struct sc_sync {
 	int go;
 	int release;
 	atomic_t ready;
+	u32 before[SC_SYNC_MAX_WORDS];
 	u32 final[SC_SYNC_MAX_WORDS];
 	/* The cache maintenance watch. */
 	struct kprobe kp;
@@ -219,9 +220,17 @@ static int sc_sync_spin(void *data)
 	atomic_inc(&s->ready);
 	while (!READ_ONCE(s->go) && !kthread_should_stop())
 		usleep_range(50, 100);
-	/* Busy, interrupts on, until the update has returned. */
-	while (!READ_ONCE(s->release) && !kthread_should_stop())
+	/*
+	 * Busy, interrupts on, until the update has returned. cond_resched()
+	 * reports a quiescent state to RCU: an update that waits for a grace
+	 * period instead of interrupting the CPUs gets one, and fails the
+	 * check for what it is (no cross-CPU call) rather than hanging the
+	 * spinner into a soft lockup.
+	 */
+	while (!READ_ONCE(s->release) && !kthread_should_stop()) {
 		cpu_relax();
+		cond_resched();
+	}
 	while (!kthread_should_stop())
 		usleep_range(50, 100);
 	return 0;
@@ -240,7 +249,6 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	};
 	unsigned int cpu, self, idle = nr_cpu_ids, i;
 	struct sc_sync_spinner *sp;
-	u32 before[SC_SYNC_MAX_WORDS];
 	struct sc_sync *s;
 
 	memset(res, 0, sizeof(*res));
@@ -309,7 +317,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	usleep_range(1000, 2000);	/* the spinners are spinning */
 
 	for (i = 0; i < w->nr; i++)
-		before[i] = sc_sync_read_word(w->addr[i]);
+		s->before[i] = sc_sync_read_word(w->addr[i]);
 	WRITE_ONCE(s->open, 1);
 	smp_mb(); /* open before the update's first cross-CPU call */
 	update(arg);
@@ -318,7 +326,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 
 	for (i = 0; i < w->nr; i++) {
 		s->final[i] = sc_sync_read_word(w->addr[i]);
-		if (s->final[i] == before[i])
+		if (s->final[i] == s->before[i])
 			continue;
 		res->changed = true;
 		if (s->cleaned[i] && s->cleaned_seen[i] == s->final[i])
@@ -326,7 +334,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 		if (!res->unmaintained++)
 			scnprintf(res->maint_why, sizeof(res->maint_why),
 				  "%pS changed from %08x to %08x, %s",
-				  w->addr[i], before[i], s->final[i],
+				  w->addr[i], s->before[i], s->final[i],
 				  s->cleaned[i] ?
 				  "but its last cache maintenance came before the write" :
 				  "with no cache maintenance over it");

@@ -8,7 +8,7 @@
 #   run-bench.sh [batches=N] [calls=N] [updates=N]
 #
 # Loads the module, copies its "SCB ..." lines from the kernel log to the
-# console (the rig boots with loglevel=4, so pr_info lines do not reach
+# console (the rig boots with loglevel=5, so pr_info lines do not reach
 # it by themselves) as "BENCH: SCB ...", unloads it and scans the log for
 # anything alarming. Exit status: 0 if the module ran clean, 1 otherwise.
 

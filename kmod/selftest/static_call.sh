@@ -358,7 +358,7 @@ if [ -w "$flips" ]; then
 	diag "load_unload_updating: $n loads and unloads during $done_flips updates of a64sc_key_mod, $(cat "$kbad") bad, $(cat "$kstale") stale"
 	[ "$done_flips" -gt 0 ] || bad=1
 	[ "$(cat "$kbad")" = 0 ] || bad=1
-	# A stale call (memory right, old target run) is the emulator's; it
+	# A stale call (memory right, an earlier target run) is the emulator's; it
 	# fails the test unless -e says the guest runs multi-threaded TCG.
 	if [ "$(cat "$kstale")" != 0 ] && [ "$stale_ok" -eq 0 ]; then
 		diag "load_unload_updating: stale calls without -e"
