@@ -6,7 +6,8 @@ S := scripts
 V ?= gcc
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck
+	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
+	status all
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -18,7 +19,7 @@ run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summa
 	@$(S)/rig.sh run
 
 test: ## everything: tools, series checks, GCC+Clang(kCFI,BTI), baselines, Debian's perf; "N passed, N failed"
-	@$(S)/rig.sh test
+	@$(S)/evidence.sh run test $(S)/rig.sh test
 
 deps: ## install the Debian packages and the guest busybox (root)
 	@$(S)/deps.sh all
@@ -57,28 +58,35 @@ tools: ## build and test the C++ host tools (CTest)
 	@$(S)/rig.sh tools
 
 bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
-	@$(S)/bench.sh
+	@$(S)/evidence.sh run bench $(S)/bench.sh
 
 mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be killed by a test verdict or a kernel report; verdicts cached
 	@$(S)/tree.sh all
 	@$(S)/tree.sh inline
 	@BASE=7.2 $(S)/tree.sh all
-	@$(S)/mutate.sh $(MUTANTS)
+	@# A run of some mutants (MUTANTS=...) is not the evidence target.
+	@$(if $(MUTANTS),$(S)/mutate.sh $(MUTANTS),$(S)/evidence.sh run mutate $(S)/mutate.sh)
 
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
-	@$(S)/rig.sh matrix
+	@$(S)/evidence.sh run matrix $(S)/rig.sh matrix
 
 gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layout, KUnit (PAC and SCS), selftest beyond B range, sc-audit, perf; perf on plain patched+unpatched Clang too
-	@$(S)/rig.sh gki
+	@$(S)/evidence.sh run gki $(S)/rig.sh gki
 
 perf: ## Debian's perf (the bug report's command) on the patched and the unpatched (CFI_PERMISSIVE off) Clang kCFI kernels
-	@$(S)/rig.sh perf
+	@$(S)/evidence.sh run perf $(S)/rig.sh perf
 
 inline: ## the inline call-site series (patches/6.12-inline/) on GCC and Clang kCFI+BTI: KUnit, module selftest (far load, PLT routes), sc-audit, sc-sites
-	@$(S)/rig.sh inline
+	@$(S)/evidence.sh run inline $(S)/rig.sh inline
 
 mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build
-	@$(S)/rig.sh mainline
+	@$(S)/evidence.sh run mainline $(S)/rig.sh mainline
+
+status: ## each evidence target (scripts/evidence.tsv): current, or stale since which inputs changed (Documentation/evidence.tsv)
+	@$(S)/evidence.sh status
+
+all: ## every evidence target in order (test inline mainline gki matrix perf bench mutate), one summary line
+	@$(S)/evidence.sh all
 
 race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); QEMU_ACCEL=tcg,thread=single for strict
 	@$(S)/rig.sh race
