@@ -3,7 +3,8 @@
 # logs and results of the last run are in out/.
 SHELL := /bin/bash
 S := scripts
-V ?= gcc
+# make kernel V=<name>: a variant's name on BASE (scripts/variants.tsv);
+# without V, rig.sh's default.
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
 	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
@@ -12,7 +13,9 @@ V ?= gcc
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@echo "  Variables: V=gcc|clang|gcc-inline|clang-inline|gcc-base|clang-base|clang-strict-base|clang-lto-thin|clang-lto-full|gcc-debug|clang-kcsan (scripts/variants.tsv)  BASE=6.12|7.2|7.3 (scripts/bases.tsv, default 6.12)"
+	@. $(S)/table.sh; b=$${BASE:-$$(table_get $(S)/bases.tsv base default=yes)}; \
+		echo "  Variables: BASE=$$(table_get $(S)/bases.tsv base | paste -sd'|') (scripts/bases.tsv, default $$(table_get $(S)/bases.tsv base default=yes))"; \
+		echo "             V=$$(table_get $(S)/variants.tsv name base=$$b | paste -sd'|') (the variants of BASE $$b, scripts/variants.tsv)"
 	@echo "             KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary

@@ -2,7 +2,7 @@
 # Run the C++ auditor (tools/sc-audit) on a variant's build output:
 #   patched:  vmlinux and the test modules must have trampolines, all intact;
 #             a corrupted copy of vmlinux must be caught, naming the victim
-#   baseline: vmlinux must be reported as having no arm64 trampolines
+#   unpatched: vmlinux must be reported as having no arm64 trampolines
 #   audit.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,8 +19,8 @@ audit=$bd/sc-audit
 
 out=$LOGS/$stage.txt
 rc=0
-case $variant in
-*-base)
+case $(variant_kind "$variant") in
+unpatched)
 	"$audit" "$b/vmlinux" >"$out" 2>&1 || rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "no arm64 static call trampolines" "$out"; then
 		record "$stage" "sc-audit vmlinux: no arm64 trampolines (unpatched)" PASS 0

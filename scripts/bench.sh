@@ -6,10 +6,11 @@
 # and out/bench-VARIANT.json. Under -icount shift=0 guest time advances by
 # 1 ns per instruction, so every figure is an instruction count and two
 # runs of the same build give the same numbers.
-#   bench.sh [VARIANT]      VARIANT: gcc (default, or $V), clang, gcc-base,
-#                           clang-base, on $BASE; BASE=7.2 alone benchmarks
-#                           7.2-clang-base (mainline's own trampoline),
-#                           7.2-clang and 7.2-gcc (the series)
+#   bench.sh [VARIANT]      VARIANT (or $V): a variant of $BASE; without
+#                           one, the base's bench column of
+#                           scripts/bases.tsv (6.12: gcc; 7.2: mainline's
+#                           own trampoline, clang-base, then the series,
+#                           clang and gcc)
 # Environment: BENCH_ARGS  module parameters, comma separated
 #                          (e.g. batches=100,calls=20000,updates=500)
 #              BENCH_SMP   vCPUs (default 1); with more, an update that
@@ -24,15 +25,18 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# BASE=7.2 without a variant: mainline's own trampoline (unpatched Clang
-# kCFI) and the series (Clang kCFI, GCC), one after the other.
-if [ -z "${1:-}" ] && [ -z "${V:-}" ] && [ "$BASE" != "$DEFAULT_BASE" ]; then
-	for v in clang-base clang gcc; do
-		"$0" "$(variant_on_base "$v")" || exit 1
-	done
-	exit 0
+# Without a variant: the base's own list, one after the other.
+if [ -z "${1:-}" ] && [ -z "${V:-}" ]; then
+	mapfile -t names < <(base_col "$BASE" bench | tr ',' '\n')
+	if [ "${#names[@]}" -gt 1 ]; then
+		for v in "${names[@]}"; do
+			"$0" "$(variant_id "$v")" || exit 1
+		done
+		exit 0
+	fi
+	set -- "${names[0]}"
 fi
-variant=$(variant_on_base "${1:-${V:-gcc}}")
+variant=$(variant_id "${1:-$V}")
 variant_check "$variant"
 smp=${BENCH_SMP:-1}
 case $smp in '' | *[!0-9]* | 0) die "BENCH_SMP=$smp: a number of vCPUs, 1 or more" ;; esac
@@ -79,7 +83,7 @@ cp "$work/src/kmod/static_call_bench.ko" "$work/rig-kmod/"
 loops=$OUT/bench-$tag-code.txt
 {
 	echo "# static_call_bench.ko ($variant): timed loops, callees, trampolines"
-	"${CROSS}objdump" -d --no-show-raw-insn "$work/rig-kmod/static_call_bench.ko" |
+	"$(tc_col "$tc" objdump)" -d --no-show-raw-insn "$work/rig-kmod/static_call_bench.ko" |
 		awk '/^[0-9a-f]+ <(scb_loop_|scb_fn|scb_ml_tramp|__SCT__scb_)/,/^$/'
 } >"$loops"
 

@@ -16,7 +16,7 @@ mapfile -t margs < <(kmake_args "$tc")
 # commit and local state, the fragments, the compiler. (make itself would
 # find nothing to do too, but takes half a minute to find out.)
 mapfile -t frags < <(variant_fragments "$variant")
-if [ "$tc" = clang ]; then cc=clang$LLVM_SUFFIX; else cc=${CROSS}gcc; fi
+cc=$(tc_col "$tc" cc)
 key=$( {
 	git -C "$tree" rev-parse HEAD
 	git -C "$tree" status --porcelain --untracked-files=no

@@ -4,24 +4,30 @@
 # series fixes: an indirect call to __static_call_return0 through a RET0
 # key with another prototype, from the suite's cfi_ret0 case and from the
 # real-world path, perf_misc_flags() -> __perf_guest_state.
-#   cfi-baseline.sh   (after kunit.sh clang-base)
+#   cfi-baseline.sh VARIANT   (after kunit.sh VARIANT: unpatched, kCFI,
+#                             CFI_PERMISSIVE; the plans run it there)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-logf=$LOGS/kunit-clang-base.console.log
-[ -f "$logf" ] || die "$logf missing: run the KUnit suite on clang-base first"
+variant=${1:?usage: cfi-baseline.sh VARIANT}
+variant_check "$variant"
+variant_matches "$variant" kind=unpatched,cfi,cfi_permissive ||
+	die "$variant is not an unpatched kCFI kernel with CFI_PERMISSIVE (scripts/variants.tsv)"
+stage=cfi-$variant
+logf=$LOGS/kunit-$variant.console.log
+[ -f "$logf" ] || die "$logf missing: run the KUnit suite on $variant first"
 hits=$(grep -E "CFI failure at .*target: __static_call_return0" "$logf" || true)
 echo "CFI failures captured on the unpatched Clang kernel:" >&2
 if [ -z "$hits" ]; then
 	echo "  (none)" >&2
-	record cfi-clang-base "CFI failure for a RET0 call captured" FAIL 0 "none in $logf"
+	record "$stage" "CFI failure for a RET0 call captured" FAIL 0 "none in $logf"
 	exit 1
 fi
 sort -u <<<"$hits" | head -n 20 | while IFS= read -r l; do echo "  | $l"; done >&2
-record cfi-clang-base "CFI failure for a RET0 call captured ($(wc -l <<<"$hits") reports)" PASS 0
+record "$stage" "CFI failure for a RET0 call captured ($(wc -l <<<"$hits") reports)" PASS 0
 if grep -q "perf_misc_flags" <<<"$hits"; then
-	record cfi-clang-base "CFI failure in perf_misc_flags (the reported crash)" PASS 0
+	record "$stage" "CFI failure in perf_misc_flags (the reported crash)" PASS 0
 else
-	record cfi-clang-base "CFI failure in perf_misc_flags (the reported crash)" FAIL 0 "not seen"
+	record "$stage" "CFI failure in perf_misc_flags (the reported crash)" FAIL 0 "not seen"
 	exit 1
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# After link-time optimisation (VARIANT clang-lto-*): the kernel really is
-# the GKI shape asked for, and LTO left the static calls alone.
+# After link-time optimisation (a variant with the lto_thin or lto_full
+# trait): the kernel really is the GKI shape asked for, and LTO left the
+# static calls alone.
 #   - .config: the LTO mode, CFI_CLANG, SHADOW_CALL_STACK,
 #     UNWIND_PATCH_PAC_INTO_SCS, PAC and BTI, HAVE_STATIC_CALL
 #   - the link was an LTO link (the objects are bitcode)
@@ -19,11 +20,16 @@ variant_check "$variant"
 b=$(build_dir "$variant")
 stage=lto-$variant
 [ -f "$b/vmlinux" ] || die "no vmlinux for $variant: run 'make kernel V=$variant'"
-case $variant in
-*-lto-thin) lto=CONFIG_LTO_CLANG_THIN ;;
-*-lto-full) lto=CONFIG_LTO_CLANG_FULL ;;
-*) die "$variant is not an LTO variant" ;;
-esac
+if variant_has "$variant" lto_thin; then
+	lto=CONFIG_LTO_CLANG_THIN
+elif variant_has "$variant" lto_full; then
+	lto=CONFIG_LTO_CLANG_FULL
+else
+	die "$variant is not an LTO variant (no lto_thin or lto_full trait in scripts/variants.tsv)"
+fi
+tc=$(variant_toolchain "$variant")
+bca=$(tc_col "$tc" bcanalyzer)
+[ "$bca" != - ] || die "toolchain $tc has no bitcode analyser (scripts/toolchains.tsv)"
 bad=0
 for opt in "$lto" CONFIG_CFI_CLANG CONFIG_SHADOW_CALL_STACK CONFIG_UNWIND_PATCH_PAC_INTO_SCS \
 	CONFIG_ARM64_PTR_AUTH_KERNEL CONFIG_ARM64_BTI_KERNEL CONFIG_HAVE_STATIC_CALL CONFIG_MODULES; do
@@ -39,14 +45,14 @@ else
 fi
 # Compiled for LTO, an object is LLVM bitcode: code generation happened
 # at the link.
-if llvm-bcanalyzer$LLVM_SUFFIX "$b/init/main.o" >/dev/null 2>&1 &&
-	llvm-bcanalyzer$LLVM_SUFFIX "$b/arch/arm64/kernel/static_call.o" >/dev/null 2>&1; then
+if "$bca" "$b/init/main.o" >/dev/null 2>&1 &&
+	"$bca" "$b/arch/arm64/kernel/static_call.o" >/dev/null 2>&1; then
 	record "$stage" "objects are LLVM bitcode (init/main.o, arch/arm64/kernel/static_call.o): the link did the code generation" PASS 0
 else
 	record "$stage" "objects are LLVM bitcode" FAIL 0 "init/main.o or static_call.o in $b is not bitcode"
 	bad=1
 fi
-syms=$(llvm-nm$LLVM_SUFFIX "$b/vmlinux")
+syms=$("$(tc_col "$tc" nm)" "$b/vmlinux")
 renamed=$(grep -E ' (__SCT__|__SCK__)[^ ]*\.llvm\.' <<<"$syms" || true)
 if [ -z "$renamed" ]; then
 	record "$stage" "no static call key or trampoline renamed by LTO (.llvm. suffix)" PASS 0

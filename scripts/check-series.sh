@@ -2,7 +2,7 @@
 # Verify the patch series itself:
 #   apply      git am of every patch on the base (done by tree.sh)
 #   checkpatch scripts/checkpatch.pl --strict: no errors, warnings or checks
-#   bisect     every patch in turn builds an arm64 kernel (the baseline's
+#   per-patch  every patch in turn builds an arm64 kernel (the baseline's
 #              config; the last one is the patched kernels' own build)
 # The built-kernel checks (layout of the trampolines in vmlinux, W=1 on the
 # touched files) are in check-vmlinux.sh, run after each full build.
@@ -11,12 +11,12 @@
 #              CamelCase type names accepted in the host program, as in
 #              objtool), MAINTAINERS for the added file, and its first
 #              patch built on its own with the series' configuration
-#   check-series.sh [static|bisect|all|inline]   (default all)
+#   check-series.sh [static|per-patch|all|inline]   (default all)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
-case $what in static | bisect | all | inline) ;; *) die "usage: check-series.sh [static|bisect|all|inline]" ;; esac
+case $what in static | per-patch | all | inline) ;; *) die "usage: check-series.sh [static|per-patch|all|inline]" ;; esac
 
 src=$(cat "$CACHE/src/current-$BASE" 2>/dev/null) || die "no $BASE base tree: run 'make tree BASE=$BASE'"
 patched=$(tree_dir patched)
@@ -25,10 +25,11 @@ mapfile -t patches < <(series_patches)
 [ "${#patches[@]}" -gt 0 ] || die "no patches in $SERIES_DIR"
 
 # Stage names and variants of $BASE: "check", "bisect" on the default base.
-sfx=
-[ "$BASE" = "$DEFAULT_BASE" ] || sfx=-$BASE
-bisect_v=$(variant_on_base bisect)
-bisect_on_v=$(variant_on_base bisect-on)
+sfx=$(base_suffix "$BASE")
+bisect_v=$(variant_id bisect)
+# The per-patch build with the feature on, where the base has one.
+bisect_on_v=$(table_one "$VARIANTS_TSV" id base="$BASE" name=bisect-on 2>/dev/null) || bisect_on_v=
+need_bisect_on() { [ -n "$bisect_on_v" ] || die "no bisect-on variant on base $BASE (scripts/variants.tsv)"; }
 
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.
@@ -133,6 +134,7 @@ bisect_builds() {
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
 		"$RIG_ROOT/scripts/graft.sh" "$bt"
 		log "bisect: building after $name with ARM64_STATIC_CALL=y"
+		need_bisect_on
 		if "$RIG_ROOT/scripts/build.sh" "$bisect_on_v" >"$LOGS/bisect-on$sfx-$i.log" 2>&1; then
 			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
 		else
@@ -203,6 +205,7 @@ inline_checks() {
 		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
 		"$RIG_ROOT/scripts/graft.sh" "$bt"
 		log "check-inline: building after $name"
+		need_bisect_on
 		if "$RIG_ROOT/scripts/build.sh" "$bisect_on_v" >"$LOGS/check-inline-$i.log" 2>&1; then
 			record check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" PASS $(($(date +%s) - t))
 		else
@@ -217,6 +220,6 @@ inline_checks() {
 case $what in
 inline) inline_checks ;;
 static) static_checks ;;
-bisect) bisect_builds ;;
+per-patch) bisect_builds ;;
 all) static_checks && bisect_builds ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks on a built patched kernel (VARIANT gcc, clang, clang-lto-*):
+# Checks on a built patched kernel (a variant of kind patched):
 #   - the built .config has CONFIG_HAVE_STATIC_CALL=y
 #   - every __SCT__* symbol has the series' size and alignment on its base
 #     (scripts/bases.tsv: 24 bytes, 8-aligned on 6.12; 20 bytes, 32-aligned
@@ -17,12 +17,11 @@ tree=$(tree_dir "$(variant_tree "$variant")")
 tc=$(variant_toolchain "$variant")
 b=$(build_dir "$variant")
 stage=check-$variant
-IFS=/ read -r tsz talign tstride <<<"$(base_field "$(variant_base "$variant")" 5)"
+IFS=/ read -r tsz talign tstride <<<"$(base_col "$(variant_base "$variant")" tramp)"
 vmlinux=$b/vmlinux
 [ -f "$vmlinux" ] || die "$vmlinux missing: run 'make kernel'"
-nm=${CROSS}nm
-readelf=${CROSS}readelf
-[ "$tc" = clang ] && nm=llvm-nm$LLVM_SUFFIX readelf=llvm-readelf$LLVM_SUFFIX
+nm=$(tc_col "$tc" nm)
+readelf=$(tc_col "$tc" readelf)
 
 if grep -qx CONFIG_HAVE_STATIC_CALL=y "$b/.config"; then
 	record "$stage" "CONFIG_HAVE_STATIC_CALL=y" PASS 0
@@ -56,9 +55,9 @@ fi
 
 # W=1 on the files the series touches. Building single objects with W=1
 # changes their command line, so the next normal build recompiles just them
-# (and relinks: CHECK_W1=0 skips this on the LTO variants, where a relink is
-# the whole link-time optimisation; the non-LTO Clang build covers it).
-if [ "${CHECK_W1:-1}" = 0 ]; then
+# (and relinks: skipped on the LTO variants, where a relink is the whole
+# link-time optimisation; the non-LTO Clang build covers it).
+if variant_has "$variant" lto_thin || variant_has "$variant" lto_full; then
 	exit 0
 fi
 mapfile -t margs < <(kmake_args "$tc")

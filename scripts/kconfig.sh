@@ -19,9 +19,8 @@ mkdir -p "$b"
 [ -d "$tree" ] || die "tree $tree missing: run 'make tree'"
 # merge_config.sh -n: allnoconfig with the fragments as the only options
 # asked for (KCONFIG_ALLCONFIG), then olddefconfig to settle the rest.
-llvm=()
-[ "$tc" = clang ] && llvm=(LLVM="$LLVM_SUFFIX")
-(cd "$tree" && env ARCH=arm64 CROSS_COMPILE="$CROSS" "${llvm[@]}" \
+read -r -a tcenv <<<"$(tc_col "$tc" make_args)"
+(cd "$tree" && env ARCH=arm64 "${tcenv[@]}" \
 	scripts/kconfig/merge_config.sh -n -O "$b" "${frags[@]}") \
 	>"$LOGS/kconfig-$variant.log" 2>&1 || die "merge_config.sh failed, see $LOGS/kconfig-$variant.log"
 make -C "$tree" O="$b" "${margs[@]}" olddefconfig >>"$LOGS/kconfig-$variant.log" 2>&1 ||

@@ -6,8 +6,8 @@
 # test_modules/ against this kernel, W=1), pack both into the guest
 # initramfs, boot, run "run_kselftest.sh -c static_call" and judge the
 # selftest's KTAP (taken out of run_kselftest.sh's output by
-# ksft_unwrap.py, parsed with the tree's kunit.py). On the unpatched
-# baseline the cases in kmod/baseline-expect.txt must fail.
+# ksft_unwrap.py, parsed with the tree's kunit.py), against
+# scripts/expectations.tsv (suite kmod).
 #   kmod.sh VARIANT
 # Environment: KMOD_STAGE (stage name, default kmod-VARIANT), KMOD_ARGS
 # (static_call.sh options, comma-separated: e.g. -F, -H or -P, see it).
@@ -122,13 +122,11 @@ if ! verdict=$(python3 "$RIG_ROOT/scripts/ksft_unwrap.py" "$logf" "$ktap"); then
 	record "$stage" "run_kselftest.sh ran the static_call selftest" FAIL 0 "see $logf"
 	exit 1
 fi
-# The selftest must fail on the unpatched kernel, and on out-of-line
-# kernels, where its inline_load test fails (the cases are judged below).
-if variant_is_inline "$variant"; then
-	want="ok"
-else
-	want="not ok"
-fi
+# run_kselftest.sh's own verdict (scripts/expectations.tsv): not ok where
+# a test must fail (the cases are judged below).
+want=$(expected kmod "$variant" run_kselftest.sh)
+want=${want/_/ }
+[ -n "$want" ] || die "scripts/expectations.tsv: no run_kselftest.sh row for $variant"
 if [ "${verdict%% [0-9]*}" = "$want" ]; then
 	record "$stage" "run_kselftest.sh: $verdict" PASS 0
 else
@@ -138,12 +136,11 @@ sed -n '/^# static_call_test: /p' "$ktap" | sed 's/^/  /'
 report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$ktap"
 	--kunit-dir "$tree/tools/testing/kunit" --stage "$stage" --results "$RESULTS"
 	--cases "$LOGS/$stage.cases.tsv")
-mapfile -t eargs < <(ktap_expect_args "$RIG_ROOT/kmod" "$variant" "$ktap")
+mapfile -t eargs < <(ktap_expect_args kmod "$variant" "$ktap" "$LOGS/$stage.expect")
 report+=("${eargs[@]}")
 "${report[@]}" || exit 1
 race=$(tr -d '\r' <"$logf" | sed -n 's/.*# stress: \(judged [0-9]* .*, memory [0-9]*\)$/\1/p' | head -n1)
 [ -z "$race" ] || record "$stage" "stress counts: $race" INFO 0
-case $variant in
-*-base) ;;
-*) "$RIG_ROOT/scripts/logscan.sh" "$stage" "$logf" ;;
-esac
+if [ "$(variant_kind "$variant")" = patched ]; then
+	"$RIG_ROOT/scripts/logscan.sh" "$stage" "$logf"
+fi

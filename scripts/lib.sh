@@ -13,8 +13,6 @@ OUT=${ARM64SC_OUT:-$RIG_ROOT/out}
 LOGS=$OUT/logs
 RESULTS=$OUT/results.tsv
 JOBS=${JOBS:-$(nproc)}
-CROSS=aarch64-linux-gnu-
-LLVM_SUFFIX=-19
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 SMP=${SMP:-4}
 # QEMU: 10 or later (scripts/qemu.sh downloads 10.0 from bookworm-backports
@@ -128,66 +126,75 @@ record() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$RESULTS"
 }
 
-# The kernel bases (scripts/bases.tsv) and variants (scripts/variants.tsv):
-# one line each. A variant name is [<base>-]<variant>: "gcc" is the default
-# base's patched GCC kernel, "7.2-clang-base" unpatched 7.2 with Clang kCFI.
-DEFAULT_BASE=6.12
-BASE=${BASE:-$DEFAULT_BASE}
+# The rig's tables, read by column name (scripts/table.sh): bases.tsv,
+# trees.tsv, variants.tsv, toolchains.tsv. A variant is named by its id (the
+# variants table's key column); its base, tree, toolchain, kind and traits
+# are columns, never parts of the id.
+. "$RIG_ROOT/scripts/table.sh"
 BASES_TSV=$RIG_ROOT/scripts/bases.tsv
+TREES_TSV=$RIG_ROOT/scripts/trees.tsv
 VARIANTS_TSV=$RIG_ROOT/scripts/variants.tsv
-# base_field BASE COLUMN (2 package, 3 suite, 4 series directory)
-base_field() {
-	awk -F'\t' -v b="$1" -v f="$2" '!/^#/ && $1 == b { print $f; n++ } END { exit n != 1 }' \
-		"$BASES_TSV" || die "unknown base '$1' (scripts/bases.tsv: $(awk -F'\t' '!/^#/ { printf "%s ", $1 }' "$BASES_TSV"))"
+TOOLCHAINS_TSV=$RIG_ROOT/scripts/toolchains.tsv
+DEFAULT_BASE=$(table_one "$BASES_TSV" base default=yes) || die "scripts/bases.tsv: no single default base"
+BASE=${BASE:-$DEFAULT_BASE}
+# base_col BASE COLUMN
+base_col() {
+	table_one "$BASES_TSV" "$2" base="$1" 2>/dev/null ||
+		die "unknown base '$1' (scripts/bases.tsv: $(table_get "$BASES_TSV" base | tr '\n' ' '))"
 }
-base_field "$BASE" 1 >/dev/null
+base_col "$BASE" base >/dev/null
 # The series applied on $BASE.
-SERIES_DIR=$RIG_ROOT/patches/$(base_field "$BASE" 4)
+SERIES_DIR=$RIG_ROOT/patches/$(base_col "$BASE" series)
 series_patches() { find "$SERIES_DIR" -name '0*.patch' ! -name '0000-*' | sort; }
 # The inline call-site series of $BASE, applied after the series (tree
 # "inline"); empty where the base has none.
 inline_patches() {
 	local d
-	d=$(base_field "$BASE" 6)
+	d=$(base_col "$BASE" inline_series)
 	[ "$d" = - ] || find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort
 }
-# A variant's base: its prefix if that is a base, else the default.
-variant_base() {
-	local b=${1%%-*}
-	if [ "$b" != "$1" ] && awk -F'\t' -v b="$b" '!/^#/ && $1 == b { f = 1 } END { exit !f }' "$BASES_TSV"; then
-		echo "$b"
-	else
-		echo "$DEFAULT_BASE"
-	fi
+# The suffix of a base's stage names: none on the default base, -<base>
+# on the others ("check", "check-7.2").
+base_suffix() { [ "$(base_col "$1" default)" = yes ] || echo "-$1"; }
+# tree_patches TREE: the patches of TREE on $BASE, in order (trees.tsv).
+tree_patches() {
+	local s d
+	s=$(table_one "$TREES_TSV" series tree="$1") || die "unknown tree '$1' (scripts/trees.tsv)"
+	[ "$s" != - ] || return 0
+	for s in ${s//,/ }; do
+		d=$(base_col "$BASE" "$s")
+		[ "$d" = - ] || find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort
+	done
 }
-variant_kind() {
-	local b
-	b=$(variant_base "$1")
-	if [ "${1#"$b"-}" != "$1" ]; then echo "${1#"$b"-}"; else echo "$1"; fi
+# var_col ID COLUMN: a column of the variant ID.
+var_col() {
+	table_one "$VARIANTS_TSV" "$2" id="$1" 2>/dev/null ||
+		die "unknown variant '$1' (scripts/variants.tsv ids: $(table_get "$VARIANTS_TSV" id | tr '\n' ' '))"
 }
-# The variant name of KIND on $BASE.
-variant_on_base() {
-	if [ "$BASE" = "$DEFAULT_BASE" ] || [ "$(variant_base "$1")" = "$BASE" ]; then
-		echo "$1"
-	else
-		echo "$BASE-$1"
-	fi
+# variant_id NAME: the variant named NAME on $BASE; an id is accepted too
+# (V=7.2-gcc as well as BASE=7.2 V=gcc).
+variant_id() {
+	table_one "$VARIANTS_TSV" id base="$BASE" name="$1" 2>/dev/null ||
+		table_one "$VARIANTS_TSV" id id="$1" 2>/dev/null ||
+		die "no variant '$1' on base $BASE (scripts/variants.tsv: $(table_get "$VARIANTS_TSV" name base="$BASE" | tr '\n' ' '))"
 }
-# variant_field VARIANT COLUMN (2 tree, 3 toolchain, 4 bases, 5 fragments)
-variant_field() {
-	local k b
-	k=$(variant_kind "$1")
-	b=$(variant_base "$1")
-	awk -F'\t' -v k="$k" -v b="$b" -v f="$2" '!/^#/ && $1 == k && ("," $4 ",") ~ ("," b ",") { print $f; n++ }
-		END { exit n != 1 }' "$VARIANTS_TSV" ||
-		die "unknown variant '$1' (scripts/variants.tsv: $(awk -F'\t' '!/^#/ { printf "%s ", $1 }' "$VARIANTS_TSV"); prefix 7.2- etc. for other bases)"
-}
-# The tree a variant builds from, as <base>/<kind>.
-variant_tree() { echo "$(variant_base "$1")/$(variant_field "$1" 2)"; }
-variant_toolchain() { variant_field "$1" 3; }
+variant_base() { var_col "$1" base; }
+variant_name() { var_col "$1" name; }
+# patched, unpatched or mainline-own (see variants.tsv)
+variant_kind() { var_col "$1" kind; }
+variant_toolchain() { var_col "$1" toolchain; }
+# The tree a variant builds from, as <base>/<tree>.
+variant_tree() { echo "$(var_col "$1" base)/$(var_col "$1" tree)"; }
+# variant_has ID TRAIT: does the variant have TRAIT (variants.tsv traits)?
+variant_has() { case ",$(var_col "$1" traits)," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 # Die (in the calling script, not a subshell) on a variant the tables lack.
-variant_check() { variant_field "$1" 2 >/dev/null; }
-# tree_dir <base>/<kind>, or <kind> on $BASE
+variant_check() { var_col "$1" id >/dev/null; }
+# tc_col TOOLCHAIN COLUMN (toolchains.tsv)
+tc_col() {
+	table_one "$TOOLCHAINS_TSV" "$2" toolchain="$1" 2>/dev/null ||
+		die "unknown toolchain '$1' (scripts/toolchains.tsv)"
+}
+# tree_dir <base>/<tree>, or <tree> on $BASE
 tree_dir() {
 	case $1 in
 	*/*) echo "$CACHE/trees/$1" ;;
@@ -241,15 +248,12 @@ apt_private() {
 	fi
 }
 
-# make arguments for a toolchain, ccache included.
+# make arguments for a toolchain (toolchains.tsv), ccache included.
 kmake_args() {
-	local tc=$1
+	local tc=$1 a
 	local args=(ARCH=arm64 "-j$JOBS")
-	if [ "$tc" = clang ]; then
-		args+=(LLVM="$LLVM_SUFFIX" CC="ccache clang$LLVM_SUFFIX")
-	else
-		args+=(CROSS_COMPILE="$CROSS" CC="ccache ${CROSS}gcc")
-	fi
+	read -r -a a <<<"$(tc_col "$tc" make_args)"
+	args+=("${a[@]}" CC="ccache $(tc_col "$tc" cc)")
 	printf '%s\n' "${args[@]}"
 }
 
@@ -265,7 +269,7 @@ variant_fragments() {
 	echo "$RIG_ROOT/configs/base.config"
 	# configs/<base>/base.config adds to base.config.
 	[ ! -f "$RIG_ROOT/configs/$b/base.config" ] || echo "$RIG_ROOT/configs/$b/base.config"
-	for f in $(variant_field "$v" 5 | tr ',' ' '); do
+	for f in $(var_col "$v" fragments | tr ',' ' '); do
 		[ "$f" = - ] && continue
 		if [ -f "$RIG_ROOT/configs/$b/$f.config" ]; then
 			echo "$RIG_ROOT/configs/$b/$f.config"
@@ -277,31 +281,58 @@ variant_fragments() {
 	for f in ${CONFIGS_EXTRA:-}; do echo "$f"; done
 }
 
-# Is VARIANT built with inline call sites (configs/inline.config)?
-variant_is_inline() { variant_fragments "$1" | grep -q '/inline\.config$'; }
-
-# ktap_expect_args SUITE_DIR VARIANT CONSOLE_LOG: the ktap_report.py options
-# that judge VARIANT. A variant with its own SUITE_DIR/expect-VARIANT.txt
-# (mainline's own trampolines): the cases it names must fail, for the reason
-# given, and all others pass. Other unpatched variants: baseline-expect.txt.
-# Patched ones with out-of-line trampolines only: the cases about inline
-# call sites (SUITE_DIR/outofline-expect.txt) must fail, for the reason
-# given, and all others pass. Inline ones (tree "inline"): every case
-# passes, none skipped.
-ktap_expect_args() {
-	local dir=$1 v=$2 console=$3
-	if [ -f "$dir/expect-$v.txt" ]; then
-		printf '%s\n' --expect-not-ok "$dir/expect-$v.txt" --rest-must-pass --console "$console"
-	else
-		case $v in
-		*-base) printf '%s\n' --expect-not-ok "$dir/baseline-expect.txt" ;;
-		*)
-			if variant_is_inline "$v"; then
-				echo --no-skip
-			else
-				printf '%s\n' --expect-not-ok "$dir/outofline-expect.txt" --rest-must-pass --console "$console"
-			fi
-			;;
+# variant_matches ID WHEN: do all of WHEN's comma-separated conditions hold
+# for the variant? kind=<kind>, <trait>, !<trait>; "-" always holds.
+variant_matches() {
+	local v=$1 c
+	for c in ${2//,/ }; do
+		case $c in
+		-) ;;
+		kind=*) [ "$(variant_kind "$v")" = "${c#kind=}" ] || return 1 ;;
+		!*) ! variant_has "$v" "${c#!}" || return 1 ;;
+		*) variant_has "$v" "$c" || return 1 ;;
 		esac
-	fi
+	done
+}
+
+# expectations SUITE ID: the rows of scripts/expectations.tsv for SUITE
+# that apply to the variant, "case<TAB>expect<TAB>reason", the first
+# matching row of each case only.
+expectations() {
+	local suite=$1 v=$2 c w e r
+	local -A seen=()
+	while IFS=$'\t' read -r c w e r; do
+		[ -z "${seen[$c]:-}" ] || continue
+		variant_matches "$v" "$w" || continue
+		seen[$c]=1
+		printf '%s\t%s\t%s\n' "$c" "$e" "$r"
+	done < <(paste <(table_get "$RIG_ROOT/scripts/expectations.tsv" case suite="$suite") \
+		<(table_get "$RIG_ROOT/scripts/expectations.tsv" when suite="$suite") \
+		<(table_get "$RIG_ROOT/scripts/expectations.tsv" expect suite="$suite") \
+		<(table_get "$RIG_ROOT/scripts/expectations.tsv" reason suite="$suite"))
+}
+
+# expected SUITE ID CASE: the expect column for one case of the variant.
+expected() {
+	expectations "$1" "$2" | awk -F'\t' -v c="$3" '$1 == c { print $2 }'
+}
+
+# ktap_expect_args SUITE ID CONSOLE_LOG EXPECT_FILE: the ktap_report.py
+# options that judge the variant, from scripts/expectations.tsv. The cases
+# that must not pass go to EXPECT_FILE ("case reason" lines); the "*" row
+# says what the others must do.
+ktap_expect_args() {
+	local suite=$1 v=$2 console=$3 file=$4 rest
+	expectations "$suite" "$v" | awk -F'\t' '$1 != "*" && $1 != "run_kselftest.sh" && $2 == "not_ok" {
+		print ($3 == "-") ? $1 : $1 " " $3 }' >"$file"
+	rest=$(expected "$suite" "$v" '*')
+	case $rest in
+	pass_no_skip)
+		[ ! -s "$file" ] || die "expectations.tsv: $suite on $v: not_ok cases beside pass_no_skip"
+		echo --no-skip
+		;;
+	pass) printf '%s\n' --expect-not-ok "$file" --rest-must-pass --console "$console" ;;
+	not_judged) printf '%s\n' --expect-not-ok "$file" --console "$console" ;;
+	*) die "expectations.tsv: no \"*\" row for $suite on $v (kind $(variant_kind "$v"), traits $(var_col "$v" traits))" ;;
+	esac
 }

@@ -159,12 +159,11 @@ for name in "${names[@]}"; do
 	mtree=$(mutant_field "$name" Tree)
 	mb=$(mutant_field "$name" Base)
 	mb=${mb:-$DEFAULT_BASE}
-	if [ "$mb" = "$DEFAULT_BASE" ]; then mv=mutant; else mv=$mb-mutant; fi
-	from=$mb/patched
-	if [ "$mtree" = inline ]; then
-		from=$mb/inline
-		mv=$mv-inline
-	fi
+	mtree=${mtree:-patched}
+	mv=$(table_one "$TREES_TSV" mutant tree="$mtree" 2>/dev/null) || mv=-
+	[ "$mv" != - ] || die "mutant $name: no mutant variant for tree '$mtree' (scripts/trees.tsv)"
+	mv=$(BASE=$mb variant_id "$mv")
+	from=$mb/$mtree
 	[ -e "$(tree_dir "$from")/.git" ] || die "mutant $name needs the tree $from: run 'BASE=$mb scripts/tree.sh ${from#*/}'"
 	mbase=$("${GIT[@]}" -C "$(tree_dir "$from")" rev-parse HEAD)
 	key=$( {
@@ -183,7 +182,7 @@ for name in "${names[@]}"; do
 		out=$top/$name
 		rm -rf "$out"
 		mkdir -p "$out/logs"
-		log "mutant $name ($mb${mtree:+, $mtree}): $what"
+		log "mutant $name ($mb/$mtree): $what"
 		"${GIT[@]}" -C "$mt" checkout -q -f --detach "$mbase"
 		"${GIT[@]}" -C "$mt" clean -q -fdx -e '/build-*'
 		t=$(date +%s)
@@ -203,9 +202,9 @@ for name in "${names[@]}"; do
 				# trampolines aimed at kernel code start on their literal path.
 				# On inline trees both stages always run, then the host's
 				# check of the site tables (vmlinux and the modules).
-				if [ "$verdict" != killed ] || [ "$mtree" = inline ]; then
+				if [ "$verdict" != killed ] || variant_has "$mv" inline; then
 					ARM64SC_OUT=$out BASE=$mb KMOD_ARGS=-P "$S/kmod.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcm=$?
-					if [ "$mtree" = inline ]; then
+					if variant_has "$mv" inline; then
 						ARM64SC_OUT=$out BASE=$mb "$S/sites.sh" "$mv" >>"$out/logs/stage.log" 2>&1 || rcs=$?
 					fi
 					IFS=$'\t' read -r verdict by < <(judge "$out" "$mv" "$rck" "$rcm" "$rcs")
@@ -229,7 +228,7 @@ for name in "${names[@]}"; do
 	SURVIVED) survived=$((survived + 1)) ;;
 	*) errors=$((errors + 1)) ;;
 	esac
-	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$mb${mtree:+-$mtree}" "$verdict" "$by" "$what" >>"$summary"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$mb/$mtree" "$verdict" "$by" "$what" >>"$summary"
 done
 
 # The same as a Markdown table, for Documentation/testing.md.

@@ -18,7 +18,8 @@ set -euo pipefail
 
 PERF_SUITE=bookworm-backports
 PERF_PKG=linux-perf
-READELF=${CROSS}readelf
+# binutils' reader for aarch64 ELF files (make deps installs it)
+READELF=aarch64-linux-gnu-readelf
 command -v "$READELF" >/dev/null || die "$READELF missing: run 'make deps' (binutils-aarch64-linux-gnu)"
 
 apt_private "$CACHE/apt/perf-arm64" arm64 bookworm "$PERF_SUITE"

@@ -5,7 +5,7 @@
 # (scripts/guest/perf-check.sh). The kernel boots with oops=panic, as a
 # product kernel does, so an oops ends the run instead of leaving a wedged
 # guest to the timeout.
-#   unpatched (VARIANT *-base, Clang kCFI with CFI_PERMISSIVE off): the
+#   unpatched (kind unpatched, Clang kCFI with CFI_PERMISSIVE off): the
 #     reported failure must happen: a CFI failure in perf_misc_flags()
 #     calling __static_call_return0, fatal, before perf report runs
 #   patched: no CFI failure, perf record and report exit 0, the report
@@ -63,8 +63,8 @@ check_not() {
 # record always sets; on 6.12 it runs first) and perf_misc_flags() (the
 # one the report names, when the header is prepared).
 cfi='CFI failure at (perf_instruction_pointer|perf_misc_flags)\+0x[0-9a-f]+/0x[0-9a-f]+ \(target: __static_call_return0\+'
-case $variant in
-*-base)
+case $(variant_kind "$variant") in
+unpatched)
 	record "$stage" "guest ran perf and died (boot exit $rc)" DONE "$secs"
 	where=$(grep -m1 -oE "$cfi" "$logf" | sed 's/CFI failure at \([a-z_]*\)+.*/\1/' || true)
 	check "perf record: CFI failure calling __static_call_return0 from ${where:-perf_misc_flags/perf_instruction_pointer} (the reported crash)" "$cfi"

@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # The rig's entry point, called by the Makefile:
-#   rig.sh run    the main job: tree, GCC kernel, KUnit, insmod runner, summary
-#   rig.sh test   everything: host tools, series checks, GCC and Clang
-#                 (kCFI + BTI) kernels with KUnit and the insmod runner, the
-#                 unpatched baselines (the tests must fail there), summary
-#   rig.sh gki    the GKI-shaped Clang LTO kernels, everything on each
-#   rig.sh perf   Debian's perf on the patched and the unpatched Clang kernels
-#   rig.sh inline the inline call-site series on GCC and Clang, everything
-#   rig.sh STAGE [VARIANT]  one stage (kernel, kunit, kmod, check, ...)
+#   rig.sh PLAN             a plan of scripts/plans.tsv (run, test, gki,
+#                           perf, race, mainline, inline, matrix, check,
+#                           bisect, tools), then the summary
+#   rig.sh kernel|kunit|kmod|check-vmlinux|audit [VARIANT]
+#                           one stage on one variant (default gcc)
+#   rig.sh baseline [VARIANT]   one variant's suite (default gcc-base)
+#   rig.sh --dry-run PLAN   print the stages PLAN would run, run nothing
 # Stages keep going after a failure so one run reports everything; the exit
-# status is non-zero if any check failed.
+# status is non-zero if any check failed. No stage reads meaning out of a
+# variant's or a base's name: what a variant is comes from its row of
+# scripts/variants.tsv, what runs on it from scripts/stages.tsv.
+# The st_* functions are called by name from the plans.
+# shellcheck disable=SC2317
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 S=$RIG_ROOT/scripts
+PLANS_TSV=$S/plans.tsv
+STAGES_TSV=$S/stages.tsv
 failed=0
+dry=0
+declare -A stage_rc=()
+
 run_stage() { # run_stage LABEL CMD...: run, record, keep going on failure
 	local label=$1 t rc=0
 	shift
+	if [ "$dry" -eq 1 ]; then
+		printf '%s\t%s\n' "$label" "$*"
+		stage_rc[$label]=0
+		return 0
+	fi
 	t=$(date +%s)
 	step "$label" "$@" || rc=$?
+	# A stage run twice (two console checks) fails if either did.
+	[ "${stage_rc[$label]:-0}" -ne 0 ] || stage_rc[$label]=$rc
 	# Most stages record their own checks; give the others one line.
 	if [ "$rc" -ne 0 ]; then
 		failed=1
@@ -30,302 +45,232 @@ run_stage() { # run_stage LABEL CMD...: run, record, keep going on failure
 	fi
 	return 0
 }
-
-fresh_results() { mkdir -p "$LOGS" && : >"$RESULTS"; }
-
-# variant_suite VARIANT [SELFTEST_ARGS]: the per-variant stages of make test.
-# SELFTEST_ARGS: static_call.sh options (comma-separated, see kmod.sh).
-variant_suite() {
-	local v=$1 kargs=${2:-} kind base
-	kind=$(variant_kind "$v")
-	base=$(variant_base "$v")
-	run_stage "kernel-$v" "$S/build.sh" "$v"
-	if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
-		! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
-		case $kind in
-		gcc | clang | gcc-inline | clang-inline) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
-		clang-lto-*) run_stage "check-$v" env CHECK_W1=0 "$S/check-vmlinux.sh" "$v" ;;
-		esac
-		run_stage "kunit-$v" "$S/kunit.sh" "$v"
-		run_stage "kmod-$v" env KMOD_ARGS="$kargs" "$S/kmod.sh" "$v"
-		# sc-audit knows the 6.12 series' trampoline only.
-		if [ "$base" = "$DEFAULT_BASE" ]; then run_stage "audit-$v" "$S/audit.sh" "$v"; fi
-		# sc-sites: the inline call-site tables (and their absence).
-		case $kind in
-		gcc | clang | *-inline) [ "$base" != "$DEFAULT_BASE" ] || run_stage "sites-$v" "$S/sites.sh" "$v" ;;
-		esac
-		if [ "$v" = clang-base ]; then run_stage "cfi-clang-base" "$S/cfi-baseline.sh"; fi
-		# Debian's perf, the bug report's command, on patched kCFI kernels.
-		if [ "$base" = "$DEFAULT_BASE" ] && variant_fragments "$v" | grep -q '/perf\.config$'; then
-			run_stage "perf-$v" "$S/perf.sh" "$v"
-		fi
-		# Mainline's own trampolines: in use, and no CFI failure anywhere.
-		if [ "$base" != "$DEFAULT_BASE" ] && [ "$kind" = clang-base ]; then
-			run_stage "mainline-kcfi-$base" "$S/check-console.sh" "mainline-kcfi-$base" \
-				"$LOGS/kunit-$v.console.log" \
-				"mainline's literal-only trampolines in use=trampoline \\(literal only \\(mainline\\)\\)" \
-				"no CFI failure in the KUnit run!=CFI failure"
-			run_stage "mainline-kcfi-$base" "$S/check-console.sh" "mainline-kcfi-$base" \
-				"$LOGS/kmod-$v.console.log" "no CFI failure in the module run!=CFI failure"
-		fi
-	fi
+# Did stage LABEL run and pass in this run?
+stage_ok() { [ "${stage_rc[$1]:-1}" -eq 0 ]; }
+# The kernel of variant V built in this run (dry runs assume so).
+kernel_ok() {
+	stage_ok "kernel-$1" && { [ "$dry" -eq 1 ] || [ -f "$(build_dir "$1")/arch/arm64/boot/Image.gz" ]; }
 }
 
-# The unpatched Clang kCFI kernel as a product kernel is (CFI_PERMISSIVE
-# off): Debian's perf must crash it, for the reported reason.
-perf_strict() {
-	run_stage kernel-clang-strict-base "$S/build.sh" clang-strict-base
-	if ! grep -q "^kernel-clang-strict-base	.*FAIL" "$RESULTS"; then
-		run_stage perf-clang-strict-base "$S/perf.sh" clang-strict-base
-	fi
-}
+fresh_results() { [ "$dry" -eq 1 ] || { mkdir -p "$LOGS" && : >"$RESULTS"; }; }
 
-# make gki: the GKI-shaped Clang kernels (kCFI + BTI + PAC + shadow call
-# stack + ThinLTO / full LTO), everything on each: vmlinux layout after LTO,
-# KUnit (with PAC and BTI, and again with both overridden off so the shadow
-# call stack is patched in), the module selftest with a load beyond B range,
-# sc-audit, perf; and perf on the plain patched and unpatched Clang kernels.
-gki() {
-	local v
-	run_stage deps "$S/deps.sh" all
-	run_stage tree "$S/tree.sh" all
-	run_stage tools "$S/tools.sh"
-	# The bug report's command on the non-LTO kernels too, so that this one
-	# command shows the crash and its absence beside the LTO kernels.
-	run_stage kernel-clang "$S/build.sh" clang
-	run_stage perf-clang "$S/perf.sh" clang
-	perf_strict
-	for v in clang-lto-thin clang-lto-full; do
-		variant_suite "$v" "$FAR"
-		if [ -f "$(build_dir "$v")/arch/arm64/boot/Image.gz" ] &&
-			! grep -q "^kernel-$v	.*FAIL" "$RESULTS"; then
-			run_stage "lto-$v" "$S/check-lto.sh" "$v"
-			# As on a CPU without PAC and BTI: the kernel patches its
-			# PAC instructions into shadow call stack pushes and pops.
-			run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" \
-				KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64.nopauth arm64.nobti" "$S/kunit.sh" "$v"
-			run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
-				"shadow call stack patched in at boot (arm64.nopauth arm64.nobti)=Enabling dynamic shadow call stack"
-			run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v.console.log" \
-				"PAC in use on the default run (no shadow call stack patching)=CPU features: detected: Address authentication" \
-				"no shadow call stack patching with PAC!=Enabling dynamic shadow call stack"
-		fi
+# opt OPTIONS KEY: the value of KEY in "k=v;k2=v2" (empty if absent).
+opt() {
+	local o
+	local IFS=';'
+	for o in $1; do
+		[ "${o%%=*}" != "$2" ] || { printf '%s\n' "${o#*=}"; return 0; }
 	done
 }
 
-# The mainline base's variants (BASE=7.2): the series with GCC and Clang,
-# mainline's own kCFI trampolines, and no static calls at all.
-mainline_suite() {
-	local b=${1:-7.2} v
-	run_stage "tree-$b" env BASE="$b" "$S/tree.sh" all
-	run_stage "check-$b" env BASE="$b" "$S/check-series.sh" static
-	for v in gcc clang clang-base; do variant_suite "$b-$v"; done
-}
-
-# The rest of the mainline evidence: unpatched GCC (no static calls), each
-# patch built on its own, and the series applied to and built on 7.3-rc.
-mainline_more() {
-	local b=${1:-7.2}
-	variant_suite "$b-gcc-base"
-	run_stage "bisect-$b" env BASE="$b" "$S/check-series.sh" bisect
-	run_stage tree-7.3 env BASE=7.3 "$S/tree.sh" patched
-	run_stage check-7.3 env BASE=7.3 "$S/check-series.sh" static
-	run_stage kernel-7.3-gcc "$S/build.sh" 7.3-gcc
-	run_stage check-7.3-gcc "$S/check-vmlinux.sh" 7.3-gcc
-}
-
-# The KUnit concurrency case alone on variant $1 (default gcc),
-# single-threaded TCG (vCPUs interleaved on one host thread): no stale call
-# is tolerated there.
-race_single() {
-	local v=${1:-gcc}
-	run_stage "race-$v-single" env KUNIT_STAGE="race-$v-single" \
-		KUNIT_FILTER=arm64_static_call.concurrency QEMU_ACCEL=tcg,thread=single \
-		"$S/kunit.sh" "$v"
-}
-
-# make matrix: the evidence that does not fit in make test's time.
-matrix() {
-	local i
-	run_stage deps "$S/deps.sh" kernel
-	run_stage tree "$S/tree.sh" patched
-	run_stage kernel-gcc "$S/build.sh" gcc
-	# Five consecutive runs of the concurrency case, multi-threaded TCG.
-	for i in 1 2 3 4 5; do
-		run_stage "race-gcc-$i" env KUNIT_STAGE="race-gcc-$i" \
-			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" gcc
+# base_holds BASE CONDITIONS: column=value conditions on scripts/bases.tsv.
+base_holds() {
+	local c
+	for c in ${2//,/ }; do
+		[ "$c" = - ] && continue
+		[ "$(base_col "$1" "${c%%=*}")" = "${c#*=}" ] || return 1
 	done
-	# The same case with single-threaded TCG: no stale call of any kind
-	# is tolerated there.
-	race_single
-	# EL2 with VHE: the whole suite.
-	run_stage kunit-gcc-vhe env KUNIT_STAGE=kunit-gcc-vhe \
-		QEMU_EXTRA="-machine virtualization=on" "$S/kunit.sh" gcc
-	# The kernel ran at EL2 itself (VHE) instead of dropping to EL1.
-	run_stage vhe-gcc "$S/check-console.sh" vhe-gcc "$LOGS/kunit-gcc-vhe.console.log" \
+}
+
+# Does stage STAGE of scripts/stages.tsv apply to variant V?
+stage_applies() {
+	local v=$1 stage=$2 w bw
+	while IFS=$'\t' read -r w bw; do
+		variant_matches "$v" "$w" && base_holds "$(variant_base "$v")" "$bw" && return 0
+	done < <(paste <(table_get "$STAGES_TSV" when stage="$stage") \
+		<(table_get "$STAGES_TSV" base_when stage="$stage"))
+	return 1
+}
+
+# ---- stage kinds: st_KIND BASE VARIANT OPTIONS (VARIANT an id, or -) ----
+
+st_env() { # KEY=VALUE: exported for the rest of the plan
+	local kv=$3
+	export "${kv%%=*}=${kv#*=}"
+	[ "$dry" -eq 0 ] || printf 'env\t%s\n' "$kv"
+}
+st_deps() { run_stage deps "$S/deps.sh" "$(opt "$3" what)"; }
+st_tools() { run_stage tools "$S/tools.sh"; }
+# No script decides by a variant's, base's or toolchain's name.
+st_lint() { run_stage lint "$S/lint-names.sh"; }
+st_tree() {
+	local trees
+	read -r -a trees <<<"$(opt "$3" trees | tr ',' ' ')"
+	run_stage "tree$(base_suffix "$1")" env BASE="$1" "$S/tree.sh" "${trees[@]}"
+}
+# The host tools build beside the tree preparation, which is mostly
+# single-threaded (tar, git); the tools log to their own files.
+st_tools+tree() {
+	if [ "$dry" -eq 1 ]; then
+		st_tools "$@"
+		st_tree "$@"
+		return 0
+	fi
+	local pid
+	run_stage tools "$S/tools.sh" 2>"$LOGS/tools-stage.log" &
+	pid=$!
+	st_tree "$@"
+	wait "$pid" || failed=1
+	sed -n '/tools: /p' "$LOGS/tools-stage.log" >&2
+}
+st_check-series() {
+	local what label
+	what=$(opt "$3" what)
+	case $what in
+	static | all) label=check ;;
+	per-patch) label=bisect ;;
+	inline) label=check-inline ;;
+	*) die "plans.tsv: check-series what=$what (static, per-patch, inline, all)" ;;
+	esac
+	run_stage "$label$(base_suffix "$1")" env BASE="$1" "$S/check-series.sh" "$what"
+}
+st_kernel() { run_stage "kernel-$2" "$S/build.sh" "$2"; }
+st_check() { run_stage "check-$2" "$S/check-vmlinux.sh" "$2"; }
+st_perf() { if kernel_ok "$2"; then run_stage "perf-$2" "$S/perf.sh" "$2"; fi; }
+st_lto() { if kernel_ok "$2"; then run_stage "lto-$2" "$S/check-lto.sh" "$2"; fi; }
+st_kunit() {
+	local label=kunit-$2 args
+	args=$(opt "$3" args)
+	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
+	run_stage "$label" env KUNIT_STAGE="$label" ${args:+KUNIT_ARGS="$args"} "$S/kunit.sh" "$2"
+}
+st_kmod() {
+	local label=kmod-$2
+	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
+	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" "$S/kmod.sh" "$2"
+}
+# The KUnit concurrency case alone: runs=N multi-threaded runs (default
+# $RUNS or 5), or machine=strict: single-threaded TCG (vCPUs interleaved
+# on one host thread), where no stale call is tolerated.
+st_race() {
+	local v=$2 i runs
+	if [ "$(opt "$3" machine)" = strict ]; then
+		run_stage "race-$v-single" env KUNIT_STAGE="race-$v-single" \
+			KUNIT_FILTER=arm64_static_call.concurrency QEMU_ACCEL=tcg,thread=single \
+			"$S/kunit.sh" "$v"
+		return 0
+	fi
+	runs=$(opt "$3" runs)
+	for i in $(seq "${runs:-${RUNS:-5}}"); do
+		run_stage "race-$v-$i" env KUNIT_STAGE="race-$v-$i" \
+			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" "$v"
+	done
+}
+# EL2 with VHE: the whole suite, and the kernel ran at EL2 itself.
+st_vhe() {
+	local v=$2
+	run_stage "kunit-$v-vhe" env KUNIT_STAGE="kunit-$v-vhe" \
+		QEMU_EXTRA="-machine virtualization=on" "$S/kunit.sh" "$v"
+	run_stage "vhe-$v" "$S/check-console.sh" "vhe-$v" "$LOGS/kunit-$v-vhe.console.log" \
 		"all CPUs started at EL2=CPU: All CPU\(s\) started at EL2" \
 		"VHE detected (kernel at EL2)=CPU features: detected: Virtualization Host Extensions"
-	# lockdep, atomic sleep, KASAN, DEBUG_VIRTUAL, function tracer, hotplug
-	run_stage kernel-gcc-debug "$S/build.sh" gcc-debug
-	run_stage kunit-gcc-debug "$S/kunit.sh" gcc-debug
-	run_stage kmod-gcc-debug-ftrace env KMOD_STAGE=kmod-gcc-debug-ftrace KMOD_ARGS=-F \
-		"$S/kmod.sh" gcc-debug
-	run_stage kmod-gcc-debug-hotplug env KMOD_STAGE=kmod-gcc-debug-hotplug KMOD_ARGS=-H \
-		"$S/kmod.sh" gcc-debug
-	# KCSAN, Clang kCFI + BTI
-	run_stage kernel-clang-kcsan "$S/build.sh" clang-kcsan
-	# KCSAN makes every access of the callers' loop a checked one, about
-	# 2.5x slower here: 10^8 calls do not fit in the case's 240 s.
-	run_stage kunit-clang-kcsan env KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64_static_call_kunit.race_calls=20000000" \
-		"$S/kunit.sh" clang-kcsan
-	# A silent log means something only if KCSAN was on and works.
-	run_stage kcsan-clang "$S/check-console.sh" kcsan-clang "$LOGS/kunit-clang-kcsan.console.log" \
+}
+# A silent KCSAN log means something only if KCSAN was on and works.
+st_kcsan() {
+	local v=$2
+	run_stage "kcsan-$v" "$S/check-console.sh" "kcsan-$v" "$LOGS/kunit-$v.console.log" \
 		"KCSAN boot selftest passed=kcsan: selftest: ([0-9]+)/\1 tests passed" \
 		"KCSAN enabled at boot=kcsan: (strict mode configured|enabled early)"
-	run_stage kmod-clang-kcsan "$S/kmod.sh" clang-kcsan
+}
+# As on a CPU without PAC and BTI: the kernel patches its PAC instructions
+# into shadow call stack pushes and pops; with them, it does not.
+st_scs() {
+	local v=$2
+	kernel_ok "$v" || return 0
+	run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" \
+		KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64.nopauth arm64.nobti" "$S/kunit.sh" "$v"
+	run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
+		"shadow call stack patched in at boot (arm64.nopauth arm64.nobti)=Enabling dynamic shadow call stack"
+	run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v.console.log" \
+		"PAC in use on the default run (no shadow call stack patching)=CPU features: detected: Address authentication" \
+		"no shadow call stack patching with PAC!=Enabling dynamic shadow call stack"
+}
+# Mainline's own trampolines: in use, and no CFI failure anywhere.
+st_mainline-kcfi() {
+	local v=$2 label
+	label=mainline-kcfi$(base_suffix "$1")
+	run_stage "$label" "$S/check-console.sh" "$label" "$LOGS/kunit-$v.console.log" \
+		"mainline's literal-only trampolines in use=trampoline \\(literal only \\(mainline\\)\\)" \
+		"no CFI failure in the KUnit run!=CFI failure"
+	run_stage "$label" "$S/check-console.sh" "$label" "$LOGS/kmod-$v.console.log" \
+		"no CFI failure in the module run!=CFI failure"
+}
+st_audit() { run_stage "audit-$2" "$S/audit.sh" "$2"; }
+st_sites() { run_stage "sites-$2" "$S/sites.sh" "$2"; }
+st_cfi() { run_stage "cfi-$2" "$S/cfi-baseline.sh" "$2"; }
+
+# A variant's suite: its kernel, then every stage of scripts/stages.tsv
+# that applies to it.
+st_suite() {
+	local b=$1 v=$2 o=$3 stage
+	st_kernel "$b" "$v" "$o"
+	kernel_ok "$v" || return 0
+	for stage in $(table_get "$STAGES_TSV" stage | uniq); do
+		stage_applies "$v" "$stage" || continue
+		"st_$stage" "$b" "$v" "$o"
+	done
 }
 
-# The selftest options: "-P" adds the module load beyond B range of the
-# kernel (patched Clang and the LTO kernels); NO_STRESS is every module case
-# but the race, for make test's GCC kernel (the race, 20 s of 1000 updates
-# with IPIs to 4 vCPUs on 2 cores, runs on its Clang kernel; on GCC in make
-# run, matrix and mutate), to keep the warm run under 3 minutes.
-FAR=-P
-NO_STRESS=-S,initial_state+module_target+kernel_target+kernel_key+null+ret0+transitions+kprobe_refused+sync+far_target
+# run_plan PLAN: the rows of scripts/plans.tsv for PLAN, in order.
+run_plan() {
+	local plan=$1 b stage vs o v n=0
+	while IFS=$'\t' read -r b stage vs o; do
+		n=$((n + 1))
+		[ "$b" != . ] || b=$BASE
+		base_col "$b" base >/dev/null
+		[ "$o" != - ] || o=
+		declare -F "st_$stage" >/dev/null || die "plans.tsv: $plan: unknown stage '$stage'"
+		if [ "$vs" = - ]; then
+			"st_$stage" "$b" - "$o"
+			continue
+		fi
+		for v in ${vs//,/ }; do
+			v=$(BASE=$b variant_id "$v")
+			"st_$stage" "$b" "$v" "$o"
+		done
+	done < <(paste <(table_get "$PLANS_TSV" base plan="$plan") <(table_get "$PLANS_TSV" stage plan="$plan") \
+		<(table_get "$PLANS_TSV" variants plan="$plan") <(table_get "$PLANS_TSV" options plan="$plan"))
+	[ "$n" -gt 0 ] || die "no plan '$plan' (scripts/plans.tsv: $(table_get "$PLANS_TSV" plan | uniq | tr '\n' ' '))"
+}
 
+summary() { [ "$dry" -eq 1 ] || "$S/summary.sh" || failed=1; }
+
+if [ "${1:-}" = --dry-run ]; then
+	dry=1
+	shift
+fi
 cmd=${1:-help}
 case $cmd in
-run)
-	fresh_results
-	run_stage deps "$S/deps.sh" kernel
-	run_stage tree "$S/tree.sh" all
-	variant_suite gcc
-	"$S/summary.sh" || failed=1
-	;;
-test)
-	fresh_results
-	# The KUnit concurrency case with 5*10^7 calls (its default is 10^8,
-	# which make run, race, matrix and inline keep), so that a warm run
-	# stays under 3 minutes.
-	export KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64_static_call_kunit.race_calls=50000000"
-	run_stage deps "$S/deps.sh" all
-	# The host tools build beside the tree preparation, which is mostly
-	# single-threaded (tar, git); the tools log to their own files.
-	run_stage tools "$S/tools.sh" 2>"$LOGS/tools-stage.log" &
-	tools_pid=$!
-	run_stage tree "$S/tree.sh" all
-	wait "$tools_pid" || failed=1
-	sed -n '/tools: /p' "$LOGS/tools-stage.log" >&2
-	run_stage check "$S/check-series.sh" static
-	# Per toolchain: patched, unpatched, then the per-patch builds, which
-	# are then mostly ccache hits from the unpatched build (see lib.sh).
-	variant_suite gcc "$NO_STRESS"
-	variant_suite gcc-base
-	run_stage bisect "$S/check-series.sh" bisect
-	variant_suite clang "$FAR"
-	variant_suite clang-base
-	perf_strict
-	"$S/summary.sh" || failed=1
-	;;
-gki)
-	fresh_results
-	gki
-	"$S/summary.sh" || failed=1
-	;;
-perf)
-	fresh_results
-	run_stage deps "$S/deps.sh" all
-	run_stage tree "$S/tree.sh" all
-	run_stage kernel-clang "$S/build.sh" clang
-	run_stage perf-clang "$S/perf.sh" clang
-	perf_strict
-	"$S/summary.sh" || failed=1
-	;;
-race)
-	fresh_results
-	run_stage tree "$S/tree.sh" patched
-	run_stage kernel-gcc "$S/build.sh" gcc
-	for i in $(seq "${RUNS:-5}"); do
-		run_stage "race-gcc-$i" env KUNIT_STAGE="race-gcc-$i" \
-			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" gcc
-	done
-	"$S/summary.sh" || failed=1
-	;;
 kernel | kunit | kmod | check-vmlinux | audit)
-	v=$(variant_on_base "${2:-gcc}")
-	variant_check "$v"
+	v=$(variant_id "${2:-gcc}")
 	fresh_results
-	run_stage tree "$S/tree.sh" "$(variant_field "$v" 2)"
-	if [ "$cmd" != kernel ]; then run_stage "kernel-$v" "$S/build.sh" "$v"; fi
+	# Its tree, on its base, where tree.sh prepares it (the others are the
+	# per-patch and mutant trees of check-series.sh and mutate.sh).
+	if [ "$(table_one "$TREES_TSV" prepared tree="$(var_col "$v" tree)")" = yes ]; then
+		run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" "$(var_col "$v" tree)"
+	fi
+	st_kernel "$(variant_base "$v")" "$v" ""
 	case $cmd in
-	kernel) run_stage "kernel-$v" "$S/build.sh" "$v" ;;
-	kunit) run_stage "kunit-$v" "$S/kunit.sh" "$v" ;;
-	kmod) run_stage "kmod-$v" "$S/kmod.sh" "$v" ;;
-	check-vmlinux) run_stage "check-$v" "$S/check-vmlinux.sh" "$v" ;;
-	audit) run_stage "audit-$v" "$S/audit.sh" "$v" ;;
+	kunit) st_kunit - "$v" "" ;;
+	kmod) st_kmod - "$v" "" ;;
+	check-vmlinux) st_check - "$v" "" ;;
+	audit) st_audit - "$v" "" ;;
 	esac
-	"$S/summary.sh" || failed=1
+	summary
 	;;
 baseline)
+	v=$(variant_id "${2:-gcc-base}")
 	fresh_results
-	run_stage tree "$S/tree.sh" all
-	variant_suite "${2:-gcc-base}"
-	"$S/summary.sh" || failed=1
+	run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" patched baseline
+	st_suite "$(variant_base "$v")" "$v" ""
+	summary
 	;;
-check)
+*)
+	table_get "$PLANS_TSV" plan | grep -qxF -- "$cmd" ||
+		die "unknown command '$cmd' (plans: $(table_get "$PLANS_TSV" plan | uniq | tr '\n' ' '); see 'make help')"
 	fresh_results
-	run_stage tree "$S/tree.sh" all
-	run_stage check "$S/check-series.sh" all
-	for v in gcc clang; do
-		run_stage "kernel-$v" "$S/build.sh" "$v"
-		run_stage "check-$v" "$S/check-vmlinux.sh" "$v"
-	done
-	"$S/summary.sh" || failed=1
+	run_plan "$cmd"
+	summary
 	;;
-mainline)
-	fresh_results
-	run_stage deps "$S/deps.sh" all
-	mainline_suite 7.2
-	mainline_more 7.2
-	"$S/summary.sh" || failed=1
-	;;
-inline)
-	# The inline call-site series (patches/6.12-inline/): its own checks
-	# (checkpatch, MAINTAINERS, the first patch built alone), then GCC,
-	# Clang kCFI + BTI and GKI-shaped ThinLTO: KUnit, the module selftest
-	# with a load beyond B range (PLT routes), sc-audit, and sc-sites on
-	# vmlinux.o, vmlinux and the modules.
-	fresh_results
-	run_stage deps "$S/deps.sh" all
-	run_stage tree "$S/tree.sh" all
-	run_stage tree "$S/tree.sh" inline
-	run_stage tools "$S/tools.sh"
-	run_stage check-inline "$S/check-series.sh" inline
-	for v in gcc-inline clang-inline clang-lto-thin-inline; do
-		variant_suite "$v" "$FAR"
-	done
-	# The race with inline sites, strict: single-threaded TCG.
-	race_single gcc-inline
-	race_single clang-inline
-	"$S/summary.sh" || failed=1
-	;;
-matrix)
-	fresh_results
-	matrix
-	"$S/summary.sh" || failed=1
-	;;
-bisect)
-	fresh_results
-	run_stage tree "$S/tree.sh" all
-	run_stage bisect "$S/check-series.sh" bisect
-	"$S/summary.sh" || failed=1
-	;;
-tools)
-	fresh_results
-	run_stage deps "$S/deps.sh" tools
-	run_stage tools "$S/tools.sh"
-	"$S/summary.sh" || failed=1
-	;;
-*) die "unknown command '$cmd' (see 'make help')" ;;
 esac
 exit "$failed"

@@ -46,7 +46,7 @@ check() {
 	sed -n 's/^[^:]*: \([0-9]*\) sites.*/\1/p' <<<"$line"
 }
 
-if variant_is_inline "$variant"; then
+if variant_has "$variant" inline; then
 	n_o=$(check "$b/vmlinux.o")
 	n=$(check "$b/vmlinux")
 	if [ -n "$n" ] && [ "$n" = "$n_o" ] && [ "$n" -gt 0 ]; then

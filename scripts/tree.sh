@@ -16,7 +16,7 @@
 # (copied, the user's tree is never modified). A worktree is only moved when its inputs
 # changed, and then with "git checkout", which rewrites only the files that
 # differ, so the incremental kernel build after it rebuilds what it must.
-#   tree.sh [patched|baseline|inline|all]
+#   tree.sh [TREE...|all]   TREE: patched, baseline, inline (scripts/trees.tsv)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,32 +25,36 @@ GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
 	-c advice.detachedHead=false -c core.autocrlf=false)
 
 prepare_base() {
-	local src ver
+	local src ver want
 	if [ -n "${KSRC:-}" ]; then
 		if [ ! -f "$KSRC/Makefile" ] || [ ! -d "$KSRC/arch/arm64" ]; then
 			die "KSRC=$KSRC is not a kernel source tree (no Makefile or arch/arm64)"
 		fi
 		ver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) ||
 			die "KSRC=$KSRC: 'make kernelversion' failed"
-		case $ver in "$BASE".*) ;; *) log "warning: KSRC is $ver, the series in $SERIES_DIR targets $BASE" ;; esac
+		want=$(base_col "$BASE" version)
+		case $ver in "$want".*) ;; *) log "warning: KSRC is $ver, the series in $SERIES_DIR targets $want" ;; esac
 		src=$CACHE/src/ksrc-$(realpath "$KSRC" | sha256sum | cut -c1-12)
 		mkdir -p "$src"
 		log "copying KSRC=$KSRC ($ver) into $src"
 		rsync -a --delete --exclude=/.git --exclude='*.o' --exclude='*.cmd' \
 			--exclude=/.config "$KSRC"/ "$src"/
 	else
-		local pkg suite tarball pkgver
-		pkg=$(base_field "$BASE" 2)
-		suite=$(base_field "$BASE" 3)
-		if [ "$suite" = bookworm ]; then
+		local pkg suite tarball pkgver source
+		pkg=$(base_col "$BASE" package)
+		suite=$(base_col "$BASE" suite)
+		source=$(base_col "$BASE" source)
+		if [ "$source" = debian-installed ]; then
 			tarball=/usr/src/$pkg.tar.xz
 			[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (apt-get install $pkg)"
 			pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
-		else
+		elif [ "$source" = debian-fetch ]; then
 			fetch_deb "$pkg" "$suite"
 			tarball=$DEB_ROOT/usr/src/$pkg.tar.xz
 			pkgver=$DEB_VERSION
 			[ -f "$tarball" ] || die "$pkg $pkgver has no $tarball"
+		else
+			die "base $BASE: unknown source '$source' (scripts/bases.tsv: debian-installed or debian-fetch)"
 		fi
 		src=$CACHE/src/debian-$pkgver
 		if [ ! -f "$src/.rig-extracted" ]; then
@@ -115,22 +119,20 @@ scratch_apply() {
 	"${GIT[@]}" -C "$scratch" checkout -q -f --detach base
 	# Keep the bisect build directory (check-series.sh) across runs.
 	"${GIT[@]}" -C "$scratch" clean -q -fdx -e '/build-*'
-	if [ "$kind" = patched ] || [ "$kind" = inline ]; then
-		local p
-		for p in $(series_patches) $([ "$kind" = patched ] || inline_patches); do
-			if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
-				{
-					echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
-					sed -n 's/^error: /  /p; s/^Patch failed at [0-9]* /  subject: /p' "$LOGS/git-am.log"
-					"${GIT[@]}" -C "$scratch" am --show-current-patch=diff 2>/dev/null |
-						grep -m3 '^@@' | sed 's/^/  hunk: /' || true
-					echo "  full output: $LOGS/git-am.log"
-				} >&2
-				"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
-				return 1
-			fi
-		done
-	fi
+	local p
+	for p in $(tree_patches "$kind"); do
+		if ! "${GIT[@]}" -C "$scratch" am -q --keep-cr "$p" >"$LOGS/git-am.log" 2>&1; then
+			{
+				echo "error: patch does not apply to $(make -s -C "$src" kernelversion): $(basename "$p")"
+				sed -n 's/^error: /  /p; s/^Patch failed at [0-9]* /  subject: /p' "$LOGS/git-am.log"
+				"${GIT[@]}" -C "$scratch" am --show-current-patch=diff 2>/dev/null |
+					grep -m3 '^@@' | sed 's/^/  hunk: /' || true
+				echo "  full output: $LOGS/git-am.log"
+			} >&2
+			"${GIT[@]}" -C "$scratch" am --abort >/dev/null 2>&1 || true
+			return 1
+		fi
+	done
 	"$RIG_ROOT/scripts/graft.sh" "$scratch"
 	# -f: Debian's .gitignore ignores everything; but never the bisect
 	# build directory, which lives in this worktree.
@@ -146,11 +148,7 @@ prepare_tree() {
 	key=$( {
 		"${GIT[@]}" -C "$src" rev-parse base
 		echo "$kind"
-		if [ "$kind" = patched ]; then
-			series_patches | xargs cat
-		elif [ "$kind" = inline ]; then
-			{ series_patches; inline_patches; } | xargs cat
-		fi
+		tree_patches "$kind" | xargs -r cat
 		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
 			"$RIG_ROOT"/kmod/static_call_test.c \
 			"$RIG_ROOT"/kmod/selftest/{Makefile,config,settings,static_call.sh} \
@@ -179,12 +177,17 @@ exec 9>"$CACHE/.tree.lock"
 flock 9
 
 prepare_base
-case $which in
-patched | baseline) prepare_tree "$which" ;;
-inline)
-	[ -n "$(inline_patches)" ] || die "base $BASE has no inline call-site series (scripts/bases.tsv)"
-	prepare_tree inline
-	;;
-all) prepare_tree patched && prepare_tree baseline ;;
-*) die "usage: tree.sh [patched|baseline|inline|all]" ;;
-esac
+# tree.sh TREE... (scripts/trees.tsv, prepared=yes); "all" is patched and
+# baseline.
+[ "$which" != all ] || set -- patched baseline
+[ $# -gt 0 ] || set -- "$which"
+for t in "$@"; do
+	[ "$(table_one "$TREES_TSV" prepared tree="$t" 2>/dev/null)" = yes ] ||
+		die "tree.sh: '$t' is not a tree it prepares (scripts/trees.tsv: $(table_get "$TREES_TSV" tree prepared=yes | tr '\n' ' '))"
+	# A tree whose series the base lacks (no inline series on 7.2).
+	for s in $(table_one "$TREES_TSV" series tree="$t" | tr ',' ' '); do
+		[ "$s" = - ] || [ "$(base_col "$BASE" "$s")" != - ] ||
+			die "base $BASE has no $s (scripts/bases.tsv), so no $t tree"
+	done
+	prepare_tree "$t"
+done

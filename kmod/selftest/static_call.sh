@@ -7,12 +7,15 @@
 # "run_kselftest.sh -c static_call" (options in
 # KSELFTEST_STATIC_CALL_SH_ARGS) or directly. busybox ash is enough.
 #
-#   static_call.sh [-n CYCLES] [-S SCENARIOS] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]
+#   static_call.sh [-n CYCLES] [-S SCENARIOS] [-N] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]
 #
 #   -n CYCLES        extra load/unload cycles after the first load (default 5)
 #   -S SCENARIOS     the module's scenarios for the first load, separated by
 #                    ',' or '+' (the rig's guest command line splits at commas;
 #                    default all)
+#   -N               the first load runs every scenario but the stress (a
+#                    race of 1000 updates; a time budget may leave it to
+#                    other runs)
 #   -s STRESS_SCALE  the module's stress_scale for the first load (default 1;
 #                    the load/unload cycles use stress_scale=0)
 #   -m MODULE        path of the module (default test_modules/static_call_test.ko
@@ -82,7 +85,7 @@ hotplug=0
 place_far=0
 
 usage() {
-	echo "usage: $0 [-n CYCLES] [-S SCENARIOS] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]" >&2
+	echo "usage: $0 [-n CYCLES] [-S SCENARIOS] [-N] [-s STRESS_SCALE] [-m MODULE] [-e] [-F] [-H] [-P]" >&2
 	exit 2
 }
 
@@ -93,10 +96,15 @@ is_number() {
 	esac
 }
 
-while getopts n:S:s:m:eFHPh opt; do
+# Every scenario of the module but the stress (a race, not a placement or
+# a transition): -N's first load, and the load beyond B range.
+no_stress=initial_state,module_target,kernel_target,kernel_key,null,ret0,transitions,kprobe_refused,sync,far_target
+
+while getopts n:S:Ns:m:eFHPh opt; do
 	case $opt in
 	n) cycles=$OPTARG ;;
 	S) first=$(printf '%s' "$OPTARG" | tr '+' ',') ;;
+	N) first=$no_stress ;;
 	s) scale=$OPTARG ;;
 	m) module=$OPTARG ;;
 	e) stale_ok=1 ;;
@@ -460,9 +468,9 @@ if [ "$place_far" -eq 1 ]; then
 	if [ -w "$fill" ] && echo 1 >"$fill"; then
 		drain
 		sed -n 's/.*arm64_static_call_kunit: \(reserved .*\)/\1/p' "$chunk" | sed 's/^/# far_placement: /'
-		# Every case but the stress (a race, not placement), and the
-		# inline sites where the kernel has them (the KUnit suite says).
-		far_cases=initial_state,module_target,kernel_target,kernel_key,null,ret0,transitions,kprobe_refused,sync,far_target
+		# Every case but the stress, and the inline sites where the
+		# kernel has them (the KUnit suite says).
+		far_cases=$no_stress
 		if [ "$(cat /sys/module/arm64_static_call_kunit/parameters/inline_sites 2>/dev/null)" = Y ]; then
 			far_cases=$far_cases,inline_sites
 		fi
