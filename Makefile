@@ -91,7 +91,7 @@ status: ## each evidence target (scripts/evidence.tsv): current, or stale since 
 all: ## every evidence target in order (test inline mainline gki matrix perf bench mutate), one summary line
 	@$(S)/evidence.sh all
 
-race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); QEMU_ACCEL=tcg,thread=single for strict
+race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); MACHINE=strict for single-threaded TCG
 	@$(S)/rig.sh race
 
 qemu: ## download QEMU 10 from bookworm-backports into the cache and print its version

@@ -93,8 +93,8 @@ ln -s "$img" "$work/arch/arm64/boot/Image.gz"
 logf=$LOGS/$stage.console.log
 log "$stage: booting ($smp vCPU, -icount shift=0), console: $logf"
 t=$(date +%s)
-SMP=$smp QEMU_ACCEL=tcg,thread=single QEMU_EXTRA="-icount shift=0" BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
-	nice -n 5 "$RIG_ROOT/scripts/boot.sh" "bench-$tag" "$logf" nokaslr \
+SMP=$smp MACHINE=icount BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} \
+	nice -n 5 "$RIG_ROOT/scripts/boot.sh" "bench-$tag" "$logf" \
 	rig.run=run-bench.sh "rig.args=${BENCH_ARGS:-}" ||
 	die "$stage: boot failed, see $logf"
 log "$stage: guest done in $(($(date +%s) - t))s"

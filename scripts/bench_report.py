@@ -150,7 +150,8 @@ def print_table(res, variant, repeat):
     print()
     print(f"static_call_bench, variant {variant}: {meta.get('kernel', '?')}, "
           f"{meta.get('compiler', '?')}")
-    print(f"  {meta.get('qemu', '?')}, -icount shift=0, 1 vCPU; "
+    print(f"  {meta.get('qemu', '?')}, -icount shift=0, "
+          f"{meta.get('vcpus', '?')} vCPU; "
           f"{meta.get('mod.batches', '?')} batches x "
           f"{meta.get('mod.calls_per_batch', '?')} calls per row")
     print()

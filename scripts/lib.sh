@@ -14,36 +14,14 @@ LOGS=$OUT/logs
 RESULTS=$OUT/results.tsv
 JOBS=${JOBS:-$(nproc)}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
-SMP=${SMP:-4}
 # QEMU: 10 or later (scripts/qemu.sh downloads 10.0 from bookworm-backports
-# into the cache), with multi-threaded TCG, so that the vCPUs really run at
-# the same time. Debian 12's QEMU 7.2 is refused: under multi-threaded TCG
-# it keeps executing stale translations of code another vCPU has patched
-# (41% of the checked calls of one concurrency run). 10 and 11 do so far
-# more rarely, not never; the concurrency cases then count and report
-# stale calls instead of failing on them (common/sc_race.h), and the
-# memory checks still fail a patch that leaves the old code in place.
-# QEMU_ACCEL=tcg,thread=single runs the vCPUs interleaved on one host
-# thread, where stale calls must not happen at all. See
-# Documentation/testing.md.
+# into the cache); Debian 12's 7.2 is refused (Documentation/testing.md,
+# "The emulator's stale translations", says why). The machine and its
+# modes are scripts/machines.tsv; MACHINE= selects a mode.
 QEMU_WRAPPER=$CACHE/qemu/bin/qemu-system-aarch64
 QEMU=${QEMU:-$QEMU_WRAPPER}
 QEMU_MIN_MAJOR=10
-QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=multi}
-# kunit.py runs "qemu-system-aarch64" from PATH: make that the rig's QEMU.
-if [ "$(basename "$QEMU")" = qemu-system-aarch64 ]; then
-	PATH=$(dirname "$QEMU"):$PATH
-fi
-# 1 when stale translations are possible (multi-threaded TCG): the
-# concurrency cases and the module's key_moving then count and report
-# stale calls instead of failing on them.
-emulator_stale_ok() {
-	case $QEMU_ACCEL in
-	*thread=single*) echo 0 ;;
-	tcg*) echo 1 ;;
-	*) echo 0 ;;
-	esac
-}
+MACHINE=${MACHINE:-default}
 qemu_version() { "$QEMU" --version 2>/dev/null | head -n1; }
 # Refuse a missing or too old QEMU, saying what to do.
 qemu_require() {
@@ -54,10 +32,6 @@ qemu_require() {
 	[ -n "$major" ] || die "cannot read the version of $QEMU: '$v'"
 	[ "$major" -ge "$QEMU_MIN_MAJOR" ] ||
 		die "$QEMU is '$v': QEMU $QEMU_MIN_MAJOR or later is needed (older multi-threaded TCG runs stale code after cross-vCPU patching, see Documentation/testing.md); run 'make deps' or set QEMU=/path/to/qemu-system-aarch64"
-}
-# One line in the results for a stage that boots a guest: which QEMU, how.
-record_qemu() {
-	record "$1" "qemu: $(qemu_version); -accel $QEMU_ACCEL" INFO 0
 }
 # Trace events to enable at boot: tracepoints call their probes through
 # static calls, so these exercise trampoline updates and calls in the guest.
@@ -189,6 +163,20 @@ variant_tree() { echo "$(var_col "$1" base)/$(var_col "$1" tree)"; }
 variant_has() { case ",$(var_col "$1" traits)," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 # Die (in the calling script, not a subshell) on a variant the tables lack.
 variant_check() { var_col "$1" id >/dev/null; }
+# machine_col COLUMN: a column of the machine mode $MACHINE (machines.tsv).
+MACHINES_TSV=$RIG_ROOT/scripts/machines.tsv
+machine_col() {
+	table_one "$MACHINES_TSV" "$1" machine="$MACHINE" 2>/dev/null ||
+		die "unknown MACHINE '$MACHINE' (scripts/machines.tsv: $(table_get "$MACHINES_TSV" machine | tr '\n' ' '))"
+}
+# 1 when stale translations are possible (multi-threaded TCG): the
+# concurrency cases and the module's key_moving then count and report
+# stale calls instead of failing on them.
+emulator_stale_ok() { machine_col stale_ok; }
+# One line in the results for a stage that boots a guest: which QEMU, how.
+record_qemu() {
+	record "$1" "qemu: $(qemu_version); machine $MACHINE (-accel $(machine_col accel), -smp ${SMP:-$(machine_col smp)})" INFO 0
+}
 # tc_col TOOLCHAIN COLUMN (toolchains.tsv)
 tc_col() {
 	table_one "$TOOLCHAINS_TSV" "$2" toolchain="$1" 2>/dev/null ||

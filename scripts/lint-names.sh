@@ -31,7 +31,7 @@ alt=$(printf '%s\n' "${names[@]}" | sed 's/\./\\./g' | paste -sd'|')
 parts=$(printf '%s\n' "${names[@]}" | tr '-' '\n' | grep -E '^[a-z]' | sort -u | paste -sd'|')
 q="[\"']?"
 pat="[[:space:]](==?|!=)[[:space:]]*$q($alt)$q([];)[:space:]]|$)"
-pat+="|^[[:space:]]*(\\|?[[:space:]]*$q($alt)$q[[:space:]]*)+\\)"
+pat+="|^[[:space:]]*(\\|?[[:space:]]*${q}(${alt})${q}[[:space:]]*)+\\)"
 pat+="|\\*-($parts)\\b|\\b($parts)-\\*"
 bad=0
 for f in "$@"; do

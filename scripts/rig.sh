@@ -146,7 +146,7 @@ st_race() {
 	local v=$2 i runs
 	if [ "$(opt "$3" machine)" = strict ]; then
 		run_stage "race-$v-single" env KUNIT_STAGE="race-$v-single" \
-			KUNIT_FILTER=arm64_static_call.concurrency QEMU_ACCEL=tcg,thread=single \
+			KUNIT_FILTER=arm64_static_call.concurrency MACHINE=strict \
 			"$S/kunit.sh" "$v"
 		return 0
 	fi
@@ -159,8 +159,7 @@ st_race() {
 # EL2 with VHE: the whole suite, and the kernel ran at EL2 itself.
 st_vhe() {
 	local v=$2
-	run_stage "kunit-$v-vhe" env KUNIT_STAGE="kunit-$v-vhe" \
-		QEMU_EXTRA="-machine virtualization=on" "$S/kunit.sh" "$v"
+	run_stage "kunit-$v-vhe" env KUNIT_STAGE="kunit-$v-vhe" MACHINE=vhe "$S/kunit.sh" "$v"
 	run_stage "vhe-$v" "$S/check-console.sh" "vhe-$v" "$LOGS/kunit-$v-vhe.console.log" \
 		"all CPUs started at EL2=CPU: All CPU\(s\) started at EL2" \
 		"VHE detected (kernel at EL2)=CPU features: detected: Virtualization Host Extensions"
