@@ -12,9 +12,9 @@
  * on every online CPU against updates.
  *
  * Results go to the kernel log as KTAP, each line prefixed with
- * "static_call_test: " (pr_fmt); kmod/run-tests.sh extracts them. Init
- * fails with -EINVAL if any case failed, so a passing load stays loaded
- * and can be removed with rmmod.
+ * "static_call_test: " (pr_fmt); kmod/selftest/static_call.sh extracts
+ * them. Init fails with -EINVAL if any case failed, so a passing load
+ * stays loaded and can be removed with rmmod.
  *
  * Addresses are printed in MiB relative to kick_all_cpus_sync(), an
  * exported function used as the kernel text reference (_stext is not

@@ -31,6 +31,15 @@ bisect_v=$(variant_id bisect)
 bisect_on_v=$(table_one "$VARIANTS_TSV" id base="$BASE" name=bisect-on 2>/dev/null) || bisect_on_v=
 need_bisect_on() { [ -n "$bisect_on_v" ] || die "no bisect-on variant on base $BASE (scripts/variants.tsv)"; }
 
+# checkpatch --strict on a patch, its report on stdout (its exit status is
+# the verdict's, read from the report's total line). Run from the logs
+# directory: checkpatch caches CamelCase words in a file in its current
+# directory, which must not be the clone.
+checkpatch() {
+	(cd "$LOGS" && perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
+		--ignore FILE_PATH_CHANGES "$1" 2>&1) || true
+}
+
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.
 	n=$(git -C "$patched" log --oneline base..HEAD~1 | wc -l)
@@ -45,8 +54,7 @@ static_checks() {
 	# covers it; instead, each added file is checked below against MAINTAINERS.
 	for p in "${patches[@]}"; do
 		name=$(basename "$p")
-		out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
-			--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
+		out=$(checkpatch "$p")
 		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
 		if grep -qE '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
 			record "check$sfx" "checkpatch --strict $name" PASS 0 "$summary"
@@ -165,8 +173,7 @@ inline_checks() {
 	fi
 	for p in "${ipatches[@]}"; do
 		name=$(basename "$p")
-		out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
-			--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
+		out=$(checkpatch "$p")
 		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
 		# Everything but CamelCase CHECKs on libelf's type names.
 		rest=$(grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" |

@@ -4,7 +4,6 @@
 #include <cstdio>
 
 namespace a64 {
-namespace {
 
 // Numbers and register names are formatted with snprintf, not as
 // `"-" + hex(v)` / `"x" + std::to_string(r)`: at -O3 GCC 12 reports a bogus
@@ -16,14 +15,15 @@ std::string hex(uint64_t v) {
     return buf;
 }
 
-std::string shex(int64_t v) {
+std::string shex(int64_t v, bool plus) {
     char buf[32];
-    if (v < 0)
-        std::snprintf(buf, sizeof buf, "-0x%" PRIx64, uint64_t(0) - uint64_t(v));
-    else
-        std::snprintf(buf, sizeof buf, "0x%" PRIx64, uint64_t(v));
+    const char *sign = v < 0 ? "-" : plus ? "+" : "";
+    std::snprintf(buf, sizeof buf, "%s0x%" PRIx64, sign,
+                  v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v));
     return buf;
 }
+
+namespace {
 
 // "x16", "w3", ...
 std::string reg_name(char prefix, unsigned r) {

@@ -10,6 +10,10 @@
 
 namespace a64 {
 
+// 0x-prefixed hexadecimal; shex signed ("-0x10", and "+0x10" with plus).
+std::string hex(uint64_t v);
+std::string shex(int64_t v, bool plus = false);
+
 inline constexpr uint32_t kNop = 0xd503201f;
 inline constexpr uint32_t kBtiC = 0xd503245f;
 

@@ -15,18 +15,11 @@ namespace {
 
 constexpr const char *kKprobeBlacklist = "_kprobe_blacklist";
 
-// Formatted with snprintf rather than `"-" + hex(v)`: see GCC PR 105329 in a64.cpp.
-std::string hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
+using a64::hex;
 
+// Offsets always carry their sign: "+0x10", "-0x10".
 std::string shex(int64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%c0x%" PRIx64, v < 0 ? '-' : '+',
-                  v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v));
-    return buf;
+    return a64::shex(v, true);
 }
 
 // Identity of a location in a relocatable file: section index and offset.

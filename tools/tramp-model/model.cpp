@@ -54,15 +54,7 @@ Piece piece32(std::string label, Addr a, uint32_t v) {
     return p;
 }
 
-namespace {
-
-std::string hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
-
-} // namespace
+using a64::hex;
 
 std::string World::name_of(Addr a) const {
     if (auto it = fns.find(a); it != fns.end())
