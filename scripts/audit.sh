@@ -6,6 +6,7 @@
 #   audit.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: audit.sh VARIANT}
 variant_check "$variant"

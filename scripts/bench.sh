@@ -24,6 +24,8 @@
 # shared (a symlink).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 # Without a variant: the base's own list, one after the other.
 if [ -z "${1:-}" ] && [ -z "${V:-}" ]; then

@@ -15,6 +15,7 @@
 # options), INITRD (another initramfs), BOOT_TIMEOUT (seconds).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 kunit=0
 if [ "${1:-}" = --kunit ]; then

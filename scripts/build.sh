@@ -4,6 +4,8 @@
 #   build.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 variant=${1:?usage: build.sh VARIANT}
 variant_check "$variant"

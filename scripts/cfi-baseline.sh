@@ -8,6 +8,7 @@
 #                             CFI_PERMISSIVE; the plans run it there)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: cfi-baseline.sh VARIANT}
 variant_check "$variant"

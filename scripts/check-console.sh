@@ -8,6 +8,7 @@
 # mainline's own kCFI trampolines (in use, no CFI failure).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 stage=${1:?usage: check-console.sh STAGE LOG NAME=REGEX...}
 logf=${2:?usage: check-console.sh STAGE LOG NAME=REGEX...}

@@ -14,6 +14,7 @@
 #   check-lto.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: check-lto.sh VARIANT}
 variant_check "$variant"

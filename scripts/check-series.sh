@@ -14,6 +14,8 @@
 #   check-series.sh [static|per-patch|all|inline]   (default all)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 what=${1:-all}
 case $what in static | per-patch | all | inline) ;; *) die "usage: check-series.sh [static|per-patch|all|inline]" ;; esac
@@ -22,7 +24,7 @@ src=$(cat "$CACHE/src/current-$BASE" 2>/dev/null) || die "no $BASE base tree: ru
 patched=$(tree_dir patched)
 [ -d "$patched" ] || die "no patched tree: run 'make tree'"
 mapfile -t patches < <(series_patches)
-[ "${#patches[@]}" -gt 0 ] || die "no patches in $SERIES_DIR"
+[ "${#patches[@]}" -gt 0 ] || die "no patches in $(series_dir)"
 
 # Stage names and variants of $BASE: "check", "bisect" on the default base.
 sfx=$(base_suffix "$BASE")

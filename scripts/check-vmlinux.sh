@@ -10,6 +10,8 @@
 #   check-vmlinux.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 variant=${1:?usage: check-vmlinux.sh VARIANT}
 variant_check "$variant"

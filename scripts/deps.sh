@@ -3,6 +3,7 @@
 #   deps.sh [kernel|tools|all]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 what=${1:-all}
 pkgs_tools=(cmake g++ make pkg-config libelf-dev libgtest-dev

@@ -5,13 +5,14 @@
 #   [BASE=7.2] [SERIES=6.12-inline] export-series.sh KERNEL_GIT_DIR [BASE_REF=base] [BRANCH=HEAD]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 dir=${1:?usage: export-series.sh KERNEL_GIT_DIR [BASE] [BRANCH]}
 base=${2:-base}
 branch=${3:-HEAD}
 # SERIES=<dir> exports patches/<dir>/ instead (the inline series, whose
 # base is the series' last commit).
-[ -z "${SERIES:-}" ] || SERIES_DIR=$RIG_ROOT/patches/$SERIES
+SERIES_DIR=$(series_dir)
 cover=$SERIES_DIR/cover-letter.txt
 [ -f "$cover" ] || die "$cover missing"
 # The subject prefix ("PATCH v2") comes from the cover letter's subject.

@@ -5,6 +5,7 @@
 #   initramfs.sh VARIANT   -> $CACHE/build/VARIANT/rig-initramfs.cpio.gz
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: initramfs.sh VARIANT}
 b=$(build_dir "$variant")

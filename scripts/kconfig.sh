@@ -5,6 +5,8 @@
 #   kconfig.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 variant=${1:?usage: kconfig.sh VARIANT}
 variant_check "$variant"

@@ -4,6 +4,8 @@
 #   kmake.sh VARIANT [make targets and variables...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 variant=${1:?usage: kmake.sh VARIANT [make args...]}
 variant_check "$variant"

@@ -13,6 +13,8 @@
 # (static_call.sh options, comma-separated: e.g. -F, -H or -P, see it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
+kbuild_env
 
 variant=${1:?usage: kmod.sh VARIANT}
 variant_check "$variant"

@@ -13,6 +13,7 @@
 # of scripts/machines.tsv, e.g. strict or vhe).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: kunit.sh VARIANT}
 variant_check "$variant"

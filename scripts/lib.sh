@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Common helpers for the arm64-static-call rig. Sourced by every script.
+# Common helpers for the arm64-static-call rig. Sourced by every script;
+# sourcing defines variables and functions only. A script then calls
+# rig_init (its directories, a valid BASE), and kbuild_env before it runs
+# a compiler.
 # shellcheck disable=SC2034  # variables are used by the scripts sourcing this
-
-set -euo pipefail
 
 RIG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything big (kernel trees, build directories, ccache, downloads) lives
@@ -37,26 +38,30 @@ qemu_require() {
 # static calls, so these exercise trampoline updates and calls in the guest.
 TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
 
-export CCACHE_DIR=$CACHE/ccache
-export CCACHE_BASEDIR=$CACHE
-# Build directories are direct subdirectories of their trees (see
-# build_dir), so kbuild passes relative paths (srctree "..") and builds in
-# different trees run identical command lines: the per-patch (bisect)
-# builds, which share the baseline's configuration, are ccache hits from
-# the gcc-base build for every object the series so far does not change.
-# The directory is then not part of the hash (it only matters for -g, off).
-export CCACHE_NOHASHDIR=1
-# Depend mode: take the include list from kbuild's own -MMD output instead of
-# running the preprocessor a second time on every miss (about a quarter of a
-# cold compile, measured). What it gives up, preprocessor-mode hits across
-# configs, buys nothing here: HAVE_STATIC_CALL shifts the line markers of a
-# header most files include, so patched and unpatched outputs differ anyway.
-export CCACHE_DEPEND=1
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
-# Reproducible version strings, so unchanged objects hit ccache.
-export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
-export KBUILD_BUILD_TIMESTAMP="2026-01-01"
+# The build environment of every kernel and module build: ccache, and
+# reproducible version strings.
+kbuild_env() {
+	export CCACHE_DIR=$CACHE/ccache
+	export CCACHE_BASEDIR=$CACHE
+	# Build directories are direct subdirectories of their trees (see
+	# build_dir), so kbuild passes relative paths (srctree "..") and builds in
+	# different trees run identical command lines: the per-patch (bisect)
+	# builds, which share the baseline's configuration, are ccache hits from
+	# the gcc-base build for every object the series so far does not change.
+	# The directory is then not part of the hash (it only matters for -g, off).
+	export CCACHE_NOHASHDIR=1
+	# Depend mode: take the include list from kbuild's own -MMD output instead of
+	# running the preprocessor a second time on every miss (about a quarter of a
+	# cold compile, measured). What it gives up, preprocessor-mode hits across
+	# configs, buys nothing here: HAVE_STATIC_CALL shifts the line markers of a
+	# header most files include, so patched and unpatched outputs differ anyway.
+	export CCACHE_DEPEND=1
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+	# Reproducible version strings, so unchanged objects hit ccache.
+	export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
+	export KBUILD_BUILD_TIMESTAMP="2026-01-01"
+}
 
 # CMake build of tools/: CMake pins its source directory, so the sources are
 # mirrored into the cache (content-compared: unchanged files keep their
@@ -64,12 +69,15 @@ export KBUILD_BUILD_TIMESTAMP="2026-01-01"
 TOOLS_SRC=$CACHE/tools-src
 TOOLS_BUILD=$CACHE/tools-build/shared
 
-mkdir -p "$CACHE" "$LOGS"
+# The start of every script: its output and cache directories, and BASE
+# checked against scripts/bases.tsv.
+rig_init() {
+	mkdir -p "$CACHE" "$LOGS"
+	base_col "$BASE" base >/dev/null
+}
 
-_t0=$(date +%s)
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-elapsed() { echo $(($(date +%s) - _t0)); }
 
 # step NAME CMD...: run a long step with a start line and a one-line summary.
 step() {
@@ -116,10 +124,9 @@ base_col() {
 	table_one "$BASES_TSV" "$2" base="$1" 2>/dev/null ||
 		die "unknown base '$1' (scripts/bases.tsv: $(table_get "$BASES_TSV" base | tr '\n' ' '))"
 }
-base_col "$BASE" base >/dev/null
-# The series applied on $BASE.
-SERIES_DIR=$RIG_ROOT/patches/$(base_col "$BASE" series)
-series_patches() { find "$SERIES_DIR" -name '0*.patch' ! -name '0000-*' | sort; }
+# The series applied on $BASE (SERIES=<dir of patches/> overrides).
+series_dir() { echo "$RIG_ROOT/patches/${SERIES:-$(base_col "$BASE" series)}"; }
+series_patches() { find "$(series_dir)" -name '0*.patch' ! -name '0000-*' | sort; }
 # The inline call-site series of $BASE, applied after the series (tree
 # "inline"); empty where the base has none.
 inline_patches() {

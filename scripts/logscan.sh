@@ -15,6 +15,7 @@
 #   logscan.sh STAGE LOG
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 stage=${1:?usage: logscan.sh STAGE LOG}
 logf=${2:?usage: logscan.sh STAGE LOG}

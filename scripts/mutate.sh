@@ -31,6 +31,7 @@
 # mutant's own logs and results in out/mutate/NAME/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 S=$RIG_ROOT/scripts
 GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost

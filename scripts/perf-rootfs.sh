@@ -15,6 +15,7 @@
 # would change every variant's configuration for one check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 PERF_SUITE=bookworm-backports
 PERF_PKG=linux-perf

@@ -15,6 +15,7 @@
 # (seconds, default 240).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: perf.sh VARIANT}
 variant_check "$variant"

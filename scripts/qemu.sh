@@ -18,6 +18,7 @@
 # is ever loaded. The system's packages are left alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 qdir=$CACHE/qemu
 suite=bookworm-backports

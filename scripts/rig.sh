@@ -15,6 +15,7 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 S=$RIG_ROOT/scripts
 PLANS_TSV=$S/plans.tsv

@@ -14,6 +14,7 @@
 #   sites.sh VARIANT
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 variant=${1:?usage: sites.sh VARIANT}
 variant_check "$variant"

@@ -4,6 +4,7 @@
 #   summary.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 [ -s "$RESULTS" ] || die "no results recorded in $RESULTS"
 echo

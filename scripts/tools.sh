@@ -5,6 +5,7 @@
 #   tools.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 bd=$TOOLS_BUILD
 t=$(date +%s)

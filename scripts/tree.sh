@@ -19,6 +19,7 @@
 #   tree.sh [TREE...|all]   TREE: patched, baseline, inline (scripts/trees.tsv)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+rig_init
 
 which=${1:-all}
 GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
@@ -33,7 +34,7 @@ prepare_base() {
 		ver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) ||
 			die "KSRC=$KSRC: 'make kernelversion' failed"
 		want=$(base_col "$BASE" version)
-		case $ver in "$want".*) ;; *) log "warning: KSRC is $ver, the series in $SERIES_DIR targets $want" ;; esac
+		case $ver in "$want".*) ;; *) log "warning: KSRC is $ver, the series in $(series_dir) targets $want" ;; esac
 		src=$CACHE/src/ksrc-$(realpath "$KSRC" | sha256sum | cut -c1-12)
 		mkdir -p "$src"
 		log "copying KSRC=$KSRC ($ver) into $src"
