@@ -88,8 +88,8 @@ static_checks() {
 # worktree, with the KUnit suite grafted (uncommitted) and the baseline's
 # configuration: patch by patch the tree then differs from the baseline only
 # by the series so far, and with build-bisect a subdirectory of its tree
-# (relative paths, see lib.sh) every untouched object is a ccache hit from
-# the gcc-base build. On mainline the bisect variant is clang-base's
+# every untouched object is a ccache hit from the gcc-base build
+# (Documentation/rig.md, "Caches and keys"). On mainline the bisect variant is clang-base's
 # configuration instead (scripts/variants.tsv): static calls, and so the
 # code the series changes, are only built with CFI there until the last
 # patch. Cached per series, fragments and suite.

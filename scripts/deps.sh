@@ -66,7 +66,7 @@ if [ "$what" != tools ]; then
 		[ -x "$bb" ] || die "busybox not found in busybox-static:arm64"
 	fi
 fi
-# QEMU 10 or later, for multi-threaded TCG (lib.sh says why not 7.2).
+# QEMU 10 or later, for multi-threaded TCG (Documentation/rig.md says why not 7.2).
 if [ "$what" != tools ]; then
 	"$RIG_ROOT/scripts/qemu.sh" install
 fi

@@ -16,9 +16,9 @@ RESULTS=$OUT/results.tsv
 JOBS=${JOBS:-$(nproc)}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 # QEMU: 10 or later (scripts/qemu.sh downloads 10.0 from bookworm-backports
-# into the cache); Debian 12's 7.2 is refused (Documentation/testing.md,
-# "The emulator's stale translations", says why). The machine and its
-# modes are scripts/machines.tsv; MACHINE= selects a mode.
+# into the cache); Debian 12's 7.2 is refused (Documentation/rig.md, "One
+# machine"). The machine and its modes are scripts/machines.tsv; MACHINE=
+# selects a mode.
 QEMU_WRAPPER=$CACHE/qemu/bin/qemu-system-aarch64
 QEMU=${QEMU:-$QEMU_WRAPPER}
 QEMU_MIN_MAJOR=10
@@ -41,24 +41,13 @@ TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
 # The build environment of every kernel and module build: ccache, and
 # reproducible version strings.
 kbuild_env() {
+	# Why each of these: Documentation/rig.md, "Caches and keys".
 	export CCACHE_DIR=$CACHE/ccache
 	export CCACHE_BASEDIR=$CACHE
-	# Build directories are direct subdirectories of their trees (see
-	# build_dir), so kbuild passes relative paths (srctree "..") and builds in
-	# different trees run identical command lines: the per-patch (bisect)
-	# builds, which share the baseline's configuration, are ccache hits from
-	# the gcc-base build for every object the series so far does not change.
-	# The directory is then not part of the hash (it only matters for -g, off).
 	export CCACHE_NOHASHDIR=1
-	# Depend mode: take the include list from kbuild's own -MMD output instead of
-	# running the preprocessor a second time on every miss (about a quarter of a
-	# cold compile, measured). What it gives up, preprocessor-mode hits across
-	# configs, buys nothing here: HAVE_STATIC_CALL shifts the line markers of a
-	# header most files include, so patched and unpatched outputs differ anyway.
 	export CCACHE_DEPEND=1
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 	export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
-	# Reproducible version strings, so unchanged objects hit ccache.
 	export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=arm64-static-call
 	export KBUILD_BUILD_TIMESTAMP="2026-01-01"
 }

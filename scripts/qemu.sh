@@ -5,10 +5,8 @@
 #                     libraries it needs from Debian 12, check it runs
 #   qemu.sh version   print the version line of the QEMU the rig uses
 #
-# Debian 12's own QEMU (7.2) keeps running stale translations of code that
-# another vCPU rewrote, under multi-threaded TCG, in 41% of the checked
-# calls of one concurrency run (Documentation/testing.md), so the rig
-# refuses it. bookworm-backports has QEMU 10.0 built for Debian 12. The rig
+# Debian 12's own QEMU (7.2) is refused (Documentation/rig.md, "One
+# machine"). bookworm-backports has QEMU 10.0 built for Debian 12. The rig
 # does not add backports to the system's apt sources: it reads the suite
 # through a private sources list and state directory in the cache, downloads
 # the three packages (qemu-system-arm, -common, -data) and unpacks them
