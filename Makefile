@@ -8,7 +8,7 @@ S := scripts
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
 	boot check bisect tools bench mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
-	status all
+	status all suite
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -55,7 +55,7 @@ bisect: ## build the series patch by patch (the bisectability check alone)
 	@$(S)/rig.sh bisect
 
 cfi-baseline: ## unpatched Clang kCFI kernel: capture the RET0 CFI failure
-	@$(S)/rig.sh baseline clang-base
+	@$(S)/rig.sh suite clang-base
 
 tools: ## build and test the C++ host tools (CTest)
 	@$(S)/rig.sh tools
@@ -90,6 +90,9 @@ status: ## each evidence target (scripts/evidence.tsv): current, or stale since 
 
 all: ## every evidence target in order (test inline mainline gki matrix perf bench mutate), one summary line
 	@$(S)/evidence.sh all
+
+suite: ## a variant's whole suite (V=..., scripts/stages.tsv): kernel, layout, KUnit, module, and what else applies
+	@$(S)/rig.sh suite $(V)
 
 race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); MACHINE=strict for single-threaded TCG
 	@$(S)/rig.sh race

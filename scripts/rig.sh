@@ -5,7 +5,7 @@
 #                           bisect, tools), then the summary
 #   rig.sh kernel|kunit|kmod|check-vmlinux|audit [VARIANT]
 #                           one stage on one variant (default gcc)
-#   rig.sh baseline [VARIANT]   one variant's suite (default gcc-base)
+#   rig.sh suite [VARIANT]  one variant's suite (scripts/stages.tsv; default gcc)
 #   rig.sh --dry-run PLAN   print the stages PLAN would run, run nothing
 # Stages keep going after a failure so one run reports everything; the exit
 # status is non-zero if any check failed. No stage reads meaning out of a
@@ -258,10 +258,10 @@ kernel | kunit | kmod | check-vmlinux | audit)
 	esac
 	summary
 	;;
-baseline)
-	v=$(variant_id "${2:-gcc-base}")
+suite)
+	v=$(variant_id "${2:-gcc}")
 	fresh_results
-	run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" patched baseline
+	run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" "$(var_col "$v" tree)"
 	st_suite "$(variant_base "$v")" "$v" ""
 	summary
 	;;
