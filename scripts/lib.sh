@@ -268,13 +268,18 @@ variant_fragments() {
 # variant_matches ID WHEN: do all of WHEN's comma-separated conditions hold
 # for the variant? kind=<kind>, <trait>, !<trait>; "-" always holds.
 variant_matches() {
-	local v=$1 c
-	for c in ${2//,/ }; do
+	conditions_hold "$(variant_kind "$1")" "$(var_col "$1" traits)" "$2"
+}
+# conditions_hold KIND TRAITS WHEN: the same on a kind and a traits list
+# already read (no table look-up per condition).
+conditions_hold() {
+	local kind=$1 traits=,$2, c
+	for c in ${3//,/ }; do
 		case $c in
 		-) ;;
-		kind=*) [ "$(variant_kind "$v")" = "${c#kind=}" ] || return 1 ;;
-		!*) ! variant_has "$v" "${c#!}" || return 1 ;;
-		*) variant_has "$v" "$c" || return 1 ;;
+		kind=*) [ "$kind" = "${c#kind=}" ] || return 1 ;;
+		!*) [ "${traits#*,"${c#!}",}" = "$traits" ] || return 1 ;;
+		*) [ "${traits#*,"$c",}" != "$traits" ] || return 1 ;;
 		esac
 	done
 }
@@ -283,11 +288,13 @@ variant_matches() {
 # that apply to the variant, "case<TAB>expect<TAB>reason", the first
 # matching row of each case only.
 expectations() {
-	local suite=$1 v=$2 c w e r
+	local suite=$1 v=$2 c w e r kind traits
 	local -A seen=()
+	kind=$(variant_kind "$v")
+	traits=$(var_col "$v" traits)
 	while IFS=$'\t' read -r c w e r; do
 		[ -z "${seen[$c]:-}" ] || continue
-		variant_matches "$v" "$w" || continue
+		conditions_hold "$kind" "$traits" "$w" || continue
 		seen[$c]=1
 		printf '%s\t%s\t%s\n' "$c" "$e" "$r"
 	done < <(paste <(table_get "$RIG_ROOT/scripts/expectations.tsv" case suite="$suite") \
