@@ -31,6 +31,10 @@ stale_ok=$(emulator_stale_ok)
 read -r -a kargs <<<"${KUNIT_ARGS:-arm64_static_call_kunit.stress_scale=1}"
 kargs+=("arm64_static_call_kunit.emulator_stale_ok=$stale_ok")
 [ -z "${KUNIT_FILTER:-}" ] || kargs+=("kunit.filter_glob=$KUNIT_FILTER")
+# KUNIT_ATTR_FILTER: KUnit's attribute filter, e.g. speed>slow leaves out
+# the cases marked slow (the concurrency case); they are not run, so not
+# counted (an INFO line says so).
+[ -z "${KUNIT_ATTR_FILTER:-}" ] || kargs+=("kunit.filter=$KUNIT_ATTR_FILTER")
 record_qemu "$stage"
 # The rig boots the guest itself, on its one machine definition
 # (machines.tsv); kunit.py only parses the console. (kunit.py exec would
@@ -62,7 +66,9 @@ report=(python3 "$RIG_ROOT/scripts/ktap_report.py" "$LOGS/$stage.console.log"
 	--cases "$LOGS/$stage.cases.tsv")
 mapfile -t eargs < <(ktap_expect_args kunit "$variant" "$LOGS/$stage.console.log" "$LOGS/$stage.expect")
 report+=("${eargs[@]}")
-[ -z "${KUNIT_FILTER:-}" ] || report+=(--filtered)
+[ -z "${KUNIT_FILTER:-}${KUNIT_ATTR_FILTER:-}" ] || report+=(--filtered)
+[ -z "${KUNIT_ATTR_FILTER:-}" ] ||
+	record "$stage" "cases left out by kunit.filter=$KUNIT_ATTR_FILTER (not run, not counted)" INFO 0
 "${report[@]}" || exit 1
 [ "$rc" -eq 0 ] || exit 1
 # The concurrency case's counts, in the results: tolerated stale calls are

@@ -130,10 +130,12 @@ st_check() { run_stage "check-$2" "$S/check-vmlinux.sh" "$2"; }
 st_perf() { if kernel_ok "$2"; then run_stage "perf-$2" "$S/perf.sh" "$2"; fi; }
 st_lto() { if kernel_ok "$2"; then run_stage "lto-$2" "$S/check-lto.sh" "$2"; fi; }
 st_kunit() {
-	local label=kunit-$2 args
+	local label=kunit-$2 args filter
 	args=$(opt "$3" args)
+	filter=$(opt "$3" kunit_filter)
 	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
-	run_stage "$label" env KUNIT_STAGE="$label" ${args:+KUNIT_ARGS="$args"} "$S/kunit.sh" "$2"
+	run_stage "$label" env KUNIT_STAGE="$label" ${args:+KUNIT_ARGS="$args"} \
+		${filter:+KUNIT_ATTR_FILTER="$filter"} "$S/kunit.sh" "$2"
 }
 st_kmod() {
 	local label=kmod-$2

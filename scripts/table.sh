@@ -6,10 +6,16 @@
 # table_get FILE COLUMN [KEY=VALUE ...]: COLUMN of every row whose KEY
 # columns hold VALUE, one per line, in file order. Dies on an unknown
 # column name.
-table_get() {
-	local file=$1 col=$2
-	shift 2
-	awk -F'\t' -v want="$col" -v conds="$*" '
+table_get() { _table_awk 0 "$@"; }
+
+# table_one FILE COLUMN KEY=VALUE...: like table_get, for exactly one row
+# (fails, saying how many matched, otherwise).
+table_one() { _table_awk 1 "$@"; }
+
+_table_awk() {
+	local one=$1 file=$2 col=$3
+	shift 3
+	awk -F'\t' -v want="$col" -v conds="$*" -v one="$one" '
 		/^#/ || /^[[:space:]]*$/ { next }
 		!hdr {
 			for (i = 1; i <= NF; i++) idx[$i] = i
@@ -25,20 +31,17 @@ table_get() {
 		}
 		{
 			for (j = 1; j <= n; j++) if ($idx[k[j]] != v[j]) next
-			print $idx[want]
+			rows++
+			if (!one) print $idx[want]
+			else if (rows == 1) first = $idx[want]
 		}
-		END { if (bad != "") printf "%s: no column \"%s\"\n", FILENAME, bad > "/dev/stderr" }
+		END {
+			if (bad != "") { printf "%s: no column \"%s\"\n", FILENAME, bad > "/dev/stderr"; exit 2 }
+			if (one && rows != 1) {
+				printf "%s: %d rows match %s\n", FILENAME, rows, conds > "/dev/stderr"
+				exit 1
+			}
+			if (one) print first
+		}
 	' "$file"
-}
-
-# table_one FILE COLUMN KEY=VALUE...: like table_get, for exactly one row.
-table_one() {
-	local out n
-	out=$(table_get "$@") || return 1
-	n=$(printf '%s' "$out" | grep -c '^' || true)
-	if [ "$n" -ne 1 ]; then
-		printf '%s: %s rows match %s\n' "$1" "$n" "${*:3}" >&2
-		return 1
-	fi
-	printf '%s\n' "$out"
 }
