@@ -2,7 +2,7 @@
 /*
  * Reading and decoding an arm64 out-of-line static call trampoline.
  *
- * Shared by the built-in KUnit suite (kunit/arm64_static_call_kunit.c) and
+ * Shared by the built-in KUnit suite (kunit/a64sc_*.c) and
  * the out-of-tree modules (kmod/). Three layouts are recognised by their
  * instructions, so that one suite runs on every kernel the rig builds:
  *

@@ -96,7 +96,8 @@ static_checks() {
 bisect_builds() {
 	local key stamp bt c i name t fail=0
 	mapfile -t frags < <(variant_fragments "$bisect_v")
-	key=$(cat "${patches[@]}" "${frags[@]}" "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h \
+	key=$(cat "${patches[@]}" "${frags[@]}" "$RIG_ROOT"/kunit/*.c \
+		"$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/common/*.h \
 		"$RIG_ROOT/kunit/Kconfig" | sha256sum | cut -c1-16)
 	stamp=$CACHE/build/$bisect_v.passed
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then

@@ -150,7 +150,8 @@ prepare_tree() {
 		"${GIT[@]}" -C "$src" rev-parse base
 		echo "$kind"
 		tree_patches "$kind" | xargs -r cat
-		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/common/*.h "$RIG_ROOT"/kunit/Kconfig \
+		cat "$RIG_ROOT"/kunit/*.c "$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/common/*.h \
+			"$RIG_ROOT"/kunit/Kconfig \
 			"$RIG_ROOT"/kmod/static_call_test.c \
 			"$RIG_ROOT"/kmod/selftest/{Makefile,config,settings,static_call.sh} \
 			"$RIG_ROOT"/kmod/selftest/test_modules/Makefile \
