@@ -3,7 +3,7 @@
 # logs and results of the last run are in out/.
 SHELL := /bin/bash
 S := scripts
-# make kernel V=<name>: a variant's name on BASE (scripts/variants.tsv);
+# make kernel V=<name>: a variant's name on BASE (scripts/tables/variants.tsv);
 # without V, rig.sh's default.
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
@@ -13,9 +13,9 @@ S := scripts
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
-	@. $(S)/table.sh; b=$${BASE:-$$(table_get $(S)/bases.tsv base default=yes)}; \
-		echo "  Variables: BASE=$$(table_get $(S)/bases.tsv base | paste -sd'|') (scripts/bases.tsv, default $$(table_get $(S)/bases.tsv base default=yes))"; \
-		echo "             V=$$(table_get $(S)/variants.tsv name base=$$b | paste -sd'|') (the variants of BASE $$b, scripts/variants.tsv)"
+	@. $(S)/lib/table.sh; b=$${BASE:-$$(table_get $(S)/tables/bases.tsv base default=yes)}; \
+		echo "  Variables: BASE=$$(table_get $(S)/tables/bases.tsv base | paste -sd'|') (scripts/tables/bases.tsv, default $$(table_get $(S)/tables/bases.tsv base default=yes))"; \
+		echo "             V=$$(table_get $(S)/tables/variants.tsv name base=$$b | paste -sd'|') (the variants of BASE $$b, scripts/tables/variants.tsv)"
 	@echo "             KSRC=/path/to/linux  ARM64SC_CACHE=dir  MUTANTS=\"name ...\""
 
 run: ## main job: patched GCC kernel, KUnit suite + insmod module in QEMU, summary
@@ -25,10 +25,10 @@ test: ## everything: tools, series checks, GCC+Clang(kCFI,BTI), baselines, Debia
 	@$(S)/evidence.sh run test $(S)/rig.sh test
 
 deps: ## install the Debian packages and the guest busybox (root)
-	@$(S)/deps.sh all
+	@$(S)/sources/deps.sh all
 
 tree: ## prepare base, patched and baseline trees in the cache (git am the series)
-	@$(S)/tree.sh all
+	@$(S)/sources/tree.sh all
 
 kernel: ## build kernel variant V (default gcc)
 	@$(S)/rig.sh kernel $(V)
@@ -61,14 +61,14 @@ tools: ## build and test the C++ host tools (CTest)
 	@$(S)/rig.sh tools
 
 bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
-	@$(S)/evidence.sh run bench $(S)/bench.sh
+	@$(S)/evidence.sh run bench $(S)/stages/bench.sh
 
 mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be killed by a test verdict or a kernel report; verdicts cached
-	@$(S)/tree.sh all
-	@$(S)/tree.sh inline
-	@BASE=7.2 $(S)/tree.sh all
+	@$(S)/sources/tree.sh all
+	@$(S)/sources/tree.sh inline
+	@BASE=7.2 $(S)/sources/tree.sh all
 	@# A run of some mutants (MUTANTS=...) is not the evidence target.
-	@$(if $(MUTANTS),$(S)/mutate.sh $(MUTANTS),$(S)/evidence.sh run mutate $(S)/mutate.sh)
+	@$(if $(MUTANTS),$(S)/stages/mutate.sh $(MUTANTS),$(S)/evidence.sh run mutate $(S)/stages/mutate.sh)
 
 matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
 	@$(S)/evidence.sh run matrix $(S)/rig.sh matrix
@@ -85,23 +85,23 @@ inline: ## the inline call-site series (patches/6.12-inline/) on GCC and Clang k
 mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build
 	@$(S)/evidence.sh run mainline $(S)/rig.sh mainline
 
-status: ## each evidence target (scripts/evidence.tsv): current, or stale since which inputs changed (Documentation/evidence.tsv)
+status: ## each evidence target (scripts/tables/evidence.tsv): current, or stale since which inputs changed (Documentation/evidence.tsv)
 	@$(S)/evidence.sh status
 
 all: ## every evidence target in order (test inline mainline gki matrix perf bench mutate), one summary line
 	@$(S)/evidence.sh all
 
-suite: ## a variant's whole suite (V=..., scripts/stages.tsv): kernel, layout, KUnit, module, and what else applies
+suite: ## a variant's whole suite (V=..., scripts/tables/stages.tsv): kernel, layout, KUnit, module, and what else applies
 	@$(S)/rig.sh suite $(V)
 
 race: ## the KUnit concurrency case alone on the GCC kernel, RUNS times (default 5); MACHINE=strict for single-threaded TCG
 	@$(S)/rig.sh race
 
 qemu: ## download QEMU 10 from bookworm-backports into the cache and print its version
-	@$(S)/qemu.sh install
+	@$(S)/sources/qemu.sh install
 
 shellcheck: ## shellcheck every script
-	@shellcheck $(S)/*.sh $(S)/guest/init $(S)/guest/*.sh kmod/*.sh kmod/selftest/*.sh .ci/run
+	@shellcheck $(S)/*.sh $(S)/*/*.sh $(S)/guest/init kmod/*.sh kmod/selftest/*.sh .ci/run
 
 clean: ## remove out/ (logs, results) and the tools build
 	rm -rf out tools/build

@@ -3,7 +3,7 @@
 #
 # Guest-side runner for static_call_bench.ko (busybox ash), started by the
 # rig's /init as "sh /run-bench.sh [module parameters...]" when the kernel
-# command line has rig.run=run-bench.sh (scripts/bench.sh does that).
+# command line has rig.run=run-bench.sh (scripts/stages/bench.sh does that).
 #
 #   run-bench.sh [batches=N] [calls=N] [updates=N]
 #

@@ -32,7 +32,7 @@
  * back on an in-range target before anything calls it.
  *
  * Output: lines prefixed "static_call_bench: SCB " in the kernel log, read
- * by kmod/run-bench.sh and scripts/bench.sh:
+ * by kmod/run-bench.sh and scripts/stages/bench.sh:
  *	SCB meta <key> <value...>
  *	SCB tramp <id> <path> <slot insn> <distance>MiB <text...>
  *	SCB call <id> <path> <min> <median> <mean> <what...>

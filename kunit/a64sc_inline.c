@@ -314,7 +314,7 @@ static bool a64sc_site_ok(const struct static_call_site *site, char *why,
 
 /*
  * Also dumps every checked site for the host's independent check
- * (sc-sites --runtime, scripts/sites.sh): "SCDUMP site <addr> <insn>
+ * (sc-sites --runtime, scripts/stages/sites.sh): "SCDUMP site <addr> <insn>
  * <key> <func> <tail>", after "SCDUMP stext <_stext>" for the KASLR
  * slide, and "SCDUMP end <count>".
  */

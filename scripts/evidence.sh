@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Which evidence still describes the code. Each evidence target (the rows of
-# scripts/evidence.tsv) depends on some of the repository's paths; when it
+# scripts/tables/evidence.tsv) depends on some of the repository's paths; when it
 # passes, its record in Documentation/evidence.tsv gets the hash of those
 # inputs, the commit, the date, its duration and its summary line.
 #   evidence.sh run TARGET CMD...   run CMD; on success, record TARGET
@@ -8,9 +8,9 @@
 #   evidence.sh all                 make every target in order, one summary
 set -euo pipefail
 RIG_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$RIG_ROOT/scripts/table.sh"
+. "$RIG_ROOT/scripts/lib/table.sh"
 
-DECL=$RIG_ROOT/scripts/evidence.tsv
+DECL=$RIG_ROOT/scripts/tables/evidence.tsv
 RECORD=$RIG_ROOT/Documentation/evidence.tsv
 HEADER='target	inputs_hash	input_hashes	commit	date	seconds	summary'
 
@@ -19,7 +19,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 inputs_of() {
 	local i
 	i=$(table_one "$DECL" inputs target="$1") ||
-		die "no evidence target '$1' in scripts/evidence.tsv ($(table_get "$DECL" target | tr '\n' ' '))"
+		die "no evidence target '$1' in scripts/tables/evidence.tsv ($(table_get "$DECL" target | tr '\n' ' '))"
 	printf '%s\n' "$i"
 }
 

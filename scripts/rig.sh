@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
 # The rig's entry point, called by the Makefile:
-#   rig.sh PLAN             a plan of scripts/plans.tsv (run, test, gki,
+#   rig.sh PLAN             a plan of scripts/tables/plans.tsv (run, test, gki,
 #                           perf, race, mainline, inline, matrix, check,
 #                           bisect, tools), then the summary
 #   rig.sh kernel|kunit|kmod|check-vmlinux|audit [VARIANT]
 #                           one stage on one variant (default gcc)
-#   rig.sh suite [VARIANT]  one variant's suite (scripts/stages.tsv; default gcc)
+#   rig.sh suite [VARIANT]  one variant's suite (scripts/tables/stages.tsv; default gcc)
 #   rig.sh --dry-run PLAN   print the stages PLAN would run, run nothing
 # Stages keep going after a failure so one run reports everything; the exit
 # status is non-zero if any check failed. No stage reads meaning out of a
 # variant's or a base's name: what a variant is comes from its row of
-# scripts/variants.tsv, what runs on it from scripts/stages.tsv.
+# scripts/tables/variants.tsv, what runs on it from scripts/tables/stages.tsv.
 # The st_* functions are called by name from the plans.
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/lib.sh"
 rig_init
 
 S=$RIG_ROOT/scripts
-PLANS_TSV=$S/plans.tsv
-STAGES_TSV=$S/stages.tsv
+PLANS_TSV=$S/tables/plans.tsv
+STAGES_TSV=$S/tables/stages.tsv
 failed=0
 dry=0
 declare -A stage_rc=()
@@ -64,7 +64,7 @@ opt() {
 	done
 }
 
-# base_holds BASE CONDITIONS: column=value conditions on scripts/bases.tsv.
+# base_holds BASE CONDITIONS: column=value conditions on scripts/tables/bases.tsv.
 base_holds() {
 	local c
 	for c in ${2//,/ }; do
@@ -73,7 +73,7 @@ base_holds() {
 	done
 }
 
-# Does stage STAGE of scripts/stages.tsv apply to variant V?
+# Does stage STAGE of scripts/tables/stages.tsv apply to variant V?
 stage_applies() {
 	local v=$1 stage=$2 w bw
 	while IFS=$'\t' read -r w bw; do
@@ -90,14 +90,14 @@ st_env() { # KEY=VALUE: exported for the rest of the plan
 	export "${kv%%=*}=${kv#*=}"
 	[ "$dry" -eq 0 ] || printf 'env\t%s\n' "$kv"
 }
-st_deps() { run_stage deps "$S/deps.sh" "$(opt "$3" what)"; }
-st_tools() { run_stage tools "$S/tools.sh"; }
+st_deps() { run_stage deps "$S/sources/deps.sh" "$(opt "$3" what)"; }
+st_tools() { run_stage tools "$S/stages/tools.sh"; }
 # No script decides by a variant's, base's or toolchain's name.
-st_lint() { run_stage lint "$S/lint-names.sh"; }
+st_lint() { run_stage lint "$S/stages/lint-names.sh"; }
 st_tree() {
 	local trees
 	read -r -a trees <<<"$(opt "$3" trees | tr ',' ' ')"
-	run_stage "tree$(base_suffix "$1")" env BASE="$1" "$S/tree.sh" "${trees[@]}"
+	run_stage "tree$(base_suffix "$1")" env BASE="$1" "$S/sources/tree.sh" "${trees[@]}"
 }
 # The host tools build beside the tree preparation, which is mostly
 # single-threaded (tar, git); the tools log to their own files.
@@ -108,7 +108,7 @@ st_tools+tree() {
 		return 0
 	fi
 	local pid
-	run_stage tools "$S/tools.sh" 2>"$LOGS/tools-stage.log" &
+	run_stage tools "$S/stages/tools.sh" 2>"$LOGS/tools-stage.log" &
 	pid=$!
 	st_tree "$@"
 	wait "$pid" || failed=1
@@ -123,24 +123,24 @@ st_check-series() {
 	inline) label=check-inline ;;
 	*) die "plans.tsv: check-series what=$what (static, per-patch, inline, all)" ;;
 	esac
-	run_stage "$label$(base_suffix "$1")" env BASE="$1" "$S/check-series.sh" "$what"
+	run_stage "$label$(base_suffix "$1")" env BASE="$1" "$S/stages/check-series.sh" "$what"
 }
-st_kernel() { run_stage "kernel-$2" "$S/build.sh" "$2"; }
-st_check() { run_stage "check-$2" "$S/check-vmlinux.sh" "$2"; }
-st_perf() { if kernel_ok "$2"; then run_stage "perf-$2" "$S/perf.sh" "$2"; fi; }
-st_lto() { if kernel_ok "$2"; then run_stage "lto-$2" "$S/check-lto.sh" "$2"; fi; }
+st_kernel() { run_stage "kernel-$2" "$S/build/build.sh" "$2"; }
+st_check() { run_stage "check-$2" "$S/stages/check-vmlinux.sh" "$2"; }
+st_perf() { if kernel_ok "$2"; then run_stage "perf-$2" "$S/stages/perf.sh" "$2"; fi; }
+st_lto() { if kernel_ok "$2"; then run_stage "lto-$2" "$S/stages/check-lto.sh" "$2"; fi; }
 st_kunit() {
 	local label=kunit-$2 args filter
 	args=$(opt "$3" args)
 	filter=$(opt "$3" kunit_filter)
 	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
 	run_stage "$label" env KUNIT_STAGE="$label" ${args:+KUNIT_ARGS="$args"} \
-		${filter:+KUNIT_ATTR_FILTER="$filter"} "$S/kunit.sh" "$2"
+		${filter:+KUNIT_ATTR_FILTER="$filter"} "$S/stages/kunit.sh" "$2"
 }
 st_kmod() {
 	local label=kmod-$2
 	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
-	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" "$S/kmod.sh" "$2"
+	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" "$S/stages/kmod.sh" "$2"
 }
 # The KUnit concurrency case alone: runs=N multi-threaded runs (default
 # $RUNS or 5), or machine=strict: single-threaded TCG (vCPUs interleaved
@@ -150,27 +150,27 @@ st_race() {
 	if [ "$(opt "$3" machine)" = strict ]; then
 		run_stage "race-$v-single" env KUNIT_STAGE="race-$v-single" \
 			KUNIT_FILTER=arm64_static_call.concurrency MACHINE=strict \
-			"$S/kunit.sh" "$v"
+			"$S/stages/kunit.sh" "$v"
 		return 0
 	fi
 	runs=$(opt "$3" runs)
 	for i in $(seq "${runs:-${RUNS:-5}}"); do
 		run_stage "race-$v-$i" env KUNIT_STAGE="race-$v-$i" \
-			KUNIT_FILTER=arm64_static_call.concurrency "$S/kunit.sh" "$v"
+			KUNIT_FILTER=arm64_static_call.concurrency "$S/stages/kunit.sh" "$v"
 	done
 }
 # EL2 with VHE: the whole suite, and the kernel ran at EL2 itself.
 st_vhe() {
 	local v=$2
-	run_stage "kunit-$v-vhe" env KUNIT_STAGE="kunit-$v-vhe" MACHINE=vhe "$S/kunit.sh" "$v"
-	run_stage "vhe-$v" "$S/check-console.sh" "vhe-$v" "$LOGS/kunit-$v-vhe.console.log" \
+	run_stage "kunit-$v-vhe" env KUNIT_STAGE="kunit-$v-vhe" MACHINE=vhe "$S/stages/kunit.sh" "$v"
+	run_stage "vhe-$v" "$S/judges/check-console.sh" "vhe-$v" "$LOGS/kunit-$v-vhe.console.log" \
 		"all CPUs started at EL2=CPU: All CPU\(s\) started at EL2" \
 		"VHE detected (kernel at EL2)=CPU features: detected: Virtualization Host Extensions"
 }
 # A silent KCSAN log means something only if KCSAN was on and works.
 st_kcsan() {
 	local v=$2
-	run_stage "kcsan-$v" "$S/check-console.sh" "kcsan-$v" "$LOGS/kunit-$v.console.log" \
+	run_stage "kcsan-$v" "$S/judges/check-console.sh" "kcsan-$v" "$LOGS/kunit-$v.console.log" \
 		"KCSAN boot selftest passed=kcsan: selftest: ([0-9]+)/\1 tests passed" \
 		"KCSAN enabled at boot=kcsan: (strict mode configured|enabled early)"
 }
@@ -180,10 +180,10 @@ st_scs() {
 	local v=$2
 	kernel_ok "$v" || return 0
 	run_stage "kunit-$v-scs" env KUNIT_STAGE="kunit-$v-scs" \
-		KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64.nopauth arm64.nobti" "$S/kunit.sh" "$v"
-	run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
+		KUNIT_ARGS="arm64_static_call_kunit.stress_scale=1 arm64.nopauth arm64.nobti" "$S/stages/kunit.sh" "$v"
+	run_stage "scs-$v" "$S/judges/check-console.sh" "scs-$v" "$LOGS/kunit-$v-scs.console.log" \
 		"shadow call stack patched in at boot (arm64.nopauth arm64.nobti)=Enabling dynamic shadow call stack"
-	run_stage "scs-$v" "$S/check-console.sh" "scs-$v" "$LOGS/kunit-$v.console.log" \
+	run_stage "scs-$v" "$S/judges/check-console.sh" "scs-$v" "$LOGS/kunit-$v.console.log" \
 		"PAC in use on the default run (no shadow call stack patching)=CPU features: detected: Address authentication" \
 		"no shadow call stack patching with PAC!=Enabling dynamic shadow call stack"
 }
@@ -191,17 +191,17 @@ st_scs() {
 st_mainline-kcfi() {
 	local v=$2 label
 	label=mainline-kcfi$(base_suffix "$1")
-	run_stage "$label" "$S/check-console.sh" "$label" "$LOGS/kunit-$v.console.log" \
+	run_stage "$label" "$S/judges/check-console.sh" "$label" "$LOGS/kunit-$v.console.log" \
 		"mainline's literal-only trampolines in use=trampoline \\(literal only \\(mainline\\)\\)" \
 		"no CFI failure in the KUnit run!=CFI failure"
-	run_stage "$label" "$S/check-console.sh" "$label" "$LOGS/kmod-$v.console.log" \
+	run_stage "$label" "$S/judges/check-console.sh" "$label" "$LOGS/kmod-$v.console.log" \
 		"no CFI failure in the module run!=CFI failure"
 }
-st_audit() { run_stage "audit-$2" "$S/audit.sh" "$2"; }
-st_sites() { run_stage "sites-$2" "$S/sites.sh" "$2"; }
-st_cfi() { run_stage "cfi-$2" "$S/cfi-baseline.sh" "$2"; }
+st_audit() { run_stage "audit-$2" "$S/stages/audit.sh" "$2"; }
+st_sites() { run_stage "sites-$2" "$S/stages/sites.sh" "$2"; }
+st_cfi() { run_stage "cfi-$2" "$S/stages/cfi-baseline.sh" "$2"; }
 
-# A variant's suite: its kernel, then every stage of scripts/stages.tsv
+# A variant's suite: its kernel, then every stage of scripts/tables/stages.tsv
 # that applies to it.
 st_suite() {
 	local b=$1 v=$2 o=$3 stage
@@ -213,7 +213,7 @@ st_suite() {
 	done
 }
 
-# run_plan PLAN: the rows of scripts/plans.tsv for PLAN, in order.
+# run_plan PLAN: the rows of scripts/tables/plans.tsv for PLAN, in order.
 run_plan() {
 	local plan=$1 b stage vs o v n=0
 	while IFS=$'\t' read -r b stage vs o; do
@@ -232,10 +232,10 @@ run_plan() {
 		done
 	done < <(paste <(table_get "$PLANS_TSV" base plan="$plan") <(table_get "$PLANS_TSV" stage plan="$plan") \
 		<(table_get "$PLANS_TSV" variants plan="$plan") <(table_get "$PLANS_TSV" options plan="$plan"))
-	[ "$n" -gt 0 ] || die "no plan '$plan' (scripts/plans.tsv: $(table_get "$PLANS_TSV" plan | uniq | tr '\n' ' '))"
+	[ "$n" -gt 0 ] || die "no plan '$plan' (scripts/tables/plans.tsv: $(table_get "$PLANS_TSV" plan | uniq | tr '\n' ' '))"
 }
 
-summary() { [ "$dry" -eq 1 ] || "$S/summary.sh" || failed=1; }
+summary() { [ "$dry" -eq 1 ] || "$S/judges/summary.sh" || failed=1; }
 
 if [ "${1:-}" = --dry-run ]; then
 	dry=1
@@ -249,7 +249,7 @@ kernel | kunit | kmod | check-vmlinux | audit)
 	# Its tree, on its base, where tree.sh prepares it (the others are the
 	# per-patch and mutant trees of check-series.sh and mutate.sh).
 	if [ "$(table_one "$TREES_TSV" prepared tree="$(var_col "$v" tree)")" = yes ]; then
-		run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" "$(var_col "$v" tree)"
+		run_stage tree env BASE="$(variant_base "$v")" "$S/sources/tree.sh" "$(var_col "$v" tree)"
 	fi
 	st_kernel "$(variant_base "$v")" "$v" ""
 	case $cmd in
@@ -263,7 +263,7 @@ kernel | kunit | kmod | check-vmlinux | audit)
 suite)
 	v=$(variant_id "${2:-gcc}")
 	fresh_results
-	run_stage tree env BASE="$(variant_base "$v")" "$S/tree.sh" "$(var_col "$v" tree)"
+	run_stage tree env BASE="$(variant_base "$v")" "$S/sources/tree.sh" "$(var_col "$v" tree)"
 	st_suite "$(variant_base "$v")" "$v" ""
 	summary
 	;;

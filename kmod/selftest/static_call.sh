@@ -282,7 +282,7 @@ if [ -n "$plan" ]; then
 	echo "    # Subtest: $name"
 	grep -v '^KTAP version' "$ktap" | sed 's/^/    /'
 	# Each case's headline (path, trampoline and target in MiB) at top
-	# level too, where scripts/kmod.sh picks "# static_call_test: " lines.
+	# level too, where scripts/stages/kmod.sh picks "# static_call_test: " lines.
 	grep ' tramp@' "$ktap" | sed "s/^# /# $name: /"
 else
 	diag "$name: no KTAP from the module; insmod exit $rc: $(cat "$out")"

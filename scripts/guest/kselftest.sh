@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of scripts/kmod.sh: the static_call selftest, run the way
+# Guest side of scripts/stages/kmod.sh: the static_call selftest, run the way
 # kselftest runs it, from the tree's "make kselftest-install" output
 # (copied to /kselftest). The arguments go to static_call.sh, through the
 # variable run_kselftest.sh reads for it.

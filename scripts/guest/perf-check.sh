@@ -1,6 +1,6 @@
 #!/bin/sh
-# Guest side of scripts/perf.sh: the reported command, run with Debian's
-# perf (unpacked into the initramfs by scripts/perf-rootfs.sh). Every line
+# Guest side of scripts/stages/perf.sh: the reported command, run with Debian's
+# perf (unpacked into the initramfs by scripts/sources/perf-rootfs.sh). Every line
 # the host judges starts with "PERF: "; perf's own output is copied with
 # "PERF| " in front.
 #   perf-check.sh   (run by /init as rig.run=perf-check.sh)

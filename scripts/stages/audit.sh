@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Run the C++ auditor (tools/sc-audit) on a variant's build output:
+#   patched:  vmlinux and the test modules must have trampolines, all intact;
+#             a corrupted copy of vmlinux must be caught, naming the victim
+#   unpatched: vmlinux must be reported as having no arm64 trampolines
+#   audit.sh VARIANT
+set -euo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
+rig_init
+
+variant=${1:?usage: audit.sh VARIANT}
+variant_check "$variant"
+b=$(build_dir "$variant")
+stage=audit-$variant
+bd=$TOOLS_BUILD
+audit=$bd/sc-audit
+[ -x "$audit" ] || "$RIG_ROOT/scripts/stages/tools.sh" >/dev/null 2>&1 || true
+[ -x "$audit" ] || die "sc-audit not built: run 'make tools'"
+[ -f "$b/vmlinux" ] || die "no vmlinux for $variant: run 'make kernel V=$variant'"
+
+out=$LOGS/$stage.txt
+rc=0
+case $(variant_kind "$variant") in
+unpatched)
+	"$audit" "$b/vmlinux" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "no arm64 static call trampolines" "$out"; then
+		record "$stage" "sc-audit vmlinux: no arm64 trampolines (unpatched)" PASS 0
+	else
+		record "$stage" "sc-audit vmlinux on the unpatched kernel" FAIL 0 "exit $rc, see $out"
+		exit 1
+	fi
+	;;
+*)
+	"$audit" --require "$b/vmlinux" >"$out" 2>&1 || rc=$?
+	n=$(sed -n 's/^summary: \([0-9]*\) trampolines.*/\1/p' "$out" | head -n1)
+	if [ "$rc" -eq 0 ]; then
+		record "$stage" "sc-audit --require vmlinux: $n trampolines intact" PASS 0
+	else
+		grep -m5 ERROR "$out" | sed 's/^/  /' >&2 || true
+		record "$stage" "sc-audit --require vmlinux" FAIL 0 "exit $rc, see $out"
+	fi
+	for ko in "$b"/rig-kmod/*.ko; do
+		[ -e "$ko" ] || continue
+		krc=0
+		"$audit" --require "$ko" >>"$out" 2>&1 || krc=$?
+		if [ "$krc" -eq 0 ]; then
+			record "$stage" "sc-audit --require $(basename "$ko")" PASS 0
+		else
+			record "$stage" "sc-audit --require $(basename "$ko")" FAIL 0 "exit $krc, see $out"
+			rc=1
+		fi
+	done
+	crc=0
+	(cd "$bd" && SC_AUDIT_VMLINUX=$b/vmlinux ctest --output-on-failure -R RealVmlinux) \
+		>"$LOGS/$stage-corrupt.log" 2>&1 || crc=$?
+	if [ "$crc" -eq 0 ] && grep -q "1 tests passed\|100% tests passed" "$LOGS/$stage-corrupt.log"; then
+		record "$stage" "sc-audit names the trampoline in a corrupted vmlinux copy" PASS 0
+	else
+		record "$stage" "sc-audit on a corrupted vmlinux copy" FAIL 0 "see $LOGS/$stage-corrupt.log"
+		rc=1
+	fi
+	;;
+esac
+log "$stage: report in $out"
+exit "$rc"

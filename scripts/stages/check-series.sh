@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Verify the patch series itself:
+#   apply      git am of every patch on the base (done by tree.sh)
+#   checkpatch scripts/checkpatch.pl --strict: no errors, warnings or checks
+#   per-patch  every patch in turn builds an arm64 kernel (the baseline's
+#              config; the last one is the patched kernels' own build)
+# The built-kernel checks (layout of the trampolines in vmlinux, W=1 on the
+# touched files) are in check-vmlinux.sh, run after each full build.
+#   inline     the inline call-site series (patches/<base>-inline/, on top
+#              of the series): git am, checkpatch --strict (libelf's own
+#              CamelCase type names accepted in the host program, as in
+#              objtool), MAINTAINERS for the added file, and its first
+#              patch built on its own with the series' configuration
+#   check-series.sh [static|per-patch|all|inline]   (default all)
+set -euo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
+rig_init
+kbuild_env
+
+what=${1:-all}
+case $what in static | per-patch | all | inline) ;; *) die "usage: check-series.sh [static|per-patch|all|inline]" ;; esac
+
+src=$(cat "$CACHE/src/current-$BASE" 2>/dev/null) || die "no $BASE base tree: run 'make tree BASE=$BASE'"
+patched=$(tree_dir patched)
+[ -d "$patched" ] || die "no patched tree: run 'make tree'"
+mapfile -t patches < <(series_patches)
+[ "${#patches[@]}" -gt 0 ] || die "no patches in $(series_dir)"
+
+# Stage names and variants of $BASE: "check", "bisect" on the default base.
+sfx=$(base_suffix "$BASE")
+bisect_v=$(variant_id bisect)
+# The per-patch build with the feature on, where the base has one.
+bisect_on_v=$(table_one "$VARIANTS_TSV" id base="$BASE" name=bisect-on 2>/dev/null) || bisect_on_v=
+need_bisect_on() { [ -n "$bisect_on_v" ] || die "no bisect-on variant on base $BASE (scripts/tables/variants.tsv)"; }
+
+# checkpatch --strict on a patch, its report on stdout (its exit status is
+# the verdict's, read from the report's total line). Run from the logs
+# directory: checkpatch caches CamelCase words in a file in its current
+# directory, which must not be the clone.
+checkpatch() {
+	(cd "$LOGS" && perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-color \
+		--ignore FILE_PATH_CHANGES "$1" 2>&1) || true
+}
+
+static_checks() {
+	# apply: tree.sh already applied the series with git am; confirm the commits.
+	n=$(git -C "$patched" log --oneline base..HEAD~1 | wc -l)
+	if [ "$n" -eq "${#patches[@]}" ]; then
+		record "check$sfx" "git am: ${#patches[@]} patches apply to $(make -s -C "$src" kernelversion)" PASS 0
+	else
+		record "check$sfx" "git am: patches apply" FAIL 0 "$n commits for ${#patches[@]} patches"
+	fi
+
+	# checkpatch, one record per patch. FILE_PATH_CHANGES ("does MAINTAINERS
+	# need updating?") is raised for every added file whether or not an entry
+	# covers it; instead, each added file is checked below against MAINTAINERS.
+	for p in "${patches[@]}"; do
+		name=$(basename "$p")
+		out=$(checkpatch "$p")
+		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
+		if grep -qE '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
+			record "check$sfx" "checkpatch --strict $name" PASS 0 "$summary"
+		else
+			grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" | sed 's/^/  /' >&2 || true
+			record "check$sfx" "checkpatch --strict $name" FAIL 0 "$summary"
+		fi
+	done
+
+	# Every file the series adds must be matched by the STATIC BRANCH/CALL
+	# entry (by an F: pattern, not the catch-all THE REST that answers for
+	# any file) and by the ARM64 PORT entry.
+	for f in $(git -C "$patched" diff --name-only --diff-filter=A base HEAD~1); do
+		secs=$( (cd "$patched" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
+		missing=()
+		for want in "STATIC BRANCH/CALL" "ARM64 PORT (AARCH64 ARCHITECTURE)"; do
+			grep -qxF "$want" <<<"$secs" || missing+=("$want")
+		done
+		if [ "${#missing[@]}" -eq 0 ]; then
+			record "check$sfx" "MAINTAINERS: STATIC BRANCH/CALL and ARM64 PORT cover $f" PASS 0
+		else
+			record "check$sfx" "MAINTAINERS: entries cover $f" FAIL 0 "not matched by: ${missing[*]}"
+		fi
+	done
+}
+
+# bisect: build each patch of the series on its own, in the bisect
+# worktree, with the KUnit suite grafted (uncommitted) and the baseline's
+# configuration: patch by patch the tree then differs from the baseline only
+# by the series so far, and with build-bisect a subdirectory of its tree
+# every untouched object is a ccache hit from the gcc-base build
+# (Documentation/rig.md, "Caches and keys"). On mainline the bisect variant is clang-base's
+# configuration instead (scripts/tables/variants.tsv): static calls, and so the
+# code the series changes, are only built with CFI there until the last
+# patch. Cached per series, fragments and suite.
+bisect_builds() {
+	local key stamp bt c i name t fail=0
+	mapfile -t frags < <(variant_fragments "$bisect_v")
+	key=$(cat "${patches[@]}" "${frags[@]}" "$RIG_ROOT"/kunit/*.c \
+		"$RIG_ROOT"/kunit/*.h "$RIG_ROOT"/common/*.h \
+		"$RIG_ROOT/kunit/Kconfig" | sha256sum | cut -c1-16)
+	stamp=$CACHE/build/$bisect_v.passed
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+		for p in "${patches[@]}"; do
+			record "bisect$sfx" "bisect build after $(basename "$p")" PASS 0 "cached: passed for this series ($key)"
+		done
+		return 0
+	fi
+	rm -f "$stamp"
+	bt=$(tree_dir bisect)
+	[ -e "$bt/.git" ] || die "no bisect tree: run 'make tree'"
+	# tree.sh uses this worktree too: one of us at a time.
+	exec 9>"$CACHE/.tree.lock"
+	flock 9
+	# The last patch is not built here: its commit, plus the KUnit graft,
+	# is exactly what the full GCC and Clang builds compile.
+	mapfile -t commits < <(git -C "$patched" rev-list --reverse base..HEAD~2)
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		name=$(basename "${patches[$i]}")
+		t=$(date +%s)
+		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
+		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
+		log "bisect: building after $name"
+		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_v" >"$LOGS/bisect$sfx-$i.log" 2>&1; then
+			record "bisect$sfx" "bisect build after $name" PASS $(($(date +%s) - t))
+		else
+			sed 's/^/  /' "$LOGS/bisect$sfx-$i.log" >&2
+			record "bisect$sfx" "bisect build after $name" FAIL $(($(date +%s) - t)) \
+				"see $LOGS/bisect$sfx-$i.log and $LOGS/build-$bisect_v.log"
+			fail=1
+			break
+		fi
+		cp "$LOGS/build-$bisect_v.log" "$LOGS/bisect-build$sfx-$i.log"
+	done
+	[ "$fail" -eq 0 ] || return 1
+	# The baseline's configuration leaves the feature off, so the patch
+	# that adds ARM64_STATIC_CALL is also built with it on, unless it is
+	# the last patch (then the patched kernels are that build).
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		git -C "$patched" show "$c:arch/arm64/Kconfig" | grep -q '^config ARM64_STATIC_CALL$' || continue
+		name=$(basename "${patches[$i]}")
+		t=$(date +%s)
+		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
+		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
+		log "bisect: building after $name with ARM64_STATIC_CALL=y"
+		need_bisect_on
+		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_on_v" >"$LOGS/bisect-on$sfx-$i.log" 2>&1; then
+			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
+		else
+			sed 's/^/  /' "$LOGS/bisect-on$sfx-$i.log" >&2
+			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" FAIL $(($(date +%s) - t)) \
+				"see $LOGS/bisect-on$sfx-$i.log and $LOGS/build-$bisect_on_v.log"
+			return 1
+		fi
+		break
+	done
+	echo "$key" >"$stamp"
+}
+
+# The inline series: static checks and the build of each patch but the
+# last (the inline kernels are the last one's build).
+inline_checks() {
+	local it n p name out summary rest f secs t c i fail=0
+	mapfile -t ipatches < <(inline_patches)
+	[ "${#ipatches[@]}" -gt 0 ] || die "base $BASE has no inline series (scripts/tables/bases.tsv)"
+	it=$(tree_dir inline)
+	[ -e "$it/.git" ] || die "no inline tree: run 'scripts/sources/tree.sh inline'"
+	n=$(git -C "$it" log --oneline base..HEAD~1 | wc -l)
+	if [ "$n" -eq $((${#patches[@]} + ${#ipatches[@]})) ]; then
+		record check-inline "git am: the series and ${#ipatches[@]} inline patches apply to $(make -s -C "$src" kernelversion)" PASS 0
+	else
+		record check-inline "git am: inline patches apply" FAIL 0 "$n commits for ${#patches[@]} + ${#ipatches[@]} patches"
+		fail=1
+	fi
+	for p in "${ipatches[@]}"; do
+		name=$(basename "$p")
+		out=$(checkpatch "$p")
+		summary=$(grep -E '^total:' <<<"$out" || echo "total: ?")
+		# Everything but CamelCase CHECKs on libelf's type names.
+		rest=$(grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" |
+			grep -vE '^CHECK: Avoid CamelCase: <G?Elf(32|64)?_?[A-Za-z]*>$' || true)
+		if [ -z "$rest" ] && grep -qE '^total: 0 errors, 0 warnings' <<<"$out"; then
+			record check-inline "checkpatch --strict $name" PASS 0 "$summary (CHECKs only for libelf's type names)"
+		else
+			awk '{ print "  " $0 }' <<<"$rest" >&2
+			record check-inline "checkpatch --strict $name" FAIL 0 "$summary"
+			fail=1
+		fi
+	done
+	# The series' last commit in the inline tree, below the inline patches.
+	local v2tip
+	v2tip=$(git -C "$it" rev-parse "HEAD~$((1 + ${#ipatches[@]}))")
+	for f in $(git -C "$it" diff --name-only --diff-filter=A "$v2tip" HEAD~1); do
+		secs=$( (cd "$it" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
+		if grep -qxF "STATIC BRANCH/CALL" <<<"$secs"; then
+			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" PASS 0
+		else
+			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" FAIL 0 "not matched"
+			fail=1
+		fi
+	done
+	# Each patch but the last, on its own, with the series' configuration.
+	local bt
+	bt=$(tree_dir bisect)
+	exec 9>"$CACHE/.tree.lock"
+	flock 9
+	mapfile -t commits < <(git -C "$it" rev-list --reverse "$v2tip..HEAD~2")
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		name=$(basename "${ipatches[$i]}")
+		t=$(date +%s)
+		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
+		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
+		log "check-inline: building after $name"
+		need_bisect_on
+		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_on_v" >"$LOGS/check-inline-$i.log" 2>&1; then
+			record check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" PASS $(($(date +%s) - t))
+		else
+			record check-inline "bisect build after $name" FAIL $(($(date +%s) - t)) "see $LOGS/check-inline-$i.log"
+			fail=1
+		fi
+	done
+	flock -u 9
+	return "$fail"
+}
+
+case $what in
+inline) inline_checks ;;
+static) static_checks ;;
+per-patch) bisect_builds ;;
+all) static_checks && bisect_builds ;;
+esac

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build the C++ host tools (tools/, CMake) outside the clone and run their
+# CTest suite (codec vs binutils oracle, model checker, auditor), then print
+# tramp-model's table. One result line per CTest test.
+#   tools.sh
+set -euo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
+rig_init
+
+bd=$TOOLS_BUILD
+t=$(date +%s)
+# One tools build at a time: clones share it.
+exec 8>"$CACHE/.tools.lock"
+flock 8
+# Mirror tools/ into the cache: a file is rewritten only when its content
+# differs, so a fresh clone of the same sources rebuilds nothing.
+mkdir -p "$TOOLS_SRC"
+(cd "$RIG_ROOT/tools" && find . -type f ! -path './build/*') | while IFS= read -r f; do
+	if ! cmp -s "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"; then
+		mkdir -p "$(dirname "$TOOLS_SRC/$f")"
+		cp "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"
+	fi
+done
+(cd "$TOOLS_SRC" && find . -type f) | while IFS= read -r f; do
+	[ -e "$RIG_ROOT/tools/$f" ] || rm -f "$TOOLS_SRC/$f"
+done
+if ! { cmake -S "$TOOLS_SRC" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
+	grep -E "error|Error" "$LOGS/tools-build.log" | head -10 >&2 || true
+	record tools "cmake build (-Wall -Wextra -Werror)" FAIL $(($(date +%s) - t)) "see $LOGS/tools-build.log"
+	exit 1
+fi
+record tools "cmake build (-Wall -Wextra -Werror)" PASS $(($(date +%s) - t))
+
+rc=0
+(cd "$bd" && ctest --output-on-failure) >"$LOGS/tools-ctest.log" 2>&1 || rc=$?
+# "  1/40 Test  #1: a64_test.Foo ......   Passed    0.01 sec"
+sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.+\**( |\*)*([A-Za-z ]+[a-z]) +([0-9.]+) sec$/\1\t\3\t\4/p' \
+	"$LOGS/tools-ctest.log" | while IFS=$'\t' read -r name res secs; do
+	case $res in
+	Passed) record tools "ctest $name" PASS "${secs%.*}" ;;
+	# make test installs everything the tests need (binutils included):
+	# a test that skips here did not run, and that is a failure.
+	*) record tools "ctest $name" FAIL "${secs%.*}" "$res" ;;
+	esac
+done
+n=$(awk -F'\t' '$1 == "tools" && $2 ~ /^ctest /' "$RESULTS" | wc -l)
+if [ "$n" -eq 0 ]; then
+	record tools "ctest: no test ran" FAIL 0 "see $LOGS/tools-ctest.log"
+	rc=1
+fi
+tail -n 3 "$LOGS/tools-ctest.log" | sed 's/^/  /' >&2
+"$bd/tramp-model" >"$LOGS/tramp-model.txt" 2>&1 || rc=1
+log "tramp-model table: $LOGS/tramp-model.txt"
+exit "$rc"
