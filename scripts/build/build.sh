@@ -7,12 +7,7 @@ set -euo pipefail
 rig_init
 kbuild_env
 
-variant=${1:?usage: build.sh VARIANT}
-variant_check "$variant"
-tree=$(tree_dir "$(variant_tree "$variant")")
-tc=$(variant_toolchain "$variant")
-b=$(build_dir "$variant")
-mapfile -t margs < <(kmake_args "$tc")
+variant_setup build.sh "${1:-}"
 
 # Skip configure + make when nothing that feeds the build changed: the tree's
 # commit and local state, the fragments, the compiler. (make itself would

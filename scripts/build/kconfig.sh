@@ -8,12 +8,7 @@ set -euo pipefail
 rig_init
 kbuild_env
 
-variant=${1:?usage: kconfig.sh VARIANT}
-variant_check "$variant"
-tree=$(tree_dir "$(variant_tree "$variant")")
-tc=$(variant_toolchain "$variant")
-b=$(build_dir "$variant")
-mapfile -t margs < <(kmake_args "$tc")
+variant_setup kconfig.sh "${1:-}"
 
 mapfile -t frags < <(variant_fragments "$variant")
 

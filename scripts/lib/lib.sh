@@ -173,6 +173,47 @@ emulator_stale_ok() { machine_col stale_ok; }
 record_qemu() {
 	record "$1" "qemu: $(qemu_version); machine $MACHINE (-accel $(machine_col accel), -smp ${SMP:-$(machine_col smp)})" INFO 0
 }
+# variant_setup SCRIPT VARIANT: the variant a stage works on (dies, with
+# SCRIPT's usage, on a missing or unknown one) and where it lives: sets
+# variant, tree (its tree's directory), tc, b (its build directory) and
+# margs (the make arguments of its toolchain).
+variant_setup() {
+	[ -n "${2:-}" ] || die "usage: $1 VARIANT"
+	variant=$2
+	variant_check "$variant"
+	tree=$(tree_dir "$(variant_tree "$variant")")
+	tc=$(variant_toolchain "$variant")
+	b=$(build_dir "$variant")
+	mapfile -t margs < <(kmake_args "$tc")
+}
+
+# host_tool NAME: the path of the C++ host tool NAME (tools/), built first
+# if it is missing.
+host_tool() {
+	local t=$TOOLS_BUILD/$1
+	[ -x "$t" ] || "$RIG_ROOT/scripts/stages/tools.sh" >"$LOGS/tools-for-$1.log" 2>&1 ||
+		die "$1 not built (see $LOGS/tools-for-$1.log): run 'make tools'"
+	[ -x "$t" ] || die "$1 not built: run 'make tools'"
+	echo "$t"
+}
+
+# tools_ctest STAGE WHAT REGEX [VAR=VALUE...]: the tools' CTest tests
+# matching REGEX, run on this build with the given environment (they
+# corrupt copies of its files and expect the tool to name the damage);
+# recorded as WHAT. Fails unless they ran and all passed.
+tools_ctest() {
+	local stage=$1 what=$2 re=$3 rc=0
+	shift 3
+	(cd "$TOOLS_BUILD" && env "$@" ctest --output-on-failure -R "$re") \
+		>"$LOGS/$stage-corrupt.log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "100% tests passed" "$LOGS/$stage-corrupt.log"; then
+		record "$stage" "$what" PASS 0
+		return 0
+	fi
+	record "$stage" "$what" FAIL 0 "see $LOGS/$stage-corrupt.log"
+	return 1
+}
+
 # tc_col TOOLCHAIN COLUMN (toolchains.tsv)
 tc_col() {
 	table_one "$TOOLCHAINS_TSV" "$2" toolchain="$1" 2>/dev/null ||

@@ -8,14 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
 
-variant=${1:?usage: audit.sh VARIANT}
-variant_check "$variant"
-b=$(build_dir "$variant")
+variant_setup audit.sh "${1:-}"
 stage=audit-$variant
-bd=$TOOLS_BUILD
-audit=$bd/sc-audit
-[ -x "$audit" ] || "$RIG_ROOT/scripts/stages/tools.sh" >/dev/null 2>&1 || true
-[ -x "$audit" ] || die "sc-audit not built: run 'make tools'"
+audit=$(host_tool sc-audit)
 [ -f "$b/vmlinux" ] || die "no vmlinux for $variant: run 'make kernel V=$variant'"
 
 out=$LOGS/$stage.txt
@@ -50,15 +45,8 @@ unpatched)
 			rc=1
 		fi
 	done
-	crc=0
-	(cd "$bd" && SC_AUDIT_VMLINUX=$b/vmlinux ctest --output-on-failure -R RealVmlinux) \
-		>"$LOGS/$stage-corrupt.log" 2>&1 || crc=$?
-	if [ "$crc" -eq 0 ] && grep -q "1 tests passed\|100% tests passed" "$LOGS/$stage-corrupt.log"; then
-		record "$stage" "sc-audit names the trampoline in a corrupted vmlinux copy" PASS 0
-	else
-		record "$stage" "sc-audit on a corrupted vmlinux copy" FAIL 0 "see $LOGS/$stage-corrupt.log"
-		rc=1
-	fi
+	tools_ctest "$stage" "sc-audit names the trampoline in a corrupted vmlinux copy" \
+		RealVmlinux SC_AUDIT_VMLINUX="$b/vmlinux" || rc=1
 	;;
 esac
 log "$stage: report in $out"

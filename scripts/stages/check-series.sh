@@ -42,6 +42,24 @@ checkpatch() {
 		--ignore FILE_PATH_CHANGES "$1" 2>&1) || true
 }
 
+# build_step STAGE WHAT COMMIT VARIANT LOG: the bisect worktree moved to
+# COMMIT, the tests grafted, built as VARIANT (output in LOG), recorded as
+# WHAT; fails (showing LOG) when the build does.
+build_step() {
+	local stage=$1 what=$2 c=$3 v=$4 logf=$5 t
+	t=$(date +%s)
+	log "$stage: $what"
+	git -C "$(tree_dir bisect)" -c advice.detachedHead=false checkout -q -f --detach "$c"
+	"$RIG_ROOT/scripts/sources/graft.sh" "$(tree_dir bisect)"
+	if "$RIG_ROOT/scripts/build/build.sh" "$v" >"$logf" 2>&1; then
+		record "$stage" "$what" PASS $(($(date +%s) - t))
+		return 0
+	fi
+	sed 's/^/  /' "$logf" >&2
+	record "$stage" "$what" FAIL $(($(date +%s) - t)) "see $logf and $LOGS/build-$v.log"
+	return 1
+}
+
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.
 	n=$(git -C "$patched" log --oneline base..HEAD~1 | wc -l)
@@ -118,16 +136,7 @@ bisect_builds() {
 	for i in "${!commits[@]}"; do
 		c=${commits[$i]}
 		name=$(basename "${patches[$i]}")
-		t=$(date +%s)
-		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
-		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
-		log "bisect: building after $name"
-		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_v" >"$LOGS/bisect$sfx-$i.log" 2>&1; then
-			record "bisect$sfx" "bisect build after $name" PASS $(($(date +%s) - t))
-		else
-			sed 's/^/  /' "$LOGS/bisect$sfx-$i.log" >&2
-			record "bisect$sfx" "bisect build after $name" FAIL $(($(date +%s) - t)) \
-				"see $LOGS/bisect$sfx-$i.log and $LOGS/build-$bisect_v.log"
+		if ! build_step "bisect$sfx" "bisect build after $name" "$c" "$bisect_v" "$LOGS/bisect$sfx-$i.log"; then
 			fail=1
 			break
 		fi
@@ -141,19 +150,9 @@ bisect_builds() {
 		c=${commits[$i]}
 		git -C "$patched" show "$c:arch/arm64/Kconfig" | grep -q '^config ARM64_STATIC_CALL$' || continue
 		name=$(basename "${patches[$i]}")
-		t=$(date +%s)
-		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
-		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
-		log "bisect: building after $name with ARM64_STATIC_CALL=y"
 		need_bisect_on
-		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_on_v" >"$LOGS/bisect-on$sfx-$i.log" 2>&1; then
-			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" PASS $(($(date +%s) - t))
-		else
-			sed 's/^/  /' "$LOGS/bisect-on$sfx-$i.log" >&2
-			record "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" FAIL $(($(date +%s) - t)) \
-				"see $LOGS/bisect-on$sfx-$i.log and $LOGS/build-$bisect_on_v.log"
-			return 1
-		fi
+		build_step "bisect$sfx" "bisect build after $name, ARM64_STATIC_CALL=y" "$c" \
+			"$bisect_on_v" "$LOGS/bisect-on$sfx-$i.log" || return 1
 		break
 	done
 	echo "$key" >"$stamp"
@@ -203,25 +202,14 @@ inline_checks() {
 		fi
 	done
 	# Each patch but the last, on its own, with the series' configuration.
-	local bt
-	bt=$(tree_dir bisect)
 	exec 9>"$CACHE/.tree.lock"
 	flock 9
 	mapfile -t commits < <(git -C "$it" rev-list --reverse "$v2tip..HEAD~2")
 	for i in "${!commits[@]}"; do
-		c=${commits[$i]}
 		name=$(basename "${ipatches[$i]}")
-		t=$(date +%s)
-		git -C "$bt" -c advice.detachedHead=false checkout -q -f --detach "$c"
-		"$RIG_ROOT/scripts/sources/graft.sh" "$bt"
-		log "check-inline: building after $name"
 		need_bisect_on
-		if "$RIG_ROOT/scripts/build/build.sh" "$bisect_on_v" >"$LOGS/check-inline-$i.log" 2>&1; then
-			record check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" PASS $(($(date +%s) - t))
-		else
-			record check-inline "bisect build after $name" FAIL $(($(date +%s) - t)) "see $LOGS/check-inline-$i.log"
-			fail=1
-		fi
+		build_step check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" "${commits[$i]}" \
+			"$bisect_on_v" "$LOGS/check-inline-$i.log" || fail=1
 	done
 	flock -u 9
 	return "$fail"

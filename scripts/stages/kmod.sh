@@ -16,14 +16,9 @@ set -euo pipefail
 rig_init
 kbuild_env
 
-variant=${1:?usage: kmod.sh VARIANT}
-variant_check "$variant"
-tree=$(tree_dir "$(variant_tree "$variant")")
-tc=$(variant_toolchain "$variant")
-b=$(build_dir "$variant")
+variant_setup kmod.sh "${1:-}"
 stage=${KMOD_STAGE:-kmod-$variant}
 [ -f "$b/Module.symvers" ] || die "no kernel build for $variant: run 'make kernel' first"
-mapfile -t margs < <(kmake_args "$tc")
 
 # Build the modules and install the selftest, W=1, no warnings allowed.
 kmod_build() {

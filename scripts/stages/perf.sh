@@ -17,9 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
 
-variant=${1:?usage: perf.sh VARIANT}
-variant_check "$variant"
-b=$(build_dir "$variant")
+variant_setup perf.sh "${1:-}"
 stage=${PERF_STAGE:-perf-$variant}
 [ -f "$b/arch/arm64/boot/Image.gz" ] || die "no kernel for $variant: run 'make kernel V=$variant' first"
 grep -q '^CONFIG_CFI_CLANG=y\|^CONFIG_CFI=y' "$b/.config" ||

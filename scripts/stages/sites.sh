@@ -16,14 +16,9 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
 
-variant=${1:?usage: sites.sh VARIANT}
-variant_check "$variant"
-b=$(build_dir "$variant")
+variant_setup sites.sh "${1:-}"
 stage=sites-$variant
-bd=$TOOLS_BUILD
-sites=$bd/sc-sites
-[ -x "$sites" ] || "$RIG_ROOT/scripts/stages/tools.sh" >/dev/null 2>&1 || true
-[ -x "$sites" ] || die "sc-sites not built: run 'make tools'"
+sites=$(host_tool sc-sites)
 if [ ! -f "$b/vmlinux" ] || [ ! -f "$b/vmlinux.o" ]; then
 	die "no vmlinux and vmlinux.o for $variant: run 'make kernel V=$variant'"
 fi
@@ -79,15 +74,8 @@ if variant_has "$variant" inline; then
 		record "$stage" "sc-sites --runtime: a KUnit dump of the sites" FAIL 0 "no SCDUMP lines in $dump (run make kunit V=$variant first)"
 		rc=1
 	fi
-	crc=0
-	(cd "$bd" && env SC_SITES_BUILD="$b" "${dump_env[@]}" ctest --output-on-failure -R 'ScSites.Real') \
-		>"$LOGS/$stage-corrupt.log" 2>&1 || crc=$?
-	if [ "$crc" -eq 0 ] && grep -q "100% tests passed" "$LOGS/$stage-corrupt.log"; then
-		record "$stage" "sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" PASS 0
-	else
-		record "$stage" "sc-sites on corrupted vmlinux copies" FAIL 0 "see $LOGS/$stage-corrupt.log"
-		rc=1
-	fi
+	tools_ctest "$stage" "sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" \
+		'ScSites.Real' SC_SITES_BUILD="$b" "${dump_env[@]}" || rc=1
 else
 	# No tables on an out-of-line kernel: every site must be reported.
 	frc=0
