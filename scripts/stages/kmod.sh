@@ -141,3 +141,6 @@ race=$(tr -d '\r' <"$logf" | sed -n 's/.*# stress: \(judged [0-9]* .*, memory [0
 if [ "$(variant_kind "$variant")" = patched ]; then
 	"$RIG_ROOT/scripts/judges/logscan.sh" "$stage" "$logf"
 fi
+# Every check above records its own row; the stage fails with any of them
+# (the trace events, run_kselftest.sh's verdict and the log scan included).
+! awk -F'\t' -v s="$stage" '$1 == s && $3 == "FAIL" { f = 1 } END { exit !f }' "$RESULTS"
