@@ -152,7 +152,7 @@ top=$OUT/mutate
 mkdir -p "$top"
 summary=$top/summary.tsv
 : >"$summary"
-killed=0 survived=0 unobservable=0 errors=0 cached=0
+killed=0 survived=0 unobservable=0 errors=0 cached=0 controls=0
 declare -A prepared=()
 
 for name in "${names[@]}"; do
@@ -216,7 +216,16 @@ for name in "${names[@]}"; do
 			fi
 		fi
 		log "mutant $name: $verdict in $(($(date +%s) - t))s (${by})"
-		if [ "$verdict" = clean ]; then
+		# A control (mutants/control-*.patch, "Control: yes") changes no
+		# code: the unmutated kernel of its tree, hang detectors on, must
+		# come out clean, or no kill on that tree means anything.
+		if [ -n "$(mutant_field "$name" Control)" ]; then
+			if [ "$verdict" = clean ]; then
+				verdict=control by="clean: the unmutated kernel passes and reports nothing"
+			elif [ "$verdict" != ERROR ]; then
+				verdict=ERROR by="control not clean: $by"
+			fi
+		elif [ "$verdict" = clean ]; then
 			if [ -n "$why" ]; then
 				verdict=unobservable by="not observable here: $why"
 			else
@@ -227,6 +236,7 @@ for name in "${names[@]}"; do
 		[ "$verdict" = ERROR ] || printf '%s\t%s\n' "$verdict" "$by" >"$cfile"
 	fi
 	case $verdict in
+	control) controls=$((controls + 1)) ;;
 	killed) killed=$((killed + 1)) ;;
 	unobservable) unobservable=$((unobservable + 1)) ;;
 	SURVIVED) survived=$((survived + 1)) ;;
@@ -247,7 +257,7 @@ echo
 echo "==================== mutants ===================="
 awk -F'\t' '{ printf "  %-32s %-11s %-12s %s\n", $1, $2, $3, $4 }' "$summary"
 echo "================================================="
-total=${#names[@]}
+total=$((${#names[@]} - controls))
 echo "mutation score: $killed of $((total - unobservable)) observable mutants killed;" \
-	"$unobservable unobservable, $survived survived, $errors errors ($cached verdicts from the cache)"
+	"$unobservable unobservable, $survived survived, $errors errors; $controls controls clean ($cached verdicts from the cache)"
 [ "$survived" -eq 0 ] && [ "$errors" -eq 0 ]
