@@ -446,7 +446,8 @@ bad=0
 if [ -r "$bl" ]; then
 	load scenarios=null stress_scale=0
 	state="not loaded: its init failed"
-	loaded && state=loaded
+	# The count means something only with the module's trampolines in.
+	loaded && state=loaded || bad=1
 	total=$(wc -l <"$bl")
 	sct=$(grep -c '__SCT__' "$bl")
 	mod=$(grep -c "\[$name\]" "$bl")
@@ -481,7 +482,13 @@ if [ "$place_far" -eq 1 ]; then
 			diag "far_placement: $(grep "^$name " /proc/modules)"
 		fi
 		unload || bad=1
+		# The release: the reserved areas (a64sc_fill in vmallocinfo)
+		# are gone, so later loads land within B range again.
+		held=$(grep -c 'a64sc_fill' /proc/vmallocinfo)
 		echo 0 >"$fill" || bad=1
+		left=$(grep -c 'a64sc_fill' /proc/vmallocinfo)
+		diag "far_placement: release of the module space: $held reserved areas before, $left after"
+		[ "$held" -gt 0 ] && [ "$left" -eq 0 ] || bad=1
 		if [ -n "$plan" ]; then
 			echo "    KTAP version 1"
 			echo "    # Subtest: far_placement"

@@ -45,7 +45,7 @@ unpatched)
 			rc=1
 		fi
 	done
-	tools_ctest "$stage" "sc-audit names the trampoline in a corrupted vmlinux copy" \
+	tools_ctest "$stage" "tool check: sc-audit names the trampoline in a corrupted vmlinux copy" \
 		RealVmlinux SC_AUDIT_VMLINUX="$b/vmlinux" || rc=1
 	;;
 esac

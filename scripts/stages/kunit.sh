@@ -69,13 +69,17 @@ report+=("${eargs[@]}")
 [ -z "${KUNIT_FILTER:-}${KUNIT_ATTR_FILTER:-}" ] || report+=(--filtered)
 [ -z "${KUNIT_ATTR_FILTER:-}" ] ||
 	record "$stage" "cases left out by kunit.filter=$KUNIT_ATTR_FILTER (not run, not counted)" INFO 0
-"${report[@]}" || exit 1
-[ "$rc" -eq 0 ] || exit 1
+# The log is scanned whatever the cases said: a failing run keeps its
+# kernel report (make mutate reads both).
+bad=0
+"${report[@]}" || bad=1
+[ "$rc" -eq 0 ] || bad=1
 # The concurrency case's counts, in the results: tolerated stale calls are
 # reported, never silent.
 race=$(sed -n 's/.*# concurrency: \([0-9]* callers on .*\)/\1/p' "$LOGS/$stage.console.log" | head -n1)
 [ -z "$race" ] || record "$stage" "concurrency counts: $race" INFO 0
 # Faults are expected on the others (cfi-baseline.sh looks at them).
 if [ "$(variant_kind "$variant")" = patched ]; then
-	"$RIG_ROOT/scripts/judges/logscan.sh" "$stage" "$LOGS/$stage.console.log"
+	"$RIG_ROOT/scripts/judges/logscan.sh" "$stage" "$LOGS/$stage.console.log" || bad=1
 fi
+exit "$bad"

@@ -112,7 +112,10 @@ judge() {
 	done
 	# The host's check of the site tables (inline trees): each failed
 	# check by name, with the checker's first complaint.
-	sites=$(awk -F'\t' -v s="sites-$v" '$1 == s && $3 == "FAIL" { printf "%s%s", sep, $2; sep = "; " }' \
+	# Its harness rows (no KUnit dump to read) and its check of the tool
+	# itself (corrupted copies) say nothing about the mutant.
+	sites=$(awk -F'\t' -v s="sites-$v" '$1 == s && $3 == "FAIL" && $2 !~ /^(harness|tool check): / {
+		printf "%s%s", sep, $2; sep = "; " }' \
 		"$out/results.tsv" 2>/dev/null)
 	if [ -n "$sites" ]; then
 		sites="sites: $sites ($(grep -m1 -vE ': [0-9]+ sites(,| dumped)' "$out/logs/sites-$v.txt" 2>/dev/null |
@@ -149,7 +152,7 @@ top=$OUT/mutate
 mkdir -p "$top"
 summary=$top/summary.tsv
 : >"$summary"
-killed=0 survived=0 unobservable=0 errors=0 cached=0
+killed=0 survived=0 unobservable=0 errors=0 cached=0 controls=0
 declare -A prepared=()
 
 for name in "${names[@]}"; do
@@ -213,7 +216,16 @@ for name in "${names[@]}"; do
 			fi
 		fi
 		log "mutant $name: $verdict in $(($(date +%s) - t))s (${by})"
-		if [ "$verdict" = clean ]; then
+		# A control (mutants/control-*.patch, "Control: yes") changes no
+		# code: the unmutated kernel of its tree, hang detectors on, must
+		# come out clean, or no kill on that tree means anything.
+		if [ -n "$(mutant_field "$name" Control)" ]; then
+			if [ "$verdict" = clean ]; then
+				verdict=control by="clean: the unmutated kernel passes and reports nothing"
+			elif [ "$verdict" != ERROR ]; then
+				verdict=ERROR by="control not clean: $by"
+			fi
+		elif [ "$verdict" = clean ]; then
 			if [ -n "$why" ]; then
 				verdict=unobservable by="not observable here: $why"
 			else
@@ -224,6 +236,7 @@ for name in "${names[@]}"; do
 		[ "$verdict" = ERROR ] || printf '%s\t%s\n' "$verdict" "$by" >"$cfile"
 	fi
 	case $verdict in
+	control) controls=$((controls + 1)) ;;
 	killed) killed=$((killed + 1)) ;;
 	unobservable) unobservable=$((unobservable + 1)) ;;
 	SURVIVED) survived=$((survived + 1)) ;;
@@ -244,7 +257,7 @@ echo
 echo "==================== mutants ===================="
 awk -F'\t' '{ printf "  %-32s %-11s %-12s %s\n", $1, $2, $3, $4 }' "$summary"
 echo "================================================="
-total=${#names[@]}
+total=$((${#names[@]} - controls))
 echo "mutation score: $killed of $((total - unobservable)) observable mutants killed;" \
-	"$unobservable unobservable, $survived survived, $errors errors ($cached verdicts from the cache)"
+	"$unobservable unobservable, $survived survived, $errors errors; $controls controls clean ($cached verdicts from the cache)"
 [ "$survived" -eq 0 ] && [ "$errors" -eq 0 ]

@@ -71,10 +71,10 @@ if variant_has "$variant" inline; then
 		fi
 		dump_env=(SC_SITES_DUMP="$dump")
 	else
-		record "$stage" "sc-sites --runtime: a KUnit dump of the sites" FAIL 0 "no SCDUMP lines in $dump (run make kunit V=$variant first)"
+		record "$stage" "harness: a KUnit dump of the sites (SCDUMP lines)" FAIL 0 "none in $dump (run make kunit V=$variant first)"
 		rc=1
 	fi
-	tools_ctest "$stage" "sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" \
+	tools_ctest "$stage" "tool check: sc-sites names the site in corrupted vmlinux copies (ctest ScSites.Real*)" \
 		'ScSites.Real' SC_SITES_BUILD="$b" "${dump_env[@]}" || rc=1
 else
 	# No tables on an out-of-line kernel: every site must be reported.
