@@ -45,6 +45,14 @@ Result<uint32_t> check_reg(unsigned r, const char *what) {
     return r;
 }
 
+// Both registers of a two-register instruction (rd, then rn).
+Result<uint32_t> check_rd_rn(const Insn &i, const char *what) {
+    auto r = check_reg(i.rd, what);
+    if (!r)
+        return r;
+    return check_reg(i.rn, what);
+}
+
 // pc-relative word offset with `bits` signed bits, scaled by 4.
 Result<uint32_t> pcrel_field(int64_t offset, unsigned bits, const char *what) {
     const int64_t lo = -(int64_t{1} << (bits + 1));
@@ -154,11 +162,7 @@ Result<uint32_t> encode(const Insn &i) {
         return 0x90000000u | ((v & 3) << 29) | ((v >> 2) << 5) | i.rd;
     }
     case Op::ADD_IMM: {
-        auto r = check_reg(i.rd, "add");
-        if (!r)
-            return r;
-        r = check_reg(i.rn, "add");
-        if (!r)
+        if (auto r = check_rd_rn(i, "add"); !r)
             return r;
         if (i.imm < 0 || i.imm > 4095)
             return err("add immediate " + shex(i.imm) + " out of range [0, 4095]");
@@ -168,11 +172,7 @@ Result<uint32_t> encode(const Insn &i) {
                (i.rn << 5) | i.rd;
     }
     case Op::LDR_UIMM: {
-        auto r = check_reg(i.rd, "ldr");
-        if (!r)
-            return r;
-        r = check_reg(i.rn, "ldr");
-        if (!r)
+        if (auto r = check_rd_rn(i, "ldr"); !r)
             return r;
         if (i.imm % 8 != 0)
             return err("ldr offset " + shex(i.imm) + " is not a multiple of 8");
@@ -195,11 +195,7 @@ Result<uint32_t> encode(const Insn &i) {
         return (i.sf ? 0x80000000u : 0u) | 0x52800000u | ((i.shift / 16) << 21) | (*f << 5) | i.rd;
     }
     case Op::MOV_REG: {
-        auto r = check_reg(i.rd, "mov");
-        if (!r)
-            return r;
-        r = check_reg(i.rn, "mov");
-        if (!r)
+        if (auto r = check_rd_rn(i, "mov"); !r)
             return r;
         return 0xaa0003e0u | (i.rn << 16) | i.rd;
     }

@@ -141,11 +141,34 @@ void check_code_words(Trampoline &t) {
                            hex(t.words[3]) + "), expected `br x16`");
 }
 
-// The slot holds something the series never writes there.
-void note_bad_slot(Trampoline &t, uint32_t slot) {
+// The slot word t.words[1]: `nop` (marked in t, the literal path), `b` (the
+// branch offset is returned), or anything else, which the series never
+// writes there (an error).
+std::optional<int64_t> read_slot(Trampoline &t) {
+    const uint32_t slot = t.words[1];
+    if (slot == a64::kNop) {
+        t.slot_is_nop = true;
+        t.slot = "nop";
+        t.agree = "-";
+        return std::nullopt;
+    }
+    if (auto d = a64::decode(slot); d && d->op == a64::Op::B) {
+        t.slot_is_b = true;
+        return d->imm;
+    }
     t.slot = ".inst " + hex(slot);
     t.errors.push_back("slot is neither `b` nor `nop`: `" +
                        a64::disassemble(slot, t.addr + sct::kSlotOffset) + "` (" + hex(slot) + ")");
+    return std::nullopt;
+}
+
+// The values of the symbols `lo` and `hi` (a start/end pair), when both exist.
+std::optional<std::pair<uint64_t, uint64_t>> symbol_range(const ElfImage &img, const char *lo,
+                                                          const char *hi) {
+    const Symbol *a = img.symbol_by_name(lo), *b = img.symbol_by_name(hi);
+    if (!a || !b)
+        return std::nullopt;
+    return std::pair{a->value, b->value};
 }
 
 // Trampolines are packed at a 24-byte stride from `lo` to `hi` with no
@@ -185,18 +208,6 @@ void kprobe_error(Trampoline &t, uint64_t entry_addr, bool relocatable) {
                        hex(entry_addr) +
                        " names this trampoline (v1 leftover: v2 emits none and refuses kprobes "
                        "on trampolines by address range)");
-}
-
-const char *kind_name(uint16_t type) {
-    switch (type) {
-    case ET_REL:
-        return "ET_REL";
-    case ET_EXEC:
-        return "ET_EXEC";
-    case ET_DYN:
-        return "ET_DYN";
-    }
-    return "ET_?";
 }
 
 // A module (.ko, or an object built for one): the modpost section or modinfo.
@@ -318,17 +329,7 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
         }
 
         // Slot.
-        const uint32_t slot = t.words[1];
-        auto d = a64::decode(slot);
-        if (slot == a64::kNop) {
-            t.slot_is_nop = true;
-            t.slot = "nop";
-            t.agree = "-";
-            t.notes.push_back(rep.module ? "slot nop: literal path until module_finalize "
-                                           "installs `b` at load (when in range)"
-                                         : "slot nop: literal path");
-        } else if (d && d->op == a64::Op::B) {
-            t.slot_is_b = true;
+        if (const auto b_offset = read_slot(t)) {
             if (auto it = rel.find(t.addr + sct::kSlotOffset); it != rel.end()) {
                 if (it->second->type == R_AARCH64_JUMP26 || it->second->type == R_AARCH64_CALL26)
                     t.slot_target = reloc_value(img, *it->second, "R_AARCH64_JUMP26");
@@ -336,7 +337,7 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
                     t.errors.push_back("slot relocation type " + std::to_string(it->second->type) +
                                        " (expected JUMP26)");
             } else {
-                const uint64_t off = t.addr + sct::kSlotOffset + uint64_t(d->imm);
+                const uint64_t off = t.addr + sct::kSlotOffset + uint64_t(*b_offset);
                 t.slot_target = {
                     true,         false, 0, loc_id(sec->index, off), sec->name + "+" + hex(off),
                     "pc-relative"};
@@ -355,8 +356,10 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
             } else {
                 t.agree = "?";
             }
-        } else {
-            note_bad_slot(t, slot);
+        } else if (t.slot_is_nop) {
+            t.notes.push_back(rep.module ? "slot nop: literal path until module_finalize "
+                                           "installs `b` at load (when in range)"
+                                         : "slot nop: literal path");
         }
         t.distance = "n/a (relocatable)";
         rep.trampolines.push_back(std::move(t));
@@ -391,21 +394,12 @@ void audit_executable(const ElfImage &img, Report &rep) {
         have_region = true;
         region_name = sct::kSection;
         rep.region = std::string(sct::kSection) + " section";
-    } else {
-        std::optional<uint64_t> lo, hi;
-        for (const auto &s : img.symbols) {
-            if (s.name == "__static_call_text_start")
-                lo = s.value;
-            if (s.name == "__static_call_text_end")
-                hi = s.value;
-        }
-        if (lo && hi) {
-            region_lo = *lo;
-            region_hi = *hi;
-            have_region = true;
-            region_name = "__static_call_text_start..__static_call_text_end";
-            rep.region = region_name;
-        }
+    } else if (auto r = symbol_range(img, "__static_call_text_start", "__static_call_text_end")) {
+        region_lo = r->first;
+        region_hi = r->second;
+        have_region = true;
+        region_name = "__static_call_text_start..__static_call_text_end";
+        rep.region = region_name;
     }
     if (have_region)
         rep.region += " [" + hex(region_lo) + ", " + hex(region_hi) + ")";
@@ -499,18 +493,8 @@ void audit_executable(const ElfImage &img, Report &rep) {
         }
 
         // Slot: `b <literal>` when the literal is in branch range, else nop.
-        const uint32_t slot = t.words[1];
-        auto d = a64::decode(slot);
-        if (slot == a64::kNop) {
-            t.slot_is_nop = true;
-            t.slot = "nop";
-            t.agree = "-";
-            if (t.literal.present && in_branch_range(slot_pc, lit))
-                t.errors.push_back("slot `nop` although the literal " + hex(lit) + " <" + sym(lit) +
-                                   "> is in branch range: expected `b " + sym(lit) + "`");
-        } else if (d && d->op == a64::Op::B) {
-            t.slot_is_b = true;
-            const uint64_t target = slot_pc + uint64_t(d->imm);
+        if (const auto b_offset = read_slot(t)) {
+            const uint64_t target = slot_pc + uint64_t(*b_offset);
             t.slot_target = {true, true, target, "a:" + hex(target), sym(target), "pc-relative"};
             t.slot = "b " + sym(target);
             if (t.literal.present) {
@@ -522,8 +506,9 @@ void audit_executable(const ElfImage &img, Report &rep) {
             } else {
                 t.agree = "?";
             }
-        } else {
-            note_bad_slot(t, slot);
+        } else if (t.slot_is_nop && t.literal.present && in_branch_range(slot_pc, lit)) {
+            t.errors.push_back("slot `nop` although the literal " + hex(lit) + " <" + sym(lit) +
+                               "> is in branch range: expected `b " + sym(lit) + "`");
         }
         rep.trampolines.push_back(std::move(t));
     }
@@ -533,18 +518,11 @@ void audit_executable(const ElfImage &img, Report &rep) {
 
     // v2 emits no _kprobe_blacklist entries for trampolines. vmlinux merges
     // the input sections into init data between __start/__stop_kprobe_blacklist.
-    std::optional<uint64_t> kb_lo, kb_hi;
-    for (const auto &s : img.symbols) {
-        if (s.name == "__start_kprobe_blacklist")
-            kb_lo = s.value;
-        if (s.name == "__stop_kprobe_blacklist")
-            kb_hi = s.value;
-    }
-    if (const Section *kb = img.section_by_name(kKprobeBlacklist); kb && !(kb_lo && kb_hi)) {
-        kb_lo = kb->addr;
-        kb_hi = kb->addr + kb->size;
-    }
-    for (uint64_t a = kb_lo.value_or(0); !by_addr.empty() && kb_hi && a + 8 <= *kb_hi; a += 8) {
+    auto kb_range = symbol_range(img, "__start_kprobe_blacklist", "__stop_kprobe_blacklist");
+    if (const Section *kb = img.section_by_name(kKprobeBlacklist); kb && !kb_range)
+        kb_range = {kb->addr, kb->addr + kb->size};
+    for (uint64_t a = kb_range ? kb_range->first : 0;
+         !by_addr.empty() && kb_range && a + 8 <= kb_range->second; a += 8) {
         const Section *kb = img.section_at(a);
         if (!kb || a + 8 > kb->addr + kb->bytes.size())
             continue;
@@ -589,7 +567,7 @@ a64::Result<Report> audit(const std::string &path) {
         return a64::err(img.error());
     Report rep;
     rep.path = path;
-    rep.kind = kind_name((*img)->type);
+    rep.kind = (*img)->type_name();
     if ((*img)->symbols.empty())
         return a64::err(path + ": no symbol table (.symtab); cannot find __SCT__ symbols");
     if ((*img)->is_rel())

@@ -31,6 +31,18 @@ bool ElfImage::is_rel() const {
     return type == ET_REL;
 }
 
+const char *ElfImage::type_name() const {
+    switch (type) {
+    case ET_REL:
+        return "ET_REL";
+    case ET_EXEC:
+        return "ET_EXEC";
+    case ET_DYN:
+        return "ET_DYN";
+    }
+    return "ET_?";
+}
+
 a64::Result<std::shared_ptr<ElfImage>> ElfImage::open(const std::string &path) {
     if (elf_version(EV_CURRENT) == EV_NONE)
         return a64::err("libelf initialisation failed");
@@ -124,6 +136,13 @@ a64::Result<std::shared_ptr<ElfImage>> ElfImage::open(const std::string &path) {
 const Section *ElfImage::section_by_name(const std::string &name) const {
     for (const auto &s : sections)
         if (s.name == name)
+            return &s;
+    return nullptr;
+}
+
+const Symbol *ElfImage::symbol_by_name(const std::string &name) const {
+    for (const auto &s : symbols)
+        if (s.name == name && s.type != STT_SECTION)
             return &s;
     return nullptr;
 }

@@ -56,11 +56,14 @@ class ElfImage {
     uint16_t type = 0; // ET_REL, ET_EXEC, ET_DYN
     uint16_t machine = 0;
     bool is_rel() const;
+    const char *type_name() const; // "ET_REL", "ET_EXEC", "ET_DYN" or "ET_?"
     std::vector<Section> sections;
     std::vector<Symbol> symbols; // from .symtab (index == ELF symbol index)
     std::vector<RelocSection> relocs;
 
     const Section *section_by_name(const std::string &name) const;
+    // The first symbol called `name` (not a section symbol), or nullptr.
+    const Symbol *symbol_by_name(const std::string &name) const;
     // Section holding a virtual address (allocated PROGBITS sections, not ET_REL).
     const Section *section_at(uint64_t addr) const;
     std::optional<uint32_t> read32(const Section &s, uint64_t off) const;

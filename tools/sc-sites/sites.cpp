@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -161,12 +163,7 @@ class Checker {
         return index < by_index_.size() ? by_index_[index] : nullptr;
     }
 
-    const Symbol *find_symbol(const std::string &name) const {
-        for (size_t i = 1; i < img_.symbols.size(); ++i)
-            if (img_.symbols[i].name == name && img_.symbols[i].type != STT_SECTION)
-                return &img_.symbols[i];
-        return nullptr;
-    }
+    const Symbol *find_symbol(const std::string &name) const { return img_.symbol_by_name(name); }
 
     void index_sections() {
         for (const auto &s : img_.sections) {
@@ -987,30 +984,45 @@ class RuntimeChecker {
             report(prefix + rs.expected + " (" + reason + "), seen " + rs.seen);
     }
 };
+
+// The ELF file at `path`, if it has a symbol table and `refusal` has nothing
+// against its type (an empty string: none; else why the check cannot use it).
+a64::Result<std::shared_ptr<ElfImage>>
+open_image(const std::string &path, const std::function<std::string(uint16_t type)> &refusal) {
+    auto img = ElfImage::open(path);
+    if (!img)
+        return a64::err(img.error());
+    if (const std::string why = refusal((*img)->type); !why.empty())
+        return a64::err(path + ": " + why);
+    if ((*img)->symbols.empty())
+        return a64::err(path + ": no symbol table (stripped?)");
+    return img;
+}
+
+// The end of a report: its discrepancies, one a line, then
+// "<p>: N <sites>, M table entries, K discrepancies".
+void print_discrepancies(FILE *out, const char *p, const std::vector<std::string> &discrepancies,
+                         size_t n_sites, const char *sites, size_t entries) {
+    for (const auto &d : discrepancies)
+        std::fprintf(out, "%s: %s\n", p, d.c_str());
+    std::fprintf(out, "%s: %zu %s, %zu table entries, %zu discrepancies\n", p, n_sites, sites,
+                 entries, discrepancies.size());
+}
+
 } // namespace
 
 a64::Result<Report> check(const std::string &path, const Options &options) {
-    auto img = ElfImage::open(path);
+    auto img = open_image(path, [](uint16_t type) -> std::string {
+        if (type == ET_REL || type == ET_EXEC || type == ET_DYN)
+            return "";
+        return "not a relocatable object or a linked image";
+    });
     if (!img)
         return a64::err(img.error());
     const ElfImage &elf = **img;
     Report rep;
     rep.path = path;
-    switch (elf.type) {
-    case ET_REL:
-        rep.kind = "ET_REL";
-        break;
-    case ET_EXEC:
-        rep.kind = "ET_EXEC";
-        break;
-    case ET_DYN:
-        rep.kind = "ET_DYN";
-        break;
-    default:
-        return a64::err(path + ": not a relocatable object or a linked image");
-    }
-    if (elf.symbols.empty())
-        return a64::err(path + ": no symbol table (stripped?)");
+    rep.kind = elf.type_name();
     rep.module = options.module || (elf.type == ET_REL && path.ends_with(".ko"));
     Checker(elf, rep).run();
     return rep;
@@ -1038,10 +1050,7 @@ void print_report(const Report &r, FILE *out, bool verbose) {
                          s.name.c_str(), list(s.site_entries).c_str(),
                          list(s.route_entries).c_str());
     }
-    for (const auto &d : r.discrepancies)
-        std::fprintf(out, "%s: %s\n", p, d.c_str());
-    std::fprintf(out, "%s: %zu sites, %zu table entries, %zu discrepancies\n", p, r.sites.size(),
-                 r.site_table.size(), r.discrepancies.size());
+    print_discrepancies(out, p, r.discrepancies, r.sites.size(), "sites", r.site_table.size());
 }
 
 a64::Result<Dump> parse_dump(const std::string &text, const std::string &path) {
@@ -1064,27 +1073,33 @@ a64::Result<Dump> parse_dump(const std::string &text, const std::string &path) {
             return a64::err(strf("%s:%zu: ", path.c_str(), lineno) + msg);
         };
         const std::string kind = tok.empty() ? "" : tok[0];
+        // Why the record is before the stext one or has not the `n` fields
+        // `usage` names, "" if neither.
+        auto misfit = [&](size_t n, const char *usage) -> std::string {
+            if (kind != "stext" && !d.stext_line)
+                return "SCDUMP " + kind + " before SCDUMP stext";
+            if (tok.size() != n + 1)
+                return strf("expected `SCDUMP %s %s`, got %zu fields", kind.c_str(), usage,
+                            tok.size() - 1);
+            return "";
+        };
         uint64_t v[5] = {0, 0, 0, 0, 0};
         if (kind == "stext") {
             if (d.stext_line)
                 return fail(strf("a second SCDUMP stext (the first is at line %zu): one dump "
                                  "per file",
                                  d.stext_line));
-            if (tok.size() != 2)
-                return fail(strf("expected `SCDUMP stext <addr>`, got %zu fields", tok.size() - 1));
+            if (auto e = misfit(1, "<addr>"); !e.empty())
+                return fail(e);
             if (auto e = hex_field(tok[1], "stext", 16, v[0]); !e.empty())
                 return fail(e);
             d.stext = v[0];
             d.stext_line = lineno;
         } else if (kind == "site") {
-            if (!d.stext_line)
-                return fail("SCDUMP site before SCDUMP stext");
             if (have_end)
                 return fail(strf("SCDUMP site after SCDUMP end (line %zu)", d.end_line));
-            if (tok.size() != 6)
-                return fail(strf("expected `SCDUMP site <addr> <insn> <key> <func> <tail>`, got "
-                                 "%zu fields",
-                                 tok.size() - 1));
+            if (auto e = misfit(5, "<addr> <insn> <key> <func> <tail>"); !e.empty())
+                return fail(e);
             const char *what[4] = {"addr", "insn", "key", "func"};
             for (size_t i = 0; i < 4; ++i)
                 if (auto e = hex_field(tok[i + 1], what[i], i == 1 ? 8 : 16, v[i]); !e.empty())
@@ -1100,12 +1115,10 @@ a64::Result<Dump> parse_dump(const std::string &text, const std::string &path) {
             s.line = lineno;
             d.sites.push_back(s);
         } else if (kind == "end") {
-            if (!d.stext_line)
-                return fail("SCDUMP end before SCDUMP stext");
             if (have_end)
                 return fail(strf("a second SCDUMP end (the first is at line %zu)", d.end_line));
-            if (tok.size() != 2)
-                return fail(strf("expected `SCDUMP end <count>`, got %zu fields", tok.size() - 1));
+            if (auto e = misfit(1, "<count>"); !e.empty())
+                return fail(e);
             if (auto e = hex_field(tok[1], "count", 16, v[0]); !e.empty())
                 return fail(e);
             if (v[0] != d.sites.size())
@@ -1144,22 +1157,19 @@ a64::Result<Dump> read_dump(const std::string &path) {
 }
 
 a64::Result<RuntimeReport> check_runtime(const Dump &dump, const std::string &vmlinux_path) {
-    auto img = ElfImage::open(vmlinux_path);
+    auto img = open_image(vmlinux_path, [](uint16_t type) -> std::string {
+        if (type == ET_EXEC || type == ET_DYN)
+            return "";
+        return std::string("not a linked image (--runtime needs vmlinux, not ") +
+               (type == ET_REL ? "a relocatable object" : "this ELF type") + ")";
+    });
     if (!img)
         return a64::err(img.error());
     const ElfImage &elf = **img;
     RuntimeReport rep;
     rep.dump_path = dump.path;
     rep.vmlinux_path = vmlinux_path;
-    if (elf.type == ET_EXEC)
-        rep.kind = "ET_EXEC";
-    else if (elf.type == ET_DYN)
-        rep.kind = "ET_DYN";
-    else
-        return a64::err(vmlinux_path + ": not a linked image (--runtime needs vmlinux, not " +
-                        (elf.type == ET_REL ? "a relocatable object" : "this ELF type") + ")");
-    if (elf.symbols.empty())
-        return a64::err(vmlinux_path + ": no symbol table (stripped?)");
+    rep.kind = elf.type_name();
     if (auto e = RuntimeChecker(elf, dump, rep).run(); !e.empty())
         return a64::err(e);
     return rep;
@@ -1194,10 +1204,7 @@ void print_runtime_report(const RuntimeReport &r, FILE *out, bool verbose) {
                          s.key.c_str(), func.c_str(), s.seen.c_str(), verdict.c_str());
         }
     }
-    for (const auto &d : r.discrepancies)
-        std::fprintf(out, "%s: %s\n", p, d.c_str());
-    std::fprintf(out, "%s: %zu sites dumped, %zu table entries, %zu discrepancies\n", p,
-                 r.sites.size(), r.entries, r.discrepancies.size());
+    print_discrepancies(out, p, r.discrepancies, r.sites.size(), "sites dumped", r.entries);
 }
 
 } // namespace scsites

@@ -29,17 +29,8 @@ namespace {
 
 constexpr uint64_t kBase = 0x100000000000; // link address of .text
 
-bool have_binutils() {
-    return testutil::tool_available(AARCH64_AS) && testutil::tool_available(AARCH64_LD) &&
-           testutil::tool_available(AARCH64_OBJDUMP);
-}
-
 #define REQUIRE_BINUTILS()                                                                         \
-    do {                                                                                           \
-        if (!have_binutils())                                                                      \
-            GTEST_FAIL() << "aarch64-linux-gnu binutils (as, ld, objdump) not found; install "     \
-                            "binutils-aarch64-linux-gnu to run the oracle tests";                  \
-    } while (0)
+    REQUIRE_BINUTILS_FOR("oracle", testutil::kAs, testutil::kLd, testutil::kObjdump)
 
 std::string rel(int64_t off) {
     return off < 0 ? ". - " + std::to_string(uint64_t(0) - uint64_t(off))
@@ -343,15 +334,12 @@ std::optional<Insn> parse_objdump(const std::string &mn, const std::string &oper
 // Assembles `src` and links it with .text at kBase; returns the executable.
 std::string assemble_and_link(const testutil::TempDir &dir, const std::string &name,
                               const std::string &src) {
-    testutil::write_file(dir / (name + ".s"), src);
-    const std::string obj = (dir / (name + ".o")).string(), exe = (dir / (name + ".elf")).string();
-    auto as = run(std::string(AARCH64_AS) + " -o " + shell_quote(obj) + " " +
-                  shell_quote((dir / (name + ".s")).string()));
-    EXPECT_EQ(as.exit_code, 0) << as.output;
+    const std::string obj = testutil::assemble(dir, name, src);
+    const std::string exe = (dir / (name + ".elf")).string();
     char ttext[64];
     std::snprintf(ttext, sizeof ttext, "-Ttext=0x%" PRIx64, kBase);
-    auto ld = run(std::string(AARCH64_LD) + " " + ttext + " -e _start -o " + shell_quote(exe) +
-                  " " + shell_quote(obj));
+    auto ld = run(testutil::kLd.path + " " + ttext + " -e _start -o " + shell_quote(exe) + " " +
+                  shell_quote(obj));
     EXPECT_EQ(ld.exit_code, 0) << ld.output;
     return exe;
 }
@@ -385,7 +373,7 @@ TEST(A64Oracle, V2TrampolineMatchesBinutils) {
     EXPECT_EQ(word_at(*text, 2), *ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)));
     EXPECT_EQ(word_at(*text, 3), sct::kBrX16);
     EXPECT_EQ(uint64_t(word_at(*text, 4)) | uint64_t(word_at(*text, 5)) << 32, kBase);
-    auto dump = run(std::string(AARCH64_OBJDUMP) + " -d " + shell_quote(exe));
+    auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(exe));
     ASSERT_EQ(dump.exit_code, 0) << dump.output;
     char want[96];
     std::snprintf(want, sizeof want, "%" PRIx64 ":\t58000050 \tldr\tx16, %" PRIx64 " <_start+0x10>",
@@ -423,7 +411,7 @@ TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {
     EXPECT_EQ(mismatches, 0u);
 
     // Decode direction: objdump's disassembly parsed back == codec decode.
-    auto dump = run(std::string(AARCH64_OBJDUMP) + " -d --no-show-raw-insn " + shell_quote(exe));
+    auto dump = run(testutil::kObjdump.path + " -d --no-show-raw-insn " + shell_quote(exe));
     ASSERT_EQ(dump.exit_code, 0) << dump.output;
     std::istringstream lines(dump.output);
     std::string line;
@@ -480,8 +468,8 @@ TEST(A64Oracle, BinutilsAndCodecRejectTheSameOperands) {
     for (const auto &c : bad) {
         EXPECT_FALSE(c.codec.ok()) << c.line;
         testutil::write_file(dir / "bad.s", "\t.text\n\t" + c.line + "\n");
-        auto r = run(std::string(AARCH64_AS) + " -o " + shell_quote((dir / "bad.o").string()) +
-                     " " + shell_quote((dir / "bad.s").string()));
+        auto r = run(testutil::kAs.path + " -o " + shell_quote((dir / "bad.o").string()) + " " +
+                     shell_quote((dir / "bad.s").string()));
         EXPECT_NE(r.exit_code, 0) << "binutils accepted `" << c.line << "`";
     }
 }

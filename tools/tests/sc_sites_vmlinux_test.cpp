@@ -16,6 +16,8 @@
 #include <fstream>
 #include <regex>
 
+using testutil::has;
+
 namespace {
 
 std::string build_file(const char *name) {
@@ -35,10 +37,6 @@ testutil::CommandResult run_runtime(const std::string &dump, const std::string &
 
 testutil::CommandResult run_sites(const std::string &file) {
     return testutil::run(std::string(SC_SITES_BIN) + " " + testutil::shell_quote(file));
-}
-
-bool has(const std::string &out, const std::string &what) {
-    return out.find(what) != std::string::npos;
 }
 
 // Number of sites from "<file>: N sites, M table entries, 0 discrepancies".
@@ -136,14 +134,9 @@ TEST(ScSites, RealVmlinuxSwappedKeyIsNamed) {
 
     // Entry j's key word copied as it is: place-relative, so it points
     // (table[i].addr - table[j].addr) bytes away from entry j's key.
-    std::ifstream in(v.copy, std::ios::binary);
-    in.seekg(std::streamoff(table[j].file_offset + 4));
-    char w[4];
-    in.read(w, 4);
-    in.close();
-    const uint32_t word = uint32_t(uint8_t(w[0])) | uint32_t(uint8_t(w[1])) << 8 |
-                          uint32_t(uint8_t(w[2])) << 16 | uint32_t(uint8_t(w[3])) << 24;
-    write32(v.copy, table[i].file_offset + 4, word);
+    const auto word = testutil::read32_le(v.copy, table[j].file_offset + 4);
+    ASSERT_TRUE(word) << "cannot read " << v.copy;
+    write32(v.copy, table[i].file_offset + 4, *word);
     r = run_sites(v.copy);
     EXPECT_EQ(r.exit_code, scsites::kExitDiscrepancy) << r.output;
     EXPECT_TRUE(has(r.output, prefix)) << "expected `" << prefix << "` in:\n" << r.output;

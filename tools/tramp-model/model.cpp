@@ -9,28 +9,18 @@
 
 namespace tmodel {
 
+// Step{type, pieces, sync, label}.
 Step Step::write(Piece p) {
-    Step s;
-    s.type = Type::Write;
-    s.label = p.label;
-    s.pieces.push_back(std::move(p));
-    return s;
+    std::string label = p.label; // before p is moved into the step
+    return {Type::Write, {std::move(p)}, {}, std::move(label)};
 }
 
 Step Step::copy(std::string label, std::vector<Piece> pieces) {
-    Step s;
-    s.type = Type::Copy;
-    s.label = std::move(label);
-    s.pieces = std::move(pieces);
-    return s;
+    return {Type::Copy, std::move(pieces), {}, std::move(label)};
 }
 
 Step Step::sync_words(std::string label, std::set<Addr> words) {
-    Step s;
-    s.type = Type::Sync;
-    s.label = std::move(label);
-    s.sync = std::move(words);
-    return s;
+    return {Type::Sync, {}, std::move(words), std::move(label)};
 }
 
 void put64(Memory &m, Addr a, uint64_t v) {
@@ -221,18 +211,21 @@ struct Reader {
         }
     }
 
+    // Register rd set to `v`, then on to the next instruction.
+    void write_reg(State s, unsigned rd, uint64_t v) {
+        s.regs[rd] = v;
+        if (rd == 0)
+            s.x0 = X0::Clobbered;
+        s.pc += 4;
+        run(std::move(s));
+    }
+
     // 8-byte load; single-copy atomic when 8-byte aligned.
     void load64(State s, Addr a, unsigned rd) {
         if (!tl.versions.count(a) || !tl.versions.count(a + 4))
             return leaf({Outcome::Type::Fault, 0, s.x0, "load outside the image at " + hex(a)},
                         s.trace);
-        auto finish = [&](State t, uint64_t v) {
-            t.regs[rd] = v;
-            if (rd == 0)
-                t.x0 = X0::Clobbered;
-            t.pc += 4;
-            run(std::move(t));
-        };
+        auto finish = [&](State t, uint64_t v) { write_reg(std::move(t), rd, v); };
         const bool var = tl.variable(a) || tl.variable(a + 4);
         if (!var) {
             finish(s, uint64_t(tl.data(a, 0)) | uint64_t(tl.data(a + 4, 0)) << 32);
@@ -289,21 +282,16 @@ struct Reader {
             return call(s, s.pc + uint64_t(i.imm));
         case a64::Op::LDR_LIT:
             return load64(std::move(s), s.pc + uint64_t(i.imm), i.rd);
-        case a64::Op::ADRP:
-            s.regs[i.rd] = (s.pc & ~uint64_t{0xfff}) + uint64_t(i.imm);
-            if (i.rd == 0)
-                s.x0 = X0::Clobbered;
-            s.pc += 4;
-            return run(std::move(s));
+        case a64::Op::ADRP: {
+            const uint64_t page = (s.pc & ~uint64_t{0xfff}) + uint64_t(i.imm);
+            return write_reg(std::move(s), i.rd, page);
+        }
         case a64::Op::ADD_IMM: {
             auto v = reg(i.rn);
             if (!v || i.rn == 31)
                 break;
-            s.regs[i.rd] = *v + (uint64_t(i.imm) << i.shift);
-            if (i.rd == 0)
-                s.x0 = X0::Clobbered;
-            s.pc += 4;
-            return run(std::move(s));
+            const uint64_t sum = *v + (uint64_t(i.imm) << i.shift);
+            return write_reg(std::move(s), i.rd, sum);
         }
         case a64::Op::LDR_UIMM: {
             auto v = reg(i.rn);

@@ -49,11 +49,59 @@ Memory shipped_layout(const World &w, const Target &t) {
     return m;
 }
 
-// The slot write of an update and the all-CPU synchronisation after it.
-void write_slot(const World &w, std::vector<Step> &s, uint32_t slot, bool sync = true) {
-    s.push_back(Step::write(piece32("slot", slot_addr(w), slot)));
-    if (sync)
-        s.push_back(Step::sync_words("sync(slot)", {slot_addr(w)}));
+// How a broken variant's update departs from the shipped one (a bit set).
+enum Departure : unsigned {
+    kSlotFirst = 1,   // slot (and its sync) before the literal
+    kLazyLiteral = 2, // literal only written when the slot is nop
+    kTornLiteral = 4, // literal as two 4-byte stores
+    kNoSync = 8,      // no all-CPU synchronisation after a slot write
+};
+
+// The update of a shipped-layout trampoline from `cur` to the literal and slot
+// of `want`: one 8-byte store of the literal, then, if the slot changes, the
+// slot write and an all-CPU synchronisation (the shipped protocol), but for
+// the `departures` (Departure bits) of a broken variant.
+std::vector<Step> update_to(const World &w, const Memory &cur, const Memory &want,
+                            unsigned departures = 0) {
+    const uint64_t lit = get64(want, literal_addr(w));
+    const uint32_t slot = want.at(slot_addr(w));
+    std::vector<Step> literal, slot_steps;
+    if (departures & kTornLiteral)
+        literal.push_back(
+            Step::copy("literal", {piece32("lit.lo", literal_addr(w), uint32_t(lit)),
+                                   piece32("lit.hi", literal_addr(w) + 4, uint32_t(lit >> 32))}));
+    else if (!(departures & kLazyLiteral) || slot == a64::kNop)
+        literal.push_back(Step::write(piece64("literal", literal_addr(w), lit)));
+    if (cur.at(slot_addr(w)) != slot) {
+        slot_steps.push_back(Step::write(piece32("slot", slot_addr(w), slot)));
+        if (!(departures & kNoSync))
+            slot_steps.push_back(Step::sync_words("sync(slot)", {slot_addr(w)}));
+    }
+    const bool slot_first = departures & kSlotFirst;
+    std::vector<Step> s = slot_first ? slot_steps : literal;
+    for (auto &x : slot_first ? literal : slot_steps)
+        s.push_back(x);
+    return s;
+}
+
+// A broken variant of the shipped protocol: `layout` (when given) instead of
+// the shipped one, and `departures` in its updates to that layout.
+Protocol shipped_variant(const World &w, std::string name, std::string description,
+                         unsigned departures,
+                         std::function<Memory(const Target &)> layout = nullptr) {
+    Protocol p = shipped(w);
+    p.name = std::move(name);
+    p.description = std::move(description);
+    p.shipped = false;
+    if (layout) {
+        p.layout = std::move(layout);
+        p.extra_initial.clear();
+    }
+    p.update = [&w, departures, layout = p.layout](const Memory &cur, const Target &,
+                                                   const Target &to) {
+        return update_to(w, cur, layout(to), departures);
+    };
+    return p;
 }
 
 std::set<Addr> words(Addr from, int n) {
@@ -61,6 +109,16 @@ std::set<Addr> words(Addr from, int n) {
     for (int i = 0; i < n; ++i)
         s.insert(from + 4 * Addr(i));
     return s;
+}
+
+// A protocol entered at the trampoline, whose first `code_words` words are code.
+Protocol protocol(const World &w, std::string name, std::string description, int code_words) {
+    Protocol p;
+    p.name = std::move(name);
+    p.description = std::move(description);
+    p.entry = w.tramp;
+    p.code = words(w.tramp, code_words);
+    return p;
 }
 
 } // namespace
@@ -91,22 +149,14 @@ World make_world() {
 }
 
 Protocol shipped(const World &w) {
-    Protocol p;
-    p.name = "shipped";
-    p.description = "bti c; b|nop; ldr x16, +16; br x16; literal(8) -- literal first, then the "
-                    "slot and an all-CPU sync if the slot changes";
+    Protocol p = protocol(w, "shipped",
+                          "bti c; b|nop; ldr x16, +16; br x16; literal(8) -- literal first, then "
+                          "the slot and an all-CPU sync if the slot changes",
+                          sct::kCodeWords);
     p.shipped = true;
-    p.entry = w.tramp;
-    p.code = words(w.tramp, sct::kCodeWords);
     p.layout = [&w](const Target &t) { return shipped_layout(w, t); };
     p.update = [&w](const Memory &cur, const Target &, const Target &to) {
-        const Addr target = resolved(w, to);
-        std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
-        const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(slot_addr(w)) != slot)
-            write_slot(w, s, slot);
-        return s;
+        return update_to(w, cur, shipped_layout(w, to));
     };
     // A module's trampoline as assembled (slot nop); module_finalize installs
     // `b` before the module goes live, but the protocol must converge from it.
@@ -117,12 +167,10 @@ Protocol shipped(const World &w) {
 }
 
 Protocol v6(const World &w) {
-    Protocol p;
-    p.name = "v6-2021";
-    p.description = "literal(8); bti c; b|nop|ret|mov x0,xzr*; ldr x16, lit; cbz x16, 1f; br "
-                    "x16; 1: ret -- 16-byte copy";
-    p.entry = w.tramp;
-    p.code = words(w.tramp, 6);
+    Protocol p = protocol(w, "v6-2021",
+                          "literal(8); bti c; b|nop|ret|mov x0,xzr*; ldr x16, lit; cbz x16, 1f; "
+                          "br x16; 1: ret -- 16-byte copy",
+                          6);
     auto slot_lit = [&w](const Target &t, uint32_t *slot, uint64_t *lit) {
         switch (t.kind) {
         case Kind::Fn: {
@@ -170,11 +218,9 @@ Protocol v6(const World &w) {
 }
 
 Protocol mainline2026(const World &w) {
-    Protocol p;
-    p.name = "mainline-2026";
-    p.description = "bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16 -- literal only";
-    p.entry = w.tramp;
-    p.code = words(w.tramp, 4);
+    Protocol p =
+        protocol(w, "mainline-2026",
+                 "bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16 -- literal only", 4);
     p.layout = [&w](const Target &t) {
         Memory m;
         put64(m, kRodataLiteral, resolved(w, t));
@@ -191,110 +237,46 @@ Protocol mainline2026(const World &w) {
 }
 
 Protocol shipped_slot_first(const World &w) {
-    Protocol p = shipped(w);
-    p.name = "shipped/slot-first";
-    p.description = "shipped layout, slot written before the literal";
-    p.shipped = false;
-    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
-        const Addr target = resolved(w, to);
-        std::vector<Step> s;
-        const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(slot_addr(w)) != slot)
-            write_slot(w, s, slot);
-        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
-        return s;
-    };
-    return p;
+    return shipped_variant(w, "shipped/slot-first",
+                           "shipped layout, slot written before the literal", kSlotFirst);
 }
 
+// The literal is only written when the slot is nop, so that the layout's
+// literal (stale for a `b` slot) is also what the update leaves.
 Protocol lazy_literal(const World &w, bool slot_first) {
-    Protocol p = shipped(w);
-    p.name = slot_first ? "broken/lazy-literal,slot-first" : "broken/lazy-literal,literal-first";
-    p.description = "literal only written for out-of-range targets (stale otherwise)";
-    p.shipped = false;
-    p.exact_final_state = false;
-    p.extra_initial.clear();
     const Addr stale = w.tramp + 0x300000;
-    p.layout = [&w, stale](const Target &t) {
-        Memory m = shipped_layout(w, t);
-        if (m.at(slot_addr(w)) != a64::kNop)
-            put64(m, literal_addr(w), stale); // literal left over from an older far target
-        return m;
-    };
-    p.update = [&w, slot_first](const Memory &cur, const Target &, const Target &to) {
-        const Addr target = resolved(w, to);
-        const uint32_t slot = shipped_slot(w, target);
-        std::vector<Step> lit, sl;
-        if (slot == a64::kNop)
-            lit.push_back(Step::write(piece64("literal", literal_addr(w), target)));
-        if (cur.at(slot_addr(w)) != slot)
-            write_slot(w, sl, slot);
-        std::vector<Step> s = slot_first ? sl : lit;
-        for (auto &x : slot_first ? lit : sl)
-            s.push_back(x);
-        return s;
-    };
+    Protocol p = shipped_variant(
+        w, slot_first ? "broken/lazy-literal,slot-first" : "broken/lazy-literal,literal-first",
+        "literal only written for out-of-range targets (stale otherwise)",
+        slot_first ? kSlotFirst | kLazyLiteral : kLazyLiteral, [&w, stale](const Target &t) {
+            Memory m = shipped_layout(w, t);
+            if (m.at(slot_addr(w)) != a64::kNop)
+                put64(m, literal_addr(w), stale); // literal left over from an older far target
+            return m;
+        });
+    p.exact_final_state = false;
     return p;
 }
 
 Protocol torn_literal(const World &w) {
-    Protocol p = shipped(w);
-    p.name = "broken/torn-literal";
-    p.description = "literal written as two 4-byte stores";
-    p.shipped = false;
-    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
-        const Addr target = resolved(w, to);
-        std::vector<Step> s;
-        s.push_back(Step::copy("literal",
-                               {piece32("lit.lo", literal_addr(w), uint32_t(target)),
-                                piece32("lit.hi", literal_addr(w) + 4, uint32_t(target >> 32))}));
-        const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(slot_addr(w)) != slot)
-            write_slot(w, s, slot);
-        return s;
-    };
-    return p;
+    return shipped_variant(w, "broken/torn-literal", "literal written as two 4-byte stores",
+                           kTornLiteral);
 }
 
 Protocol no_sync(const World &w) {
-    Protocol p = shipped(w);
-    p.name = "broken/no-sync";
-    p.description = "slot written, update returns without synchronising the other CPUs";
-    p.shipped = false;
-    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
-        const Addr target = resolved(w, to);
-        std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", literal_addr(w), target)));
-        const uint32_t slot = shipped_slot(w, target);
-        if (cur.at(slot_addr(w)) != slot)
-            write_slot(w, s, slot, false);
-        return s;
-    };
-    return p;
+    return shipped_variant(w, "broken/no-sync",
+                           "slot written, update returns without synchronising the other CPUs",
+                           kNoSync);
 }
 
 Protocol ret_slot(const World &w) {
-    Protocol p = shipped(w);
-    p.name = "broken/ret-slot";
-    p.description = "shipped, but NULL patches the slot to `ret`";
-    p.shipped = false;
-    p.extra_initial.clear();
-    auto layout = [&w](const Target &t) {
-        Memory m = shipped_layout(w, t);
-        if (t.kind == Kind::Null)
-            m[slot_addr(w)] = must(a64::ret());
-        return m;
-    };
-    p.layout = layout;
-    p.update = [&w, layout](const Memory &cur, const Target &, const Target &to) {
-        const Memory want = layout(to);
-        std::vector<Step> s;
-        s.push_back(Step::write(piece64("literal", literal_addr(w), get64(want, literal_addr(w)))));
-        if (cur.at(slot_addr(w)) != want.at(slot_addr(w)))
-            write_slot(w, s, want.at(slot_addr(w)));
-        return s;
-    };
-    return p;
+    return shipped_variant(w, "broken/ret-slot", "shipped, but NULL patches the slot to `ret`", 0,
+                           [&w](const Target &t) {
+                               Memory m = shipped_layout(w, t);
+                               if (t.kind == Kind::Null)
+                                   m[slot_addr(w)] = must(a64::ret());
+                               return m;
+                           });
 }
 
 std::vector<Protocol> main_protocols(const World &w) {
