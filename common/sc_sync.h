@@ -28,11 +28,16 @@
  * final contents). The verdict, per step (sc_sync_judge()):
  *
  *  - an update that must synchronise passes when, on every other online
- *    CPU, the update's last cross-CPU call ran and found every watched word
- *    already final. A synchronisation issued before the last write finds
- *    an old word; a plain sleep, an RCU grace period or any other wait
- *    sends the update no cross-CPU call at all; a kick that skips idle CPUs
- *    misses the one CPU that the probe leaves idle on purpose.
+ *    CPU, the update's last cross-CPU call ran before the update returned
+ *    and found every watched word already final and already cleaned to the
+ *    point of unification. A synchronisation issued before the last write
+ *    finds an old word; one issued between the write and its cache
+ *    maintenance finds the word uncleaned; a plain sleep, an RCU grace
+ *    period or any other wait sends the update no cross-CPU call at all; a
+ *    kick that skips idle CPUs misses the one CPU that the probe leaves
+ *    idle on purpose; a kick that does not wait for its calls returns
+ *    while the busy CPUs still have their interrupts off (below), so their
+ *    calls run only after the probe has closed.
  *  - an update that must not synchronise passes when it queued no
  *    cross-CPU call at all.
  *
@@ -46,9 +51,13 @@
  * fetch it. (QEMU does not model the caches, so only this check can see a
  * missing maintenance.)
  *
- * Every other online CPU but one runs a spinner (interrupts on, never
- * sleeping) during the update, so that the IPI finds them busy in kernel
- * code as callers of a static call would be; the last one is left idle.
+ * Every other online CPU but one runs a spinner (never sleeping) during the
+ * update, so that the IPI finds them busy in kernel code as callers of a
+ * static call would be; the last one is left idle. The spinners turn
+ * their interrupts off before the update starts and on again once it has
+ * returned or SC_SYNC_HOLD_MS have passed, whichever comes first: an
+ * update that waits for its calls returns after that time, one that does
+ * not wait returns first and is caught.
  * Run it from a context that may sleep, with at least 2 CPUs online.
  */
 #ifndef _SC_SYNC_H
@@ -59,8 +68,10 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/irqflags.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -76,6 +87,7 @@
 /* The instruction words an update may write: the probe snapshots them. */
 struct sc_sync_words {
 	unsigned int nr;
+	bool overflow;	/* more words than fit: the probe refuses to run */
 	const __le32 *addr[SC_SYNC_MAX_WORDS];
 };
 
@@ -96,6 +108,7 @@ struct sc_sync_cpu {
 	const void *csd;	/* the update's call queued for this CPU */
 	unsigned int runs;	/* of the update's calls, run here */
 	bool final;		/* the last one saw every word final */
+	int unclean;		/* the last one saw this changed word uncleaned */
 	u32 seen[SC_SYNC_MAX_WORDS];
 };
 
@@ -106,8 +119,11 @@ struct sc_sync {
 	atomic_t sent;
 	int open;
 	int go;
+	int hold;
+	int returned;
 	int release;
 	atomic_t ready;
+	atomic_t held;
 	u32 before[SC_SYNC_MAX_WORDS];
 	u32 final[SC_SYNC_MAX_WORDS];
 	/* The cache maintenance watch. */
@@ -135,8 +151,13 @@ static inline void sc_sync_watch_tramp(struct sc_sync_words *w,
 	unsigned int i;
 
 	sc_tramp_read(tramp, &t);
-	for (i = 0; i < t.ninsn && w->nr < SC_SYNC_MAX_WORDS; i++)
+	for (i = 0; i < t.ninsn; i++) {
+		if (w->nr == SC_SYNC_MAX_WORDS) {
+			w->overflow = true;
+			return;
+		}
 		w->addr[w->nr++] = (const __le32 *)tramp + i;
+	}
 }
 
 static inline void sc_sync_watch_word(struct sc_sync_words *w,
@@ -144,6 +165,8 @@ static inline void sc_sync_watch_word(struct sc_sync_words *w,
 {
 	if (w->nr < SC_SYNC_MAX_WORDS)
 		w->addr[w->nr++] = addr;
+	else
+		w->overflow = true;
 }
 
 /* csd_queue_cpu: the sending side. */
@@ -172,8 +195,24 @@ static void sc_sync_entered(void *data, smp_call_func_t func,
 	c = &s->cpu[smp_processor_id()];
 	if (READ_ONCE(c->csd) != csd)
 		return;
-	for (i = 0; i < s->w->nr; i++)
+	c->unclean = -1;
+	for (i = 0; i < s->w->nr; i++) {
+		bool cleaned;
+
 		c->seen[i] = sc_sync_read_word(s->w->addr[i]);
+		if (c->seen[i] == s->before[i] || c->unclean >= 0)
+			continue;
+		/*
+		 * A word the update has changed by now must already have been
+		 * cleaned with this value: the call comes after the
+		 * maintenance, not between the write and the maintenance.
+		 * Acquire: pairs with the release in sc_sync_maintained(),
+		 * so cleaned_seen is the value that call read.
+		 */
+		cleaned = smp_load_acquire(&s->cleaned[i]);
+		if (!cleaned || READ_ONCE(s->cleaned_seen[i]) != c->seen[i])
+			c->unclean = i;
+	}
 	c->runs++;
 }
 
@@ -191,8 +230,13 @@ static int sc_sync_maintained(struct kprobe *p, struct pt_regs *regs)
 		unsigned long a = (unsigned long)s->w->addr[i];
 
 		if (a >= start && a + sizeof(u32) <= end) {
-			s->cleaned[i] = true;
-			s->cleaned_seen[i] = sc_sync_read_word(s->w->addr[i]);
+			WRITE_ONCE(s->cleaned_seen[i],
+				   sc_sync_read_word(s->w->addr[i]));
+			/*
+			 * Release: the word's value above is visible before
+			 * the flag, to the acquire in sc_sync_entered().
+			 */
+			smp_store_release(&s->cleaned[i], true);
 		}
 	}
 	return 0;
@@ -212,6 +256,39 @@ static void sc_sync_find_tp(struct tracepoint *tp, void *priv)
 			want->tp = tp;
 }
 
+/*
+ * Keep this CPU's interrupts off from before the update starts until it
+ * has returned, so that no cross-CPU call of the update can run here
+ * before the update has waited for it: a call that the update queued but
+ * did not wait for runs only after the probe has closed, and the CPU
+ * counts as never synchronised. The hold gives up after
+ * SC_SYNC_HOLD_MS from the start of the update, which is how an update
+ * that waits (as it must) gets its calls through; the bounds only keep
+ * a stalled probe from turning into a hard lockup, and a late give-up can
+ * only let a non-waiting update pass, never fail one that waits.
+ */
+#define SC_SYNC_HOLD_MS		100
+
+static void sc_sync_hold(struct sc_sync *s)
+{
+	unsigned long flags;
+	u64 end;
+
+	while (!READ_ONCE(s->hold) && !kthread_should_stop())
+		usleep_range(50, 100);
+	if (kthread_should_stop())
+		return;
+	local_irq_save(flags);
+	atomic_inc(&s->held);
+	end = ktime_get_ns() + 10 * SC_SYNC_HOLD_MS * NSEC_PER_MSEC;
+	while (!READ_ONCE(s->open) && ktime_get_ns() < end)
+		cpu_relax();
+	end = ktime_get_ns() + SC_SYNC_HOLD_MS * NSEC_PER_MSEC;
+	while (!READ_ONCE(s->returned) && ktime_get_ns() < end)
+		cpu_relax();
+	local_irq_restore(flags);
+}
+
 static int sc_sync_spin(void *data)
 {
 	struct sc_sync_spinner *sp = data;
@@ -220,8 +297,9 @@ static int sc_sync_spin(void *data)
 	atomic_inc(&s->ready);
 	while (!READ_ONCE(s->go) && !kthread_should_stop())
 		usleep_range(50, 100);
+	sc_sync_hold(s);
 	/*
-	 * Busy, interrupts on, until the update has returned. cond_resched()
+	 * Then busy, interrupts on, until released. cond_resched()
 	 * reports a quiescent state to RCU: an update that waits for a grace
 	 * period instead of interrupting the CPUs gets one, and fails the
 	 * check for what it is (no cross-CPU call) rather than hanging the
@@ -256,6 +334,11 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 		res->err = -EINVAL;
 		return res->err;
 	}
+	/* A word left unwatched would be a word left unjudged. */
+	if (w->overflow) {
+		res->err = -E2BIG;
+		return res->err;
+	}
 	for_each_kernel_tracepoint(sc_sync_find_tp, tps);
 	if (!tps[0].tp || !tps[1].tp) {
 		res->err = -ENOENT;
@@ -273,6 +356,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	s->updater = current;
 	atomic_set(&s->sent, 0);
 	atomic_set(&s->ready, 0);
+	atomic_set(&s->held, 0);
 
 	res->err = tracepoint_probe_register(tps[0].tp, sc_sync_queued, s);
 	if (res->err)
@@ -318,11 +402,17 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 
 	for (i = 0; i < w->nr; i++)
 		s->before[i] = sc_sync_read_word(w->addr[i]);
+	/* Every spinner has its interrupts off before the update starts. */
+	WRITE_ONCE(s->hold, 1);
+	while (atomic_read(&s->held) < res->spinners)
+		cpu_relax();
 	WRITE_ONCE(s->open, 1);
 	smp_mb(); /* open before the update's first cross-CPU call */
 	update(arg);
 	smp_mb(); /* the update's calls all ran (they were waited for) */
 	WRITE_ONCE(s->open, 0);
+	smp_mb(); /* closed before the spinners take interrupts again */
+	WRITE_ONCE(s->returned, 1);
 
 	for (i = 0; i < w->nr; i++) {
 		s->final[i] = sc_sync_read_word(w->addr[i]);
@@ -346,7 +436,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 
 		if (cpu == self)
 			continue;
-		c->final = c->runs &&
+		c->final = c->runs && c->unclean < 0 &&
 			   !memcmp(c->seen, s->final, w->nr * sizeof(u32));
 		if (c->final) {
 			res->synced++;
@@ -356,8 +446,18 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 			continue;
 		if (!c->runs) {
 			scnprintf(res->why, sizeof(res->why),
-				  "CPU %u%s ran no cross-CPU call of the update",
-				  cpu, cpu == idle ? " (idle)" : "");
+				  "CPU %u%s ran no cross-CPU call of the update before it returned%s",
+				  cpu, cpu == idle ? " (idle)" : "",
+				  c->csd ?
+				  " (one was queued for it: the update did not wait)" :
+				  "");
+			continue;
+		}
+		if (c->unclean >= 0) {
+			scnprintf(res->why, sizeof(res->why),
+				  "CPU %u%s: the update's last cross-CPU call ran while %pS (%08x) was not yet cleaned to the PoU: it came before the cache maintenance",
+				  cpu, cpu == idle ? " (idle)" : "",
+				  w->addr[c->unclean], c->seen[c->unclean]);
 			continue;
 		}
 		for (i = 0; i < w->nr; i++)

@@ -38,6 +38,24 @@ struct a64sc_key {
 	int (*call)(int x);
 };
 
+/*
+ * A64SC_TAIL_STUB(name, key): int name(int), written in assembly as a BTI
+ * landing pad and a plain B to @key's trampoline, with the caller's LR
+ * live: the tail call a compiler emits, without depending on whether it
+ * chooses to emit one.
+ */
+#define A64SC_TAIL_STUB(name, key)					\
+	int name(int x);						\
+	asm("	.pushsection .text, \"ax\"\n"				\
+	    "	.balign	4\n"						\
+	    "	.globl	" #name "\n"					\
+	    "	.type	" #name ", %function\n"				\
+	    #name ":\n"							\
+	    "	hint	34\n"						\
+	    "	b	" STATIC_CALL_TRAMP_STR(key) "\n"			\
+	    "	.size	" #name ", . - " #name "\n"			\
+	    "	.popsection\n")
+
 #define A64SC_KEY(k)						\
 	{ .name = #k, .key = &STATIC_CALL_KEY(k),		\
 	  .tramp = STATIC_CALL_TRAMP_ADDR(k), .call = k##_call }

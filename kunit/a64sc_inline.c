@@ -37,16 +37,7 @@ static noinline void a64sc_inl_cond(int x)
 }
 
 #ifdef CONFIG_HAVE_STATIC_CALL
-int a64sc_inl_tail(int x);
-asm("	.pushsection .text, \"ax\"\n"
-	"	.balign	4\n"
-	"	.globl	a64sc_inl_tail\n"
-	"	.type	a64sc_inl_tail, %function\n"
-	"a64sc_inl_tail:\n"
-	"	hint	34\n"
-	"	b	" STATIC_CALL_TRAMP_STR(a64sc_key_inl) "\n"
-	"	.size	a64sc_inl_tail, . - a64sc_inl_tail\n"
-	"	.popsection\n");
+A64SC_TAIL_STUB(a64sc_inl_tail, a64sc_key_inl);
 #else
 static noinline int a64sc_inl_tail(int x)
 {

@@ -20,7 +20,8 @@
  * .static_call.text off limits to kprobes, so registering a probe at any
  * word of a trampoline is refused with -EINVAL (a BRK written over the
  * literal would even corrupt the target). A probe on an ordinary
- * function must still register, or the refusals would prove nothing.
+ * function must still register, or the refusals would prove nothing, and
+ * the words just outside the section must not be refused for it.
  */
 #ifdef CONFIG_KPROBES
 void a64sc_kprobe_refused(struct kunit *test)
@@ -62,6 +63,27 @@ void a64sc_kprobe_refused(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
 				    "register_kprobe(%pS), .static_call.text end - %zu: expected -EINVAL, got %d",
 				    last, off + sizeof(u32), ret);
+	}
+	/*
+	 * And no wider: the words just outside it are refused only if they
+	 * are in the __kprobes text, as they would be without the series.
+	 * The blacklist hook is asked directly, because register_kprobe()
+	 * may refuse a neighbour for reasons of its own (not an instruction
+	 * boundary, an unprobeable instruction).
+	 */
+	for (off = 0; off < 2; off++) {
+		unsigned long addr = off ?
+			(unsigned long)__static_call_text_end :
+			(unsigned long)__static_call_text_start - sizeof(u32);
+		bool kp_text = addr >= (unsigned long)__kprobes_text_start &&
+			       addr < (unsigned long)__kprobes_text_end;
+
+		KUNIT_EXPECT_EQ_MSG(test, arch_within_kprobe_blacklist(addr),
+				    kp_text,
+				    "arch_within_kprobe_blacklist(%pS), the word %s .static_call.text: expected %s",
+				    (void *)addr, off ? "after" : "before",
+				    kp_text ? "true (__kprobes text)" :
+					      "false (outside the range)");
 	}
 #endif
 	a64sc_check(test, "after the kprobe attempts", k, a64sc_a,

@@ -244,16 +244,7 @@ void a64sc_query_consistency(struct kunit *test)
  * so a C tail call is normally compiled as bl + ret. This stub makes the
  * real thing: a plain B to the trampoline, with the caller's LR live.
  */
-int a64sc_tail_stub(int x);
-asm("	.pushsection .text, \"ax\"\n"
-	"	.balign	4\n"
-	"	.globl	a64sc_tail_stub\n"
-	"	.type	a64sc_tail_stub, %function\n"
-	"a64sc_tail_stub:\n"
-	"	hint	34\n"
-	"	b	" STATIC_CALL_TRAMP_STR(a64sc_key_tail) "\n"
-	"	.size	a64sc_tail_stub, . - a64sc_tail_stub\n"
-	"	.popsection\n");
+A64SC_TAIL_STUB(a64sc_tail_stub, a64sc_key_tail);
 #endif
 
 static noinline int a64sc_tail_caller(int x)

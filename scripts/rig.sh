@@ -137,10 +137,14 @@ st_kunit() {
 	run_stage "$label" env KUNIT_STAGE="$label" ${args:+KUNIT_ARGS="$args"} \
 		${filter:+KUNIT_ATTR_FILTER="$filter"} "$S/stages/kunit.sh" "$2"
 }
+# The module selftest; machine=MODE boots it on another machine mode of
+# scripts/tables/machines.tsv (strict: no stale call tolerated).
 st_kmod() {
-	local label=kmod-$2
+	local label=kmod-$2 machine
+	machine=$(opt "$3" machine)
 	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
-	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" "$S/stages/kmod.sh" "$2"
+	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" \
+		${machine:+MACHINE="$machine"} "$S/stages/kmod.sh" "$2"
 }
 # The KUnit concurrency case alone: runs=N multi-threaded runs (default
 # $RUNS or 5), or machine=strict: single-threaded TCG (vCPUs interleaved

@@ -35,6 +35,8 @@
 #
 # One KTAP test per check:
 #   static_call_test     the module's own KTAP from the first load, nested
+#                        (a parent's result is its subtests' alone; what only
+#                        the runner sees is a leaf of its own)
 #   first_load           insmod returned 0, the module's KTAP was complete,
 #                        rmmod worked
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
@@ -48,6 +50,8 @@
 #                        two, planned as 1..2 (the others are left out)
 #   inline_load          scenarios=inline_sites, its KTAP nested: the module's
 #                        inline call sites (fails on a kernel without them)
+#   inline_load_exit     that load's insmod exit agreed with the module's own
+#                        results (0 exactly when all passed), rmmod worked
 #   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
 #   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
 #   kprobe_blacklist     the kprobe blacklist (debugfs) has no entry for a
@@ -57,6 +61,9 @@
 #                        B range of the kernel with far=1: its calls reach
 #                        kernel trampolines through PLTs, its trampolines
 #                        reach kernel code by their literal path
+#   far_placement_exit   (-P) that load's insmod exit agreed with its results,
+#                        rmmod worked, and the reserved module space was
+#                        released (no a64sc_fill area left in vmallocinfo)
 #   kernel_log_clean     no CFI failure, BTI fault, oops, BUG or WARNING
 #                        was logged while the runner ran
 # The kernel log is read with dmesg (the rig boots with loglevel=5, so the
@@ -174,6 +181,16 @@ unload() {
 	! loaded
 }
 
+# exit_agrees: insmod's exit status $rc is 0 exactly when the module's KTAP
+# was complete and had no failure (its init fails when a case fails).
+exit_agrees() {
+	if ktap_verdict; then
+		[ "$rc" -eq 0 ]
+	else
+		[ "$rc" -ne 0 ]
+	fi
+}
+
 result() { # result 0|1 NAME: 0 is success
 	if [ "$1" -eq 0 ]; then
 		ktap_test_pass "$2"
@@ -186,7 +203,7 @@ diag() {
 }
 
 ktap_print_header
-ktap_set_plan $((10 + place_far))
+ktap_set_plan $((11 + 2 * place_far))
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -276,7 +293,6 @@ bg_stop || {
 }
 bad=0
 ktap_verdict || bad=1
-[ "$rc" -eq 0 ] || bad=1
 if [ -n "$plan" ]; then
 	echo "    KTAP version 1"
 	echo "    # Subtest: $name"
@@ -401,8 +417,15 @@ result "$bad" scenario_subset
 load scenarios=inline_sites stress_scale=0
 bad=0
 ktap_verdict || bad=1
-[ "$rc" -eq 0 ] || bad=1
-unload || bad=1
+xbad=0
+if ! exit_agrees; then
+	diag "inline_load_exit: insmod exit $rc, module results ${nok} ok, ${nnot} not ok of plan ${plan:-none}: they disagree"
+	xbad=1
+fi
+if ! unload; then
+	diag "inline_load_exit: rmmod failed: $(cat "$out")"
+	xbad=1
+fi
 if [ -n "$plan" ]; then
 	echo "    KTAP version 1"
 	echo "    # Subtest: inline_load"
@@ -411,6 +434,7 @@ else
 	diag "inline_load: no KTAP from the module; insmod exit $rc: $(cat "$out")"
 fi
 result "$bad" inline_load
+result "$xbad" inline_load_exit
 
 # 7, 8: invalid parameters are refused with a message naming the problem.
 # reject NAME PARAM TEXT1 TEXT2: one line of the module's log has both texts
@@ -465,6 +489,7 @@ result "$bad" kprobe_blacklist
 if [ "$place_far" -eq 1 ]; then
 	fill=/sys/module/arm64_static_call_kunit/parameters/fill_module_range
 	bad=0
+	xbad=0
 	drain
 	if [ -w "$fill" ] && echo 1 >"$fill"; then
 		drain
@@ -477,18 +502,24 @@ if [ "$place_far" -eq 1 ]; then
 		fi
 		load far=1 stress_scale=0 scenarios="$far_cases"
 		ktap_verdict || bad=1
-		[ "$rc" -eq 0 ] || bad=1
+		if ! exit_agrees; then
+			diag "far_placement_exit: insmod exit $rc, module results ${nok} ok, ${nnot} not ok of plan ${plan:-none}: they disagree"
+			xbad=1
+		fi
 		if loaded; then
 			diag "far_placement: $(grep "^$name " /proc/modules)"
 		fi
-		unload || bad=1
+		if ! unload; then
+			diag "far_placement_exit: rmmod failed: $(cat "$out")"
+			xbad=1
+		fi
 		# The release: the reserved areas (a64sc_fill in vmallocinfo)
 		# are gone, so later loads land within B range again.
 		held=$(grep -c 'a64sc_fill' /proc/vmallocinfo)
-		echo 0 >"$fill" || bad=1
+		echo 0 >"$fill" || xbad=1
 		left=$(grep -c 'a64sc_fill' /proc/vmallocinfo)
-		diag "far_placement: release of the module space: $held reserved areas before, $left after"
-		[ "$held" -gt 0 ] && [ "$left" -eq 0 ] || bad=1
+		diag "far_placement_exit: release of the module space: $held reserved areas before, $left after"
+		[ "$held" -gt 0 ] && [ "$left" -eq 0 ] || xbad=1
 		if [ -n "$plan" ]; then
 			echo "    KTAP version 1"
 			echo "    # Subtest: far_placement"
@@ -500,8 +531,10 @@ if [ "$place_far" -eq 1 ]; then
 	else
 		diag "far_placement: cannot write 1 to $fill (the rig's KUnit graft, CONFIG_ARM64_STATIC_CALL_KUNIT_TEST=y)"
 		bad=1
+		xbad=1
 	fi
 	result "$bad" far_placement
+	result "$xbad" far_placement_exit
 fi
 
 # 10: nothing bad in the kernel log while the runner ran.

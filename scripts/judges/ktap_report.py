@@ -18,9 +18,11 @@ the rig's per-case results and a readable table.
 
 KTAP is the kernel's console log or a file of KTAP lines. Every test is
 judged, parents as well as leaves: a parent's own result line must agree
-with its subtests (ok exactly when none of them failed), so a verdict that
-only the parent carries (an insmod exit code, an rmmod, a clean-up) is not
-dropped. --cases writes one line per test: stage, name, status (PASS, FAIL,
+with its subtests (ok exactly when none of them failed), so a parent whose
+nested report was cut short, or that the runner marked wrongly, is seen.
+(What only a runner sees, such as an insmod exit code, an rmmod or a
+clean-up, belongs in a leaf of its own, which a failing subtest cannot
+mask: the selftest's inline_load_exit and far_placement_exit.) --cases writes one line per test: stage, name, status (PASS, FAIL,
 SKIP, ERROR for a crashed or unparsable one), and for a failure the first
 message of its own output, so that make mutate can tell a test verdict
 from a harness failure.

@@ -21,8 +21,8 @@
 # "Unobservable:".
 #
 # Verdicts are cached in $CACHE/mutate/ under a hash of the mutant, its
-# base's series, the tests (kunit/, kmod/, common/), the configs and the
-# rig (scripts/): a run cut short resumes where it stopped, and a change to
+# base's series, the tests (kunit/, kmod/, common/), the configs, the
+# rig (scripts/), the host tools (tools/) and QEMU's version: a run cut short resumes where it stopped, and a change to
 # any of those inputs runs the mutant again. MUTATE_FRESH=1 ignores the
 # cache.
 #   mutate.sh [NAME...]     default: every mutants/*.patch
@@ -64,10 +64,15 @@ done | sort -t $'\t' -k1,1 -k2,2 -k3,3 | cut -f3)
 export BOOT_TIMEOUT=${MUTATE_BOOT_TIMEOUT:-150}
 export KMOD_TIMEOUT=${MUTATE_KMOD_TIMEOUT:-240}
 
-# The inputs every verdict depends on, besides the mutant itself.
+# The inputs every verdict depends on, besides the mutant itself: the
+# tests, the configs, the rig, the host tools it runs (sc-sites) and the
+# emulator that runs the guests.
 rig_hash() {
-	(cd "$RIG_ROOT" && find kunit kmod common configs scripts -type f ! -name '*.pyc' -print0 |
-		sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+	{
+		(cd "$RIG_ROOT" && find kunit kmod common configs scripts tools -type f \
+			! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum)
+		qemu_version
+	} | sha256sum | cut -c1-16
 }
 rig=$(rig_hash)
 cachedir=$CACHE/mutate
