@@ -19,6 +19,14 @@
 
 typedef int a64sc_fn_t(int x);
 
+/*
+ * The bounds of vmlinux's .static_call.text, which STATIC_CALL_TEXT defines
+ * in the linker script. The series declares them in asm/sections.h; a
+ * kernel with mainline's own trampolines does not, so declare them here
+ * too (the same declaration).
+ */
+extern char __static_call_text_start[], __static_call_text_end[];
+
 /* Targets (a64sc_helpers.c). */
 int a64sc_a(int x);
 int a64sc_b(int x);

@@ -1,5 +1,7 @@
 #include "sct_layout.h"
 
+#include <algorithm>
+
 namespace sct {
 namespace {
 
@@ -56,8 +58,7 @@ std::string describe(const Layout &l) {
     return s;
 }
 
-std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t word,
-                                         uint64_t entry) {
+std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t word) {
     if (index >= l.code.size())
         return "no word";
     const Word &want = l.code[index];
@@ -86,14 +87,13 @@ std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t
             return std::nullopt;
         return text;
     }
-    (void)entry;
     return text;
 }
 
-size_t matching_words(const Layout &l, std::span<const uint32_t> words, uint64_t entry) {
+size_t matching_words(const Layout &l, std::span<const uint32_t> words) {
     size_t n = 0;
     for (size_t i = 0; i < l.code.size() && i < words.size(); ++i)
-        n += !word_mismatch(l, i, words[i], entry).has_value();
+        n += !word_mismatch(l, i, words[i]).has_value();
     return n;
 }
 

@@ -41,7 +41,7 @@ enum class WordKind : uint8_t {
 
 struct Word {
     WordKind kind = WordKind::Fixed;
-    uint32_t value = 0; // Fixed only
+    uint32_t value = 0;    // Fixed only
     const char *text = ""; // as written in the kernel's source, for messages
 };
 
@@ -56,15 +56,15 @@ struct Layout {
     const char *origin = ""; // which kernels emit it
     std::span<const Word> code;
     LiteralPlace literal = LiteralPlace::Inline;
-    uint64_t literal_offset = 0;   // Inline: from the entry
+    uint64_t literal_offset = 0;           // Inline: from the entry
     const char *literal_section = nullptr; // Adrp: the section the literal must be in
-    uint64_t size = 0;             // st_size of __SCT__<key>
-    uint64_t stride = 0;           // distance between packed trampolines (>= size)
-    uint64_t align = 0;            // alignment of the entry
-    uint32_t pad = 0;              // the words in [size, stride), never executed
-    const char *pad_text = "";     // e.g. "nop"
-    const char *section = "";      // where the trampolines are
-    bool module_slot_nop = false;  // modules are assembled with `nop` in the slot
+    uint64_t size = 0;                     // st_size of __SCT__<key>
+    uint64_t stride = 0;                   // distance between packed trampolines (>= size)
+    uint64_t align = 0;                    // alignment of the entry
+    uint32_t pad = 0;                      // the words in [size, stride), never executed
+    const char *pad_text = "";             // e.g. "nop"
+    const char *section = "";              // where the trampolines are
+    bool module_slot_nop = false;          // modules are assembled with `nop` in the slot
 
     constexpr uint64_t code_bytes() const { return 4 * code.size(); }
     // Offset of the first word of `kind`, if the layout has one.
@@ -144,16 +144,17 @@ std::string layout_names();
 // One line: the code words, the literal, size, alignment and stride.
 std::string describe(const Layout &l);
 
-// Whether `word` at entry + 4 * index is what the layout's code word `index`
-// must be (the slot: `b` anywhere or `nop`). nullopt when it is, else what was
-// expected, e.g. "`bti c` (0xd503245f)".
-std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t word,
-                                         uint64_t entry);
+// Whether `word` is what the layout's code word `index` must be: Fixed and
+// LdrLiteral words exactly, the slot `b` (anywhere) or `nop`, Adrp any `adrp
+// x16`, LdrLo12 any `ldr x16, [x16, #imm]` (their operands are checked by
+// literal_address). nullopt when it is, else what was expected, e.g. "`bti c`
+// (0xd503245f)".
+std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t word);
 // How many of the layout's code words `words` (from the entry) match; words
 // beyond words.size() do not.
-size_t matching_words(const Layout &l, std::span<const uint32_t> words, uint64_t entry);
-inline bool matches(const Layout &l, std::span<const uint32_t> words, uint64_t entry) {
-    return matching_words(l, words, entry) == l.code.size();
+size_t matching_words(const Layout &l, std::span<const uint32_t> words);
+inline bool matches(const Layout &l, std::span<const uint32_t> words) {
+    return matching_words(l, words) == l.code.size();
 }
 
 // The address of the literal of a trampoline at `entry` whose code words are

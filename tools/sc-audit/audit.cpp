@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -15,11 +16,27 @@ namespace {
 
 constexpr const char *kKprobeBlacklist = "_kprobe_blacklist";
 
+// The most code words any layout has: what is read from an entry to detect
+// its layout.
+constexpr size_t kMaxCodeWords = [] {
+    size_t n = 0;
+    for (const auto &l : sct::kLayouts)
+        n = std::max(n, l.code.size());
+    return n;
+}();
+
 using a64::hex;
+using sct::Layout;
+using sct::LiteralPlace;
+using sct::WordKind;
 
 // Offsets always carry their sign: "+0x10", "-0x10".
 std::string shex(int64_t v) {
     return a64::shex(v, true);
+}
+
+std::string dec(uint64_t v) {
+    return std::to_string(v);
 }
 
 // Identity of a location in a relocatable file: section index and offset.
@@ -38,10 +55,10 @@ bool in_branch_range(uint64_t from, uint64_t to) {
     return d >= a64::kBranchMin && d <= a64::kBranchMax;
 }
 
-// Alignment of an address as a power of two, capped at the required one.
-unsigned alignment(uint64_t a) {
+// Alignment of an address as a power of two, capped at `cap` (the required one).
+unsigned alignment(uint64_t a, uint64_t cap) {
     unsigned n = 1;
-    while (n < sct::kAlign && a % (2 * n) == 0)
+    while (n < cap && a % (2 * n) == 0)
         n *= 2;
     return n;
 }
@@ -116,52 +133,6 @@ Value reloc_value(const ElfImage &img, const Reloc &r, const char *what) {
     return v;
 }
 
-// Entry alignment and symbol size, for both image kinds.
-void check_shape(Trampoline &t, const char *what) {
-    if (t.addr % sct::kAlign)
-        t.errors.push_back(std::string("misaligned trampoline: ") + what + " " + hex(t.addr) +
-                           " is not 8-byte aligned (nor is the literal at +16)");
-    if (t.size != sct::kSize)
-        t.errors.push_back("symbol size " + std::to_string(t.size) + ", expected " +
-                           std::to_string(sct::kSize) + " (`.size` must cover the literal at +16)");
-}
-
-void check_code_words(Trampoline &t) {
-    if (t.words[0] != a64::kBtiC)
-        t.errors.push_back("layout: word at +0 is `" + a64::disassemble(t.words[0], t.addr) +
-                           "` (" + hex(t.words[0]) + "), expected `bti c`");
-    if (t.words[2] != sct::kLdrX16Literal)
-        t.errors.push_back("layout: word at +8 is `" +
-                           a64::disassemble(t.words[2], t.addr + sct::kLdrOffset) + "` (" +
-                           hex(t.words[2]) + "), expected `ldr x16, <entry+16>` (" +
-                           hex(sct::kLdrX16Literal) + ")");
-    if (t.words[3] != sct::kBrX16)
-        t.errors.push_back("layout: word at +12 is `" +
-                           a64::disassemble(t.words[3], t.addr + sct::kBrOffset) + "` (" +
-                           hex(t.words[3]) + "), expected `br x16`");
-}
-
-// The slot word t.words[1]: `nop` (marked in t, the literal path), `b` (the
-// branch offset is returned), or anything else, which the series never
-// writes there (an error).
-std::optional<int64_t> read_slot(Trampoline &t) {
-    const uint32_t slot = t.words[1];
-    if (slot == a64::kNop) {
-        t.slot_is_nop = true;
-        t.slot = "nop";
-        t.agree = "-";
-        return std::nullopt;
-    }
-    if (auto d = a64::decode(slot); d && d->op == a64::Op::B) {
-        t.slot_is_b = true;
-        return d->imm;
-    }
-    t.slot = ".inst " + hex(slot);
-    t.errors.push_back("slot is neither `b` nor `nop`: `" +
-                       a64::disassemble(slot, t.addr + sct::kSlotOffset) + "` (" + hex(slot) + ")");
-    return std::nullopt;
-}
-
 // The values of the symbols `lo` and `hi` (a start/end pair), when both exist.
 std::optional<std::pair<uint64_t, uint64_t>> symbol_range(const ElfImage &img, const char *lo,
                                                           const char *hi) {
@@ -169,37 +140,6 @@ std::optional<std::pair<uint64_t, uint64_t>> symbol_range(const ElfImage &img, c
     if (!a || !b)
         return std::nullopt;
     return std::pair{a->value, b->value};
-}
-
-// Trampolines are packed at a 24-byte stride from `lo` to `hi` with no
-// padding: every byte of the region belongs to exactly one trampoline.
-// `idx` are the trampolines inside the region.
-void check_packing(Report &rep, const std::string &where, uint64_t lo, uint64_t hi,
-                   std::vector<size_t> idx, bool relocatable) {
-    auto addr = [&](uint64_t a) { return relocatable ? where + "+" + hex(a) : hex(a); };
-    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-        return rep.trampolines[a].addr < rep.trampolines[b].addr;
-    });
-    uint64_t at = lo;
-    const Trampoline *prev = nullptr;
-    for (size_t i : idx) {
-        Trampoline &t = rep.trampolines[i];
-        if (t.addr > at)
-            rep.errors.push_back(
-                {where, std::to_string(t.addr - at) + " byte(s) at [" + addr(at) + ", " +
-                            addr(t.addr) + ") belong to no trampoline (trampolines are packed at " +
-                            "a 24-byte stride, no padding)"});
-        else if (prev && t.addr < at)
-            t.errors.push_back("overlaps " + prev->symbol + " (starts " +
-                               std::to_string(at - t.addr) + " byte(s) before its end)");
-        at = std::max(at, t.addr + sct::kSize);
-        prev = &t;
-    }
-    if (at < hi)
-        rep.errors.push_back({where, std::to_string(hi - at) + " byte(s) at [" + addr(at) + ", " +
-                                         addr(hi) + ") after the last trampoline belong to no " +
-                                         "trampoline (trampolines are packed at a 24-byte " +
-                                         "stride, no padding)"});
 }
 
 void kprobe_error(Trampoline &t, uint64_t entry_addr, bool relocatable) {
@@ -215,7 +155,319 @@ bool is_module(const ElfImage &img) {
     return img.section_by_name(".gnu.linkonce.this_module") || img.section_by_name(".modinfo");
 }
 
-void audit_relocatable(const ElfImage &img, Report &rep) {
+// --- checks against a layout, for both image kinds ---------------------------
+
+std::string layout_size_text(const Layout &l) {
+    if (l.literal == LiteralPlace::Inline)
+        return dec(l.size) + " bytes: " + dec(l.code_bytes()) + " of code, then the literal";
+    return dec(l.size) + " bytes of code";
+}
+
+// Trampolines sharing one literal (Adrp layouts): an update of one would
+// retarget the others. `literal` of trampoline i is its literal's identity
+// (empty: unknown); each sharer is named in the others' errors.
+void check_shared_literals(Report &rep, const std::vector<std::pair<std::string, size_t>> &lits) {
+    std::map<std::string, std::vector<size_t>> by;
+    for (const auto &[id, i] : lits)
+        if (!id.empty())
+            by[id].push_back(i);
+    for (const auto &[id, idx] : by)
+        for (size_t i : idx)
+            for (size_t j : idx)
+                if (i != j)
+                    rep.trampolines[i].errors.push_back("literal " + rep.trampolines[i].literal_at +
+                                                        " is also " + rep.trampolines[j].symbol +
+                                                        "'s: an update of either retargets both");
+}
+
+// Entry alignment and symbol size.
+void check_shape(Trampoline &t, const Layout &l, const char *what) {
+    if (t.addr % l.align)
+        t.errors.push_back(std::string("misaligned trampoline: ") + what + " " + hex(t.addr) +
+                           " is not " + dec(l.align) + "-byte aligned" +
+                           (l.literal == LiteralPlace::Inline
+                                ? " (nor is the literal at +" + dec(l.literal_offset) + ")"
+                                : std::string()));
+    if (t.size != l.size)
+        t.errors.push_back(
+            "symbol size " + dec(t.size) + ", expected " + dec(l.size) +
+            (l.literal == LiteralPlace::Inline
+                 ? " (`.size` must cover the literal at +" + dec(l.literal_offset) + ")"
+                 : " (`.size` must cover the " + dec(l.code_bytes()) + " bytes of code" +
+                       (l.stride > l.size ? ", not the padding)" : ")")));
+}
+
+// Every code word but the slot (read_slot) against the layout.
+void check_code_words(Trampoline &t, const Layout &l) {
+    for (size_t i = 0; i < l.code.size() && i < t.words.size(); ++i) {
+        if (l.code[i].kind == WordKind::Slot)
+            continue;
+        if (auto want = sct::word_mismatch(l, i, t.words[i]))
+            t.errors.push_back("layout: word at +" + dec(4 * i) + " is `" +
+                               a64::disassemble(t.words[i], t.addr + 4 * i) + "` (" +
+                               hex(t.words[i]) + "), expected " + *want);
+    }
+}
+
+// A trampoline whose code is another layout's (one file, one layout).
+void check_other_layout(Trampoline &t, const Layout &l,
+                        const std::function<std::vector<uint32_t>(const Layout &)> &words) {
+    if (sct::matches(l, words(l)))
+        return;
+    for (const Layout &other : sct::kLayouts)
+        if (&other != &l && sct::matches(other, words(other)))
+            t.errors.push_back(std::string("code is layout ") + other.name + " (" + other.origin +
+                               "), not " + l.name);
+}
+
+// The padding words between the symbol's end and the stride: `pad`.
+void check_padding(Trampoline &t, const Layout &l, const std::vector<uint32_t> &padding) {
+    for (size_t i = 0; i < padding.size(); ++i)
+        if (padding[i] != l.pad) {
+            const uint64_t off = l.size + 4 * i;
+            t.errors.push_back("padding word at +" + dec(off) + " is `" +
+                               a64::disassemble(padding[i], t.addr + off) + "` (" +
+                               hex(padding[i]) + "), expected `" + l.pad_text + "` (" + hex(l.pad) +
+                               ") up to the " + dec(l.stride) + "-byte stride");
+        }
+}
+
+// The slot word: `nop` (marked in t, the literal path), `b` (the branch
+// offset is returned), or anything else, which the series never writes there
+// (an error). A layout without a slot: always the literal path.
+std::optional<int64_t> read_slot(Trampoline &t, const Layout &l) {
+    if (!l.has_slot()) {
+        t.slot = "-";
+        t.agree = "-";
+        return std::nullopt;
+    }
+    const uint64_t off = l.slot_offset();
+    const uint32_t slot = t.words[off / 4];
+    if (slot == a64::kNop) {
+        t.slot_is_nop = true;
+        t.slot = "nop";
+        t.agree = "-";
+        return std::nullopt;
+    }
+    if (auto d = a64::decode(slot); d && d->op == a64::Op::B) {
+        t.slot_is_b = true;
+        return d->imm;
+    }
+    t.slot = ".inst " + hex(slot);
+    t.errors.push_back("slot is neither `b` nor `nop`: `" + a64::disassemble(slot, t.addr + off) +
+                       "` (" + hex(slot) + ")");
+    return std::nullopt;
+}
+
+// The layout of the file's trampolines: `forced`, or the one most of them
+// match exactly (the first in kLayouts on a tie). When none matches any
+// layout, the nearest (most matching words) with an error that says so.
+// `words(layout, i)` are trampoline i's code words as read for `layout`.
+const Layout &
+choose_layout(Report &rep, size_t n, const Layout *forced,
+              const std::function<std::vector<uint32_t>(const Layout &, size_t)> &words) {
+    rep.layout = forced;
+    if (forced) {
+        rep.layout_how = "--layout";
+        return *forced;
+    }
+    const Layout *best = &sct::kLayouts[0], *nearest = best;
+    size_t best_n = 0, nearest_n = 0;
+    for (const Layout &l : sct::kLayouts) {
+        size_t exact = 0, near = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const auto w = words(l, i);
+            const size_t m = sct::matching_words(l, w);
+            exact += m == l.code.size();
+            near += m;
+        }
+        if (exact > best_n)
+            best = &l, best_n = exact;
+        if (near > nearest_n)
+            nearest = &l, nearest_n = near;
+    }
+    if (best_n) {
+        rep.layout = best;
+        rep.layout_how = "detected, " + dec(best_n) + " of " + dec(n) + " trampolines";
+        return *best;
+    }
+    rep.layout = nearest;
+    rep.layout_how = "nearest: no trampoline matches any layout";
+    rep.errors.push_back({"layout", "no trampoline matches a known layout (" + sct::layout_names() +
+                                        "); checked against the nearest, " + nearest->name});
+    return *nearest;
+}
+
+// Trampolines are packed at the layout's stride from `lo` to `hi`: every byte
+// of the region belongs to exactly one trampoline (its code, literal or
+// padding). `idx` are the trampolines inside the region. `align_gap`: a gap
+// before the first trampoline that only aligns it (the region starts less
+// aligned than the layout needs) is no error.
+void check_packing(Report &rep, const Layout &l, const std::string &where, uint64_t lo, uint64_t hi,
+                   std::vector<size_t> idx, bool relocatable, bool align_gap) {
+    auto addr = [&](uint64_t a) { return relocatable ? where + "+" + hex(a) : hex(a); };
+    const std::string packed =
+        "(trampolines are packed at a " + dec(l.stride) + "-byte stride, no padding)";
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        return rep.trampolines[a].addr < rep.trampolines[b].addr;
+    });
+    uint64_t at = lo;
+    if (align_gap && !idx.empty() && lo % l.align) {
+        const uint64_t aligned = (lo + l.align - 1) / l.align * l.align;
+        if (rep.trampolines[idx[0]].addr == aligned) {
+            at = aligned;
+            rep.region += ", " + dec(aligned - lo) + " byte(s) of alignment before the first";
+        }
+    }
+    const Trampoline *prev = nullptr;
+    for (size_t i : idx) {
+        Trampoline &t = rep.trampolines[i];
+        if (t.addr > at)
+            rep.errors.push_back({where, dec(t.addr - at) + " byte(s) at [" + addr(at) + ", " +
+                                             addr(t.addr) + ") belong to no trampoline " + packed});
+        else if (prev && t.addr < at)
+            t.errors.push_back("overlaps " + prev->symbol + " (starts " + dec(at - t.addr) +
+                               " byte(s) before its end)");
+        at = std::max(at, t.addr + l.stride);
+        prev = &t;
+    }
+    if (at < hi)
+        rep.errors.push_back({where, dec(hi - at) + " byte(s) at [" + addr(at) + ", " + addr(hi) +
+                                         ") after the last trampoline belong to no trampoline " +
+                                         packed});
+    else if (at > hi && prev && prev->addr + l.size <= hi)
+        rep.errors.push_back({where, "the last trampoline's " + dec(l.stride) +
+                                         "-byte stride ends " + dec(at - hi) +
+                                         " byte(s) after the end " + addr(hi) + " " + packed});
+}
+
+// The section and offset a relocation refers to (symbol + addend), when the
+// symbol is defined in the file.
+std::optional<std::pair<size_t, uint64_t>> reloc_location(const ElfImage &img, const Reloc &r) {
+    if (r.sym >= img.symbols.size())
+        return std::nullopt;
+    const Symbol &s = img.symbols[r.sym];
+    if (s.shndx == SHN_UNDEF || s.shndx >= SHN_LORESERVE)
+        return std::nullopt;
+    return std::pair<size_t, uint64_t>{s.shndx, s.value + uint64_t(r.addend)};
+}
+
+// Up to `n` words of `sec` from `off` (fewer at its end).
+std::vector<uint32_t> read_words(const ElfImage &img, const Section &sec, uint64_t off, size_t n) {
+    std::vector<uint32_t> w;
+    for (size_t k = 0; k < n; ++k) {
+        auto v = img.read32(sec, off + 4 * k);
+        if (!v)
+            break;
+        w.push_back(*v);
+    }
+    return w;
+}
+
+using RelocMap = std::map<uint64_t, const Reloc *>; // section offset -> relocation
+
+// The relocations applying to each section.
+std::map<size_t, RelocMap> relocs_by_section(const ElfImage &img) {
+    std::map<size_t, RelocMap> m;
+    for (const auto &rs : img.relocs)
+        for (const auto &r : rs.relocs)
+            m[rs.applies_to][r.offset] = &r;
+    return m;
+}
+
+const Reloc *reloc_at(const std::map<size_t, RelocMap> &rel, size_t shndx, uint64_t off) {
+    auto s = rel.find(shndx);
+    if (s == rel.end())
+        return nullptr;
+    auto r = s->second.find(off);
+    return r == s->second.end() ? nullptr : r->second;
+}
+
+// An inline literal's LDR in a relocatable file: `ldr x16, __SCT__x + 16`
+// written against the global symbol keeps an LD_PREL_LO19 relocation (word
+// 0x58000010). The word it becomes when the relocation resolves to the
+// trampoline's own literal, else nullopt.
+std::optional<uint32_t> ldr_resolved_to_own_literal(const ElfImage &img, const Layout &l,
+                                                    const Reloc *r, const Section &sec,
+                                                    uint64_t entry, uint64_t ldr_off,
+                                                    uint32_t word) {
+    if (!r || r->type != R_AARCH64_LD_PREL_LO19 || (word & 0xff00001fu) != 0x58000010u)
+        return std::nullopt;
+    const Value v = reloc_value(img, *r, "");
+    if (v.identity != loc_id(sec.index, entry + l.literal_offset))
+        return std::nullopt;
+    auto w = a64::ldr_literal(sct::kScratch, int64_t(l.literal_offset - ldr_off));
+    return w ? std::optional<uint32_t>(*w) : std::nullopt;
+}
+
+// The literal of a trampoline in a relocatable file, reached through an
+// adrp/ldr pair: both relocated against the same location of the layout's
+// literal section, which holds an R_AARCH64_ABS64 relocation. Sets
+// t.literal (and errors); returns the literal's location identity.
+std::string rel_adrp_literal(const ElfImage &img, const Layout &l, Trampoline &t,
+                             const Section &sec, const std::map<size_t, RelocMap> &rel) {
+    const uint64_t adrp_off = *l.offset_of(WordKind::Adrp),
+                   ldr_off = *l.offset_of(WordKind::LdrLo12);
+    const Reloc *ra = reloc_at(rel, sec.index, t.addr + adrp_off);
+    const Reloc *rl = reloc_at(rel, sec.index, t.addr + ldr_off);
+    if (!ra ||
+        (ra->type != R_AARCH64_ADR_PREL_PG_HI21 && ra->type != R_AARCH64_ADR_PREL_PG_HI21_NC)) {
+        t.errors.push_back(
+            "adrp x16 at +" + dec(adrp_off) +
+            (ra ? " has relocation type " + dec(ra->type) + " (expected R_AARCH64_ADR_PREL_PG_HI21)"
+                : " has no R_AARCH64_ADR_PREL_PG_HI21 relocation") +
+            ": the literal's address is unknown");
+        return "";
+    }
+    if (!rl || rl->type != R_AARCH64_LDST64_ABS_LO12_NC) {
+        t.errors.push_back("ldr x16 at +" + dec(ldr_off) +
+                           (rl ? " has relocation type " + dec(rl->type) +
+                                     " (expected R_AARCH64_LDST64_ABS_LO12_NC)"
+                               : " has no R_AARCH64_LDST64_ABS_LO12_NC relocation") +
+                           ": the literal's address is unknown");
+        return "";
+    }
+    const Value va = reloc_value(img, *ra, ""), vl = reloc_value(img, *rl, "");
+    if (va.identity != vl.identity) {
+        t.errors.push_back("adrp x16 at +" + dec(adrp_off) + " (" + va.text + ") and ldr x16 at +" +
+                           dec(ldr_off) + " (" + vl.text + ") name different literals");
+        return "";
+    }
+    const auto loc = reloc_location(img, *ra);
+    const Section *ls = loc ? section_by_index(img, loc->first) : nullptr;
+    if (!ls) {
+        t.errors.push_back("literal " + va.text + " is not defined in this file");
+        return "";
+    }
+    t.literal_at = ls->name + "+" + hex(loc->second);
+    t.literal_addr = loc->second;
+    if (ls->name != l.literal_section)
+        t.errors.push_back("literal " + t.literal_at + " is in section " + ls->name + ", not " +
+                           l.literal_section);
+    if (loc->second % 8)
+        t.errors.push_back("literal " + t.literal_at + " is not 8-byte aligned");
+    if (ls->type == SHT_PROGBITS)
+        t.literal_file_offset = ls->offset + loc->second;
+    if (const Reloc *r = reloc_at(rel, ls->index, loc->second)) {
+        if (r->type == R_AARCH64_ABS64)
+            t.literal = reloc_value(img, *r, "R_AARCH64_ABS64");
+        else
+            t.errors.push_back("literal relocation type " + dec(r->type) +
+                               " (expected R_AARCH64_ABS64)");
+    } else if (auto v = img.read64(*ls, loc->second); v && *v) {
+        t.literal = {true, true, *v, "a:" + hex(*v), hex(*v), "section bytes"};
+        t.errors.push_back("literal " + hex(*v) +
+                           " has no R_AARCH64_ABS64 relocation (a constant, not the address "
+                           "of the target)");
+    } else if (!v) {
+        t.errors.push_back("literal " + t.literal_at + " is outside its section");
+    } else {
+        t.errors.push_back("literal is 0 (no relocation, zero bytes)");
+    }
+    return loc_id(ls->index, loc->second);
+}
+
+void audit_relocatable(const ElfImage &img, Report &rep, const Layout *forced) {
     rep.module = is_module(img);
     std::map<std::string, uint64_t> external;
     std::vector<const Symbol *> tsyms;
@@ -249,101 +501,149 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
     for (auto &[name, n] : external)
         n = calls_by_name[name];
     rep.external.assign(external.begin(), external.end());
+    const auto rel = relocs_by_section(img);
 
-    std::map<std::string, size_t> by_loc;             // loc_id(section, offset) -> trampoline
-    std::map<size_t, std::vector<size_t>> by_section; // .static_call.text index -> trampolines
+    // One candidate per location; later symbols at the same place are aliases.
+    struct Candidate {
+        const Symbol *sym;
+        const Section *sec;
+        std::vector<uint32_t> raw; // up to kMaxCodeWords words from the entry
+        std::vector<std::string> aliases;
+    };
+    std::vector<Candidate> cands;
+    std::map<std::string, size_t> cand_by_loc;
     for (const Symbol *s : tsyms) {
         const std::string loc = loc_id(s->shndx, s->value);
-        if (auto it = by_loc.find(loc); it != by_loc.end()) {
-            rep.trampolines[it->second].notes.push_back("alias symbol " + s->name);
-            rep.trampolines[it->second].calls += calls_by_name[s->name];
+        if (auto it = cand_by_loc.find(loc); it != cand_by_loc.end()) {
+            cands[it->second].aliases.push_back(s->name);
             continue;
         }
+        cand_by_loc[loc] = cands.size();
+        const Section *sec = section_by_index(img, s->shndx);
+        cands.push_back(
+            {s,
+             sec,
+             sec ? read_words(img, *sec, s->value, kMaxCodeWords) : std::vector<uint32_t>{},
+             {}});
+    }
+    // Code words as `l` reads them (an LDR relocated against the own literal resolved).
+    auto words_for = [&](const Layout &l, const Candidate &c) {
+        std::vector<uint32_t> w(c.raw.begin(),
+                                c.raw.begin() + std::min(c.raw.size(), l.code.size()));
+        if (auto k = l.offset_of(WordKind::LdrLiteral); k && c.sec && *k / 4 < w.size())
+            if (auto v = ldr_resolved_to_own_literal(img, l,
+                                                     reloc_at(rel, c.sec->index, c.sym->value + *k),
+                                                     *c.sec, c.sym->value, *k, w[*k / 4]))
+                w[*k / 4] = *v;
+        return w;
+    };
+    if (cands.empty())
+        return;
+    const Layout &l = choose_layout(rep, cands.size(), forced, [&](const Layout &x, size_t i) {
+        return words_for(x, cands[i]);
+    });
+
+    std::map<std::string, size_t> by_loc;                 // loc_id(section, offset) -> trampoline
+    std::vector<std::pair<std::string, size_t>> literals; // .rodata literal -> trampoline
+    std::map<size_t, std::vector<size_t>> by_section;     // .static_call.text index -> trampolines
+    for (const Candidate &c : cands) {
+        const Symbol *s = c.sym;
         Trampoline t;
         t.symbol = s->name;
         t.key = s->name.substr(std::strlen(sct::kSymbolPrefix));
         t.addr = s->value;
         t.size = s->size;
-        const Section *sec = section_by_index(img, s->shndx);
-        if (!sec) {
-            t.errors.push_back("symbol section index " + std::to_string(s->shndx) + " invalid");
+        auto finish = [&] {
+            for (const auto &a : c.aliases) {
+                t.notes.push_back("alias symbol " + a);
+                t.calls += calls_by_name[a];
+            }
             rep.trampolines.push_back(std::move(t));
+        };
+        const Section *sec = c.sec;
+        if (!sec) {
+            t.errors.push_back("symbol section index " + dec(s->shndx) + " invalid");
+            finish();
             continue;
         }
         t.section = sec->name;
         t.calls = calls_by_name[s->name] + calls_by_loc[{s->shndx, s->value}];
-        by_loc[loc] = rep.trampolines.size();
-        if (sec->name != sct::kSection)
-            t.errors.push_back("trampoline is in section " + sec->name + ", not " + sct::kSection);
+        by_loc[loc_id(s->shndx, s->value)] = rep.trampolines.size();
+        if (sec->name != l.section)
+            t.errors.push_back("trampoline is in section " + sec->name + ", not " + l.section);
         else
             by_section[sec->index].push_back(rep.trampolines.size());
         if (!(sec->flags & SHF_EXECINSTR))
             t.errors.push_back("section " + sec->name + " is not executable");
-        check_shape(t, "section offset");
-        if (sec->align < sct::kAlign)
-            t.errors.push_back("section " + sec->name + " is only " + std::to_string(sec->align) +
-                               "-byte aligned (need 8)");
-        std::map<uint64_t, const Reloc *> rel;
-        for (const auto &rs : img.relocs)
-            if (rs.applies_to == sec->index)
-                for (const auto &r : rs.relocs)
-                    rel[r.offset] = &r;
-        if (sec->bytes.size() < t.addr + sct::kSize) {
-            t.errors.push_back("trampoline does not fit in its section (24 bytes: 16 of code, "
-                               "then the literal)");
-            rep.trampolines.push_back(std::move(t));
+        check_shape(t, l, "section offset");
+        check_other_layout(t, l, [&](const Layout &x) { return words_for(x, c); });
+        if (sec->align < l.align)
+            t.errors.push_back("section " + sec->name + " is only " + dec(sec->align) +
+                               "-byte aligned (need " + dec(l.align) + ")");
+        if (sec->bytes.size() < t.addr + l.size) {
+            t.errors.push_back("trampoline does not fit in its section (" + layout_size_text(l) +
+                               ")");
+            finish();
             continue;
         }
-        for (unsigned k = 0; k < sct::kCodeWords; ++k)
-            t.words[k] = *img.read32(*sec, t.addr + 4 * uint64_t(k));
-        t.slot_file_offset = sec->offset + t.addr + sct::kSlotOffset;
-        t.literal_file_offset = sec->offset + t.addr + sct::kLiteralOffset;
-        // `ldr x16, <sym>+16` against a global symbol keeps an LD_PREL_LO19
-        // relocation; accept it when it resolves to this trampoline's literal.
-        if (auto it = rel.find(t.addr + sct::kLdrOffset); it != rel.end()) {
-            const Value v = reloc_value(img, *it->second, "R_AARCH64_LD_PREL_LO19");
-            const std::string want = loc_id(sec->index, t.addr + sct::kLiteralOffset);
-            if (it->second->type == R_AARCH64_LD_PREL_LO19 &&
-                (t.words[2] & 0xff00001fu) == 0x58000010u && v.identity == want)
-                t.words[2] = sct::kLdrX16Literal;
-            else
-                t.errors.push_back("ldr x16 at +8 is relocated against " + v.text +
-                                   ", not this trampoline's literal at +16");
+        t.words = words_for(l, c);
+        t.file_offset = sec->offset + t.addr;
+        if (l.has_slot())
+            t.slot_file_offset = sec->offset + t.addr + l.slot_offset();
+        if (auto k = l.offset_of(WordKind::LdrLiteral)) {
+            const Reloc *r = reloc_at(rel, sec->index, t.addr + *k);
+            if (r && !ldr_resolved_to_own_literal(img, l, r, *sec, t.addr, *k, c.raw[*k / 4]))
+                t.errors.push_back("ldr x16 at +" + dec(*k) + " is relocated against " +
+                                   reloc_value(img, *r, "").text +
+                                   ", not this trampoline's literal at +" + dec(l.literal_offset));
         }
-        check_code_words(t);
+        check_code_words(t, l);
+        check_padding(t, l, read_words(img, *sec, t.addr + l.size, (l.stride - l.size) / 4));
 
-        // Literal: must be an R_AARCH64_ABS64 relocation at entry+16.
-        if (auto it = rel.find(t.addr + sct::kLiteralOffset); it != rel.end()) {
-            if (it->second->type == R_AARCH64_ABS64)
-                t.literal = reloc_value(img, *it->second, "R_AARCH64_ABS64");
-            else
-                t.errors.push_back("literal relocation type " + std::to_string(it->second->type) +
-                                   " (expected R_AARCH64_ABS64)");
-        } else if (const uint64_t v = *img.read64(*sec, t.addr + sct::kLiteralOffset); v) {
-            t.literal = {true, true, v, "a:" + hex(v), hex(v), "section bytes"};
-            t.errors.push_back("literal " + hex(v) +
-                               " has no R_AARCH64_ABS64 relocation (a constant, not the address "
-                               "of the target)");
+        // Literal: an R_AARCH64_ABS64 relocation, inline or in the literal section.
+        std::string literal_loc;
+        if (l.literal == LiteralPlace::Inline) {
+            const uint64_t at = t.addr + l.literal_offset;
+            t.literal_addr = at;
+            t.literal_at = "entry+" + dec(l.literal_offset);
+            t.literal_file_offset = sec->offset + at;
+            literal_loc = loc_id(sec->index, at);
+            if (const Reloc *r = reloc_at(rel, sec->index, at)) {
+                if (r->type == R_AARCH64_ABS64)
+                    t.literal = reloc_value(img, *r, "R_AARCH64_ABS64");
+                else
+                    t.errors.push_back("literal relocation type " + dec(r->type) +
+                                       " (expected R_AARCH64_ABS64)");
+            } else if (const uint64_t v = *img.read64(*sec, at); v) {
+                t.literal = {true, true, v, "a:" + hex(v), hex(v), "section bytes"};
+                t.errors.push_back("literal " + hex(v) +
+                                   " has no R_AARCH64_ABS64 relocation (a constant, not the "
+                                   "address of the target)");
+            } else {
+                t.errors.push_back("literal is 0 (no relocation, zero bytes)");
+            }
         } else {
-            t.errors.push_back("literal is 0 (no relocation, zero bytes)");
+            literal_loc = rel_adrp_literal(img, l, t, *sec, rel);
+            literals.push_back({literal_loc, rep.trampolines.size()});
         }
 
         // Slot.
-        if (const auto b_offset = read_slot(t)) {
-            if (auto it = rel.find(t.addr + sct::kSlotOffset); it != rel.end()) {
-                if (it->second->type == R_AARCH64_JUMP26 || it->second->type == R_AARCH64_CALL26)
-                    t.slot_target = reloc_value(img, *it->second, "R_AARCH64_JUMP26");
+        if (const auto b_offset = read_slot(t, l)) {
+            const uint64_t slot_at = t.addr + l.slot_offset();
+            if (const Reloc *r = reloc_at(rel, sec->index, slot_at)) {
+                if (r->type == R_AARCH64_JUMP26 || r->type == R_AARCH64_CALL26)
+                    t.slot_target = reloc_value(img, *r, "R_AARCH64_JUMP26");
                 else
-                    t.errors.push_back("slot relocation type " + std::to_string(it->second->type) +
+                    t.errors.push_back("slot relocation type " + dec(r->type) +
                                        " (expected JUMP26)");
             } else {
-                const uint64_t off = t.addr + sct::kSlotOffset + uint64_t(*b_offset);
+                const uint64_t off = slot_at + uint64_t(*b_offset);
                 t.slot_target = {
                     true,         false, 0, loc_id(sec->index, off), sec->name + "+" + hex(off),
                     "pc-relative"};
             }
             t.slot = "b " + (t.slot_target.present ? t.slot_target.text : std::string("?"));
-            if (rep.module) {
+            if (rep.module && l.module_slot_nop) {
                 t.agree = "-";
                 t.errors.push_back("slot is `" + t.slot +
                                    "` in a module: module trampolines are assembled with `nop` "
@@ -362,15 +662,16 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
                                          : "slot nop: literal path");
         }
         t.distance = "n/a (relocatable)";
-        rep.trampolines.push_back(std::move(t));
+        finish();
     }
 
+    check_shared_literals(rep, literals);
     for (const auto &[shndx, idx] : by_section) {
         const Section *sec = section_by_index(img, shndx);
-        check_packing(rep, sec->name, 0, sec->size, idx, true);
+        check_packing(rep, l, sec->name, 0, sec->size, idx, true, false);
     }
 
-    // v2 emits no _kprobe_blacklist entries for trampolines.
+    // No layout emits _kprobe_blacklist entries for trampolines.
     for (const auto &rs : img.relocs) {
         const Section *target = section_by_index(img, rs.applies_to);
         if (!target || target->name != kKprobeBlacklist)
@@ -383,17 +684,19 @@ void audit_relocatable(const ElfImage &img, Report &rep) {
     }
 }
 
-void audit_executable(const ElfImage &img, Report &rep) {
+void audit_executable(const ElfImage &img, Report &rep, const Layout *forced) {
     const Symbolizer sym(img);
     uint64_t region_lo = 0, region_hi = 0;
     bool have_region = false;
     std::string region_name;
-    if (const Section *s = img.section_by_name(sct::kSection)) {
+    // The section name every layout uses (they all live in .static_call.text).
+    const std::string section = forced ? forced->section : sct::kLayouts[0].section;
+    if (const Section *s = img.section_by_name(section)) {
         region_lo = s->addr;
         region_hi = s->addr + s->size;
         have_region = true;
-        region_name = sct::kSection;
-        rep.region = std::string(sct::kSection) + " section";
+        region_name = section;
+        rep.region = section + " section";
     } else if (auto r = symbol_range(img, "__static_call_text_start", "__static_call_text_end")) {
         region_lo = r->first;
         region_hi = r->second;
@@ -430,70 +733,140 @@ void audit_executable(const ElfImage &img, Report &rep) {
                 return uint64_t(r.addend);
             }
         } else if (!bytes && errors) {
-            errors->push_back("literal has dynamic relocation type " + std::to_string(r.type) +
+            errors->push_back("literal has dynamic relocation type " + dec(r.type) +
                               "; value unknown");
         }
         return bytes;
     };
 
-    std::map<uint64_t, size_t> by_addr;
-    std::vector<size_t> in_region;
+    // One candidate per address; later symbols at the same address are aliases.
+    struct Candidate {
+        const Symbol *sym;
+        const Section *code;       // the section holding its bytes
+        std::vector<uint32_t> raw; // up to kMaxCodeWords words from the entry
+        std::vector<std::string> aliases;
+    };
+    std::vector<Candidate> cands;
+    std::map<uint64_t, size_t> cand_by_addr;
     for (const auto &s : img.symbols) {
         if (!starts_with(s.name, sct::kSymbolPrefix) || s.shndx == SHN_UNDEF ||
             s.shndx >= SHN_LORESERVE)
             continue;
-        if (by_addr.count(s.value)) {
-            rep.trampolines[by_addr[s.value]].notes.push_back("alias symbol " + s.name);
+        if (auto it = cand_by_addr.find(s.value); it != cand_by_addr.end()) {
+            cands[it->second].aliases.push_back(s.name);
             continue;
         }
+        cand_by_addr[s.value] = cands.size();
+        const Section *code = img.section_at(s.value);
+        cands.push_back({&s,
+                         code,
+                         code ? read_words(img, *code, s.value - code->addr, kMaxCodeWords)
+                              : std::vector<uint32_t>{},
+                         {}});
+    }
+    if (cands.empty())
+        return;
+    auto words_for = [](const Layout &l, const Candidate &c) {
+        return std::vector<uint32_t>(c.raw.begin(),
+                                     c.raw.begin() + std::min(c.raw.size(), l.code.size()));
+    };
+    const Layout &l = choose_layout(rep, cands.size(), forced, [&](const Layout &x, size_t i) {
+        return words_for(x, cands[i]);
+    });
+
+    std::map<uint64_t, size_t> by_addr;
+    std::vector<std::pair<std::string, size_t>> literals; // .rodata literal -> trampoline
+    std::vector<size_t> in_region;
+    for (const Candidate &c : cands) {
+        const Symbol &s = *c.sym;
         Trampoline t;
         t.symbol = s.name;
         t.key = s.name.substr(std::strlen(sct::kSymbolPrefix));
         t.addr = s.value;
         t.size = s.size;
+        auto finish = [&] {
+            for (const auto &a : c.aliases)
+                t.notes.push_back("alias symbol " + a);
+            rep.trampolines.push_back(std::move(t));
+        };
         const Section *sec = section_by_index(img, s.shndx);
         t.section = sec ? sec->name : "?";
-        check_shape(t, "address");
+        check_shape(t, l, "address");
+        check_other_layout(t, l, [&](const Layout &x) { return words_for(x, c); });
         if (!have_region)
             t.errors.push_back("no .static_call.text section and no "
                                "__static_call_text_start/end symbols: trampoline outside "
                                ".static_call.text");
-        else if (t.addr < region_lo || t.addr + sct::kSize > region_hi)
+        else if (t.addr < region_lo || t.addr + l.size > region_hi)
             t.errors.push_back("trampoline outside .static_call.text (" + rep.region + ")");
         else
             in_region.push_back(rep.trampolines.size());
         by_addr[t.addr] = rep.trampolines.size();
-        const Section *code = img.section_at(t.addr);
-        if (!code || t.addr + sct::kSize > code->addr + code->bytes.size()) {
+        const Section *code = c.code;
+        if (!code || t.addr + l.size > code->addr + code->bytes.size()) {
             t.errors.push_back("trampoline bytes not readable from the file");
-            rep.trampolines.push_back(std::move(t));
+            finish();
             continue;
         }
         if (!(code->flags & SHF_EXECINSTR))
             t.errors.push_back("section " + code->name + " is not executable");
         const uint64_t off = t.addr - code->addr;
-        for (unsigned k = 0; k < sct::kCodeWords; ++k)
-            t.words[k] = *img.read32(*code, off + 4 * uint64_t(k));
-        t.slot_file_offset = code->offset + off + sct::kSlotOffset;
-        t.literal_file_offset = code->offset + off + sct::kLiteralOffset;
-        check_code_words(t);
+        t.words = words_for(l, c);
+        t.file_offset = code->offset + off;
+        if (l.has_slot())
+            t.slot_file_offset = code->offset + off + l.slot_offset();
+        check_code_words(t, l);
+        check_padding(t, l, read_words(img, *code, off + l.size, (l.stride - l.size) / 4));
 
-        // Literal.
+        // Literal: inline at its offset, or where the adrp/ldr pair points.
         std::string source;
-        const uint64_t lit = data64(*code, off + sct::kLiteralOffset, &source, &t.errors);
-        const uint64_t slot_pc = t.addr + sct::kSlotOffset;
-        if (lit == 0) {
+        uint64_t lit = 0;
+        bool have_literal = false;
+        if (l.literal == LiteralPlace::Inline) {
+            t.literal_addr = t.addr + l.literal_offset;
+            t.literal_at = "entry+" + dec(l.literal_offset);
+            t.literal_file_offset = code->offset + off + l.literal_offset;
+            lit = data64(*code, off + l.literal_offset, &source, &t.errors);
+            have_literal = true;
+        } else if (auto la = sct::literal_address(l, t.addr, t.words); !la) {
+            t.errors.push_back("literal address unknown: " + la.error());
+        } else {
+            t.literal_addr = *la;
+            const Section *ls = img.section_at(*la);
+            t.literal_at = hex(*la) + " in " + (ls ? ls->name : std::string("no section"));
+            if (!ls || *la + 8 > ls->addr + ls->bytes.size()) {
+                t.errors.push_back("literal " + hex(*la) +
+                                   " (from the adrp/ldr pair) is not in the file's sections");
+            } else {
+                if (ls->name != l.literal_section)
+                    t.errors.push_back("literal " + hex(*la) + " <" + sym(*la) +
+                                       "> is in section " + ls->name + ", not " +
+                                       l.literal_section);
+                t.literal_file_offset = ls->offset + (*la - ls->addr);
+                lit = data64(*ls, *la - ls->addr, &source, &t.errors);
+                have_literal = true;
+                literals.push_back({hex(*la), rep.trampolines.size()});
+            }
+        }
+        const uint64_t slot_pc = t.addr + l.slot_offset();
+        if (!have_literal) {
+        } else if (lit == 0) {
             t.errors.push_back("literal is 0");
         } else {
             t.literal = {true, true, lit, "a:" + hex(lit), sym(lit), source};
             if (lit % 4)
                 t.errors.push_back("literal target " + hex(lit) + " is not 4-byte aligned");
-            t.distance =
-                shex(int64_t(lit - slot_pc)) + (in_branch_range(slot_pc, lit) ? "" : " (far)");
+            if (const Section *ts = img.section_at(lit); !ts || !(ts->flags & SHF_EXECINSTR))
+                t.errors.push_back("literal target " + hex(lit) + " <" + sym(lit) + "> is not in " +
+                                   (ts ? "executable code (section " + ts->name + ")"
+                                       : std::string("any section of the file")));
+            if (l.has_slot())
+                t.distance =
+                    shex(int64_t(lit - slot_pc)) + (in_branch_range(slot_pc, lit) ? "" : " (far)");
         }
 
         // Slot: `b <literal>` when the literal is in branch range, else nop.
-        if (const auto b_offset = read_slot(t)) {
+        if (const auto b_offset = read_slot(t, l)) {
             const uint64_t target = slot_pc + uint64_t(*b_offset);
             t.slot_target = {true, true, target, "a:" + hex(target), sym(target), "pc-relative"};
             t.slot = "b " + sym(target);
@@ -510,13 +883,14 @@ void audit_executable(const ElfImage &img, Report &rep) {
             t.errors.push_back("slot `nop` although the literal " + hex(lit) + " <" + sym(lit) +
                                "> is in branch range: expected `b " + sym(lit) + "`");
         }
-        rep.trampolines.push_back(std::move(t));
+        finish();
     }
 
-    if (have_region && !rep.trampolines.empty())
-        check_packing(rep, region_name, region_lo, region_hi, in_region, false);
+    check_shared_literals(rep, literals);
+    if (have_region)
+        check_packing(rep, l, region_name, region_lo, region_hi, in_region, false, true);
 
-    // v2 emits no _kprobe_blacklist entries for trampolines. vmlinux merges
+    // No layout emits _kprobe_blacklist entries for trampolines. vmlinux merges
     // the input sections into init data between __start/__stop_kprobe_blacklist.
     auto kb_range = symbol_range(img, "__start_kprobe_blacklist", "__stop_kprobe_blacklist");
     if (const Section *kb = img.section_by_name(kKprobeBlacklist); kb && !kb_range)
@@ -533,21 +907,19 @@ void audit_executable(const ElfImage &img, Report &rep) {
     }
 
     // Call sites: direct b/bl in executable sections whose target is a trampoline.
-    if (!by_addr.empty()) {
-        for (const auto &s : img.sections) {
-            if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS)
+    for (const auto &s : img.sections) {
+        if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS)
+            continue;
+        const uint8_t *p = s.bytes.data();
+        for (uint64_t o = 0; o + 4 <= s.bytes.size(); o += 4) {
+            const uint32_t w = uint32_t(p[o]) | uint32_t(p[o + 1]) << 8 | uint32_t(p[o + 2]) << 16 |
+                               uint32_t(p[o + 3]) << 24;
+            if ((w & 0x7c000000u) != 0x14000000u)
                 continue;
-            const uint8_t *p = s.bytes.data();
-            for (uint64_t o = 0; o + 4 <= s.bytes.size(); o += 4) {
-                const uint32_t w = uint32_t(p[o]) | uint32_t(p[o + 1]) << 8 |
-                                   uint32_t(p[o + 2]) << 16 | uint32_t(p[o + 3]) << 24;
-                if ((w & 0x7c000000u) != 0x14000000u)
-                    continue;
-                const int64_t imm = int64_t(uint64_t(w & 0x03ffffffu) << 38) >> 36;
-                const uint64_t target = s.addr + o + uint64_t(imm);
-                if (auto it = by_addr.find(target); it != by_addr.end())
-                    ++rep.trampolines[it->second].calls;
-            }
+            const int64_t imm = int64_t(uint64_t(w & 0x03ffffffu) << 38) >> 36;
+            const uint64_t target = s.addr + o + uint64_t(imm);
+            if (auto it = by_addr.find(target); it != by_addr.end())
+                ++rep.trampolines[it->second].calls;
         }
     }
 }
@@ -561,7 +933,7 @@ size_t Report::broken() const {
     return n;
 }
 
-a64::Result<Report> audit(const std::string &path) {
+a64::Result<Report> audit(const std::string &path, const sct::Layout *layout) {
     auto img = ElfImage::open(path);
     if (!img)
         return a64::err(img.error());
@@ -571,9 +943,9 @@ a64::Result<Report> audit(const std::string &path) {
     if ((*img)->symbols.empty())
         return a64::err(path + ": no symbol table (.symtab); cannot find __SCT__ symbols");
     if ((*img)->is_rel())
-        audit_relocatable(**img, rep);
+        audit_relocatable(**img, rep, layout);
     else
-        audit_executable(**img, rep);
+        audit_executable(**img, rep, layout);
     std::sort(rep.trampolines.begin(), rep.trampolines.end(),
               [](const Trampoline &a, const Trampoline &b) {
                   return a.section != b.section ? a.section < b.section : a.addr < b.addr;
@@ -590,6 +962,9 @@ void print_report(const Report &r, FILE *out, bool verbose) {
     if (r.trampolines.empty()) {
         std::fprintf(out, "no arm64 static call trampolines\n");
     } else {
+        const Layout &l = r.layout ? *r.layout : sct::kLayouts[0];
+        std::fprintf(out, "layout: %s (%s): %s\n", l.name, r.layout_how.c_str(),
+                     sct::describe(l).c_str());
         size_t kw = 3, sw = 4, lw = 7, aw = 18;
         for (const auto &t : r.trampolines) {
             aw = std::max(aw, t.section.size() + 3 + hex(t.addr).size());
@@ -608,20 +983,28 @@ void print_report(const Report &r, FILE *out, bool verbose) {
         for (const auto &t : r.trampolines) {
             const std::string addr = rel ? t.section + "+" + hex(t.addr) : hex(t.addr);
             std::fprintf(out, "%-*s  %-*s %5u %4llu  %-*s  %-*s  %5s  %-16s %6llu  %s\n", int(kw),
-                         t.key.c_str(), int(rel ? aw : 18), addr.c_str(), alignment(t.addr),
-                         (unsigned long long)t.size, int(sw), t.slot.c_str(), int(lw),
-                         t.literal.present ? t.literal.text.c_str() : "0", t.agree.c_str(),
-                         t.distance.empty() ? "-" : t.distance.c_str(), (unsigned long long)t.calls,
-                         t.errors.empty() ? "ok" : "BROKEN");
-            literal_path += t.slot_is_nop;
+                         t.key.c_str(), int(rel ? aw : 18), addr.c_str(),
+                         alignment(t.addr, l.align), (unsigned long long)t.size, int(sw),
+                         t.slot.c_str(), int(lw), t.literal.present ? t.literal.text.c_str() : "0",
+                         t.agree.c_str(), t.distance.empty() ? "-" : t.distance.c_str(),
+                         (unsigned long long)t.calls, t.errors.empty() ? "ok" : "BROKEN");
+            literal_path += t.slot_is_nop || !l.has_slot();
             calls += t.calls;
             if (verbose) {
-                std::fprintf(out,
-                             "    words %08x %08x %08x %08x; literal from %s; slot at file "
-                             "offset %s, literal at %s\n",
-                             t.words[0], t.words[1], t.words[2], t.words[3],
-                             t.literal.present ? t.literal.source.c_str() : "-",
-                             hex(t.slot_file_offset).c_str(), hex(t.literal_file_offset).c_str());
+                std::string words;
+                for (uint32_t w : t.words) {
+                    char buf[12];
+                    std::snprintf(buf, sizeof buf, "%s%08x", words.empty() ? "" : " ", w);
+                    words += buf;
+                }
+                const std::string slot =
+                    l.has_slot() ? "slot at file offset " + hex(t.slot_file_offset) : "no slot";
+                const std::string lit_at = l.literal == LiteralPlace::Inline || t.literal_at.empty()
+                                               ? std::string()
+                                               : " (" + t.literal_at + ")";
+                std::fprintf(out, "    words %s; literal from %s; %s, literal at %s%s\n",
+                             words.c_str(), t.literal.present ? t.literal.source.c_str() : "-",
+                             slot.c_str(), hex(t.literal_file_offset).c_str(), lit_at.c_str());
                 for (const auto &n : t.notes)
                     std::fprintf(out, "    note: %s\n", n.c_str());
             }
@@ -635,13 +1018,16 @@ void print_report(const Report &r, FILE *out, bool verbose) {
         if (!r.errors.empty())
             more = ", " + std::to_string(r.errors.size()) + " static call text error(s)";
         std::fprintf(out,
-                     "summary: %zu trampolines, %zu broken, %zu on the literal path (slot nop), "
+                     "summary: %zu trampolines, %zu broken, %zu on the literal path (%s), "
                      "%llu direct call sites%s\n",
-                     r.trampolines.size(), r.broken(), literal_path, (unsigned long long)calls,
+                     r.trampolines.size(), r.broken(), literal_path,
+                     l.has_slot() ? "slot nop" : "no slot", (unsigned long long)calls,
                      more.c_str());
         if (rel)
-            std::fprintf(out, "note: ALIGN is the section offset's alignment (8 = aligned); "
-                              "relocatable file, literal/slot targets are symbolic\n");
+            std::fprintf(out,
+                         "note: ALIGN is the section offset's alignment (%llu = aligned); "
+                         "relocatable file, literal/slot targets are symbolic\n",
+                         (unsigned long long)l.align);
     }
     for (const auto &[name, n] : r.external)
         std::fprintf(out, "external trampoline %s: %llu call site(s)\n", name.c_str(),

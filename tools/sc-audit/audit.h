@@ -1,6 +1,7 @@
 // sc-audit: inspect arm64 static call trampolines (__SCT__*) in a vmlinux or
-// a module / object file and check the invariants of the series' v2 layout
-// (sct_layout.h: 24 bytes, 8-byte aligned, literal at entry+16).
+// a module / object file and check them against their layout (sct_layout.h:
+// the 6.12 series' v2, the series on mainline, mainline's own), detected from
+// the file's trampolines or given.
 #pragma once
 
 #include "elf_image.h"
@@ -28,18 +29,21 @@ struct Trampoline {
     std::string key;    // name without the __SCT__ prefix
     std::string symbol; // __SCT__key
     uint64_t addr = 0;  // virtual address (ET_REL: section offset)
-    uint64_t size = 0;  // st_size of the symbol (must be sct::kSize)
+    uint64_t size = 0;  // st_size of the symbol (must be the layout's size)
     std::string section;
-    uint64_t slot_file_offset = 0;                  // file offset of the patched word (entry+4)
-    uint64_t literal_file_offset = 0;               // file offset of the literal (entry+16)
-    uint32_t words[sct::kCodeWords] = {0, 0, 0, 0}; // entry+0 .. entry+12
-    std::string slot;                               // "b <target>", "nop", or the raw word
+    uint64_t file_offset = 0;         // file offset of the entry
+    uint64_t slot_file_offset = 0;    // file offset of the patched word (0: no slot)
+    uint64_t literal_file_offset = 0; // file offset of the literal
+    uint64_t literal_addr = 0;        // address of the literal (ET_REL: offset in its section)
+    std::string literal_at;           // where: "entry+16", "0xffff... in .rodata", ".rodata+0x8"
+    std::vector<uint32_t> words;      // the layout's code words, from the entry
+    std::string slot;                 // "b <target>", "nop", the raw word, "-" (no slot)
     bool slot_is_b = false;
     bool slot_is_nop = false;
     Value slot_target;
     Value literal;
-    std::string agree;    // "yes", "NO", "-" (literal path)
-    std::string distance; // literal target - (entry + 4)
+    std::string agree;    // "yes", "NO", "-" (literal path, no slot)
+    std::string distance; // literal target - slot address (empty: no slot)
     uint64_t calls = 0;
     std::vector<std::string> errors;
     std::vector<std::string> notes;
@@ -50,6 +54,8 @@ struct Report {
     std::string kind;    // "ET_REL" / "ET_EXEC" / "ET_DYN"
     bool module = false; // ET_REL with .gnu.linkonce.this_module or .modinfo
     std::string region;
+    const sct::Layout *layout = nullptr; // checked against (nullptr: no trampolines)
+    std::string layout_how;              // "--layout", "detected, N of M trampolines", ...
     std::vector<Trampoline> trampolines;
     std::vector<std::pair<std::string, uint64_t>> external; // referenced, not defined (ET_REL)
     // Broken invariants not owned by one trampoline (e.g. bytes in the static
@@ -59,7 +65,9 @@ struct Report {
     bool failed() const { return broken() != 0 || !errors.empty(); }
 };
 
-a64::Result<Report> audit(const std::string &path);
+// `layout`: check every trampoline against it; nullptr: detect it (the layout
+// most trampolines match).
+a64::Result<Report> audit(const std::string &path, const sct::Layout *layout = nullptr);
 void print_report(const Report &r, FILE *out, bool verbose);
 
 // Exit codes of the sc-audit program.

@@ -10,20 +10,41 @@ using namespace scaudit;
 
 static void usage(FILE *f) {
     std::fprintf(f,
-                 "usage: sc-audit [--require] [-v|--verbose] FILE...\n"
-                 "  FILE        arm64 vmlinux, module (.ko) or object file\n"
-                 "  --require   exit %d when a file has no __SCT__ trampolines\n"
+                 "usage: sc-audit [--require] [--layout NAME] [-v|--verbose] FILE...\n"
+                 "  FILE           arm64 vmlinux, module (.ko) or object file\n"
+                 "  --require      exit %d when a file has no __SCT__ trampolines\n"
+                 "  --layout NAME  check against this trampoline layout (%s)\n"
+                 "                 instead of the one the file's trampolines match\n"
                  "exit status: %d ok (also: no trampolines without --require), %d a broken "
                  "invariant,\n             %d unreadable/not arm64 ELF or usage error, %d none "
                  "found with --require\n",
-                 kExitNoneRequired, kExitOk, kExitBroken, kExitError, kExitNoneRequired);
+                 kExitNoneRequired, sct::layout_names().c_str(), kExitOk, kExitBroken, kExitError,
+                 kExitNoneRequired);
 }
 
 int main(int argc, char **argv) {
     bool require = false, verbose = false;
+    const sct::Layout *layout = nullptr;
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--require"))
+        const char *name = nullptr;
+        if (!std::strcmp(argv[i], "--layout")) {
+            if (i + 1 == argc) {
+                usage(stderr);
+                return kExitError;
+            }
+            name = argv[++i];
+        } else if (!std::strncmp(argv[i], "--layout=", 9)) {
+            name = argv[i] + 9;
+        }
+        if (name) {
+            layout = sct::find_layout(name);
+            if (!layout) {
+                std::fprintf(stderr, "sc-audit: unknown layout '%s' (known: %s)\n", name,
+                             sct::layout_names().c_str());
+                return kExitError;
+            }
+        } else if (!std::strcmp(argv[i], "--require"))
             require = true;
         else if (!std::strcmp(argv[i], "-v") || !std::strcmp(argv[i], "--verbose"))
             verbose = true;
@@ -42,7 +63,7 @@ int main(int argc, char **argv) {
     }
     int rc = kExitOk;
     for (const auto &f : files) {
-        auto r = audit(f);
+        auto r = audit(f, layout);
         if (!r) {
             std::fprintf(stderr, "sc-audit: %s\n", r.error().c_str());
             rc = std::max(rc, kExitError);

@@ -2,7 +2,9 @@
 // edges plus random operands from a fixed seed) are assembled with
 // aarch64-linux-gnu-as, linked at a fixed address, read back with libelf and
 // compared with the codec's encoding; objdump's disassembly of the same words
-// is parsed back into operands and compared with the codec's decoding.
+// is parsed back into operands and compared with the codec's decoding. Every
+// trampoline layout of sct_layout.h, written as its kernel writes it, is
+// checked against the words the description encodes.
 #include "a64.h"
 #include "sct_layout.h"
 #include "test_util.h"
@@ -188,8 +190,9 @@ std::vector<Case> build_cases() {
     return cb.cases;
 }
 
-// .text bytes of an ELF file, read with libelf.
-std::optional<std::vector<uint8_t>> read_text(const std::string &path, uint64_t *addr) {
+// The bytes of section `name` of an ELF file, read with libelf.
+std::optional<std::vector<uint8_t>> read_section(const std::string &path, const std::string &want,
+                                                 uint64_t *addr) {
     elf_version(EV_CURRENT);
     const int fd = open(path.c_str(), O_RDONLY);
     if (fd < 0)
@@ -202,7 +205,7 @@ std::optional<std::vector<uint8_t>> read_text(const std::string &path, uint64_t 
             GElf_Shdr sh;
             gelf_getshdr(s, &sh);
             const char *name = elf_strptr(e, shstrndx, sh.sh_name);
-            if (name && std::string(name) == ".text") {
+            if (name && std::string(name) == want) {
                 Elf_Data *d = elf_getdata(s, nullptr);
                 if (d && d->d_buf) {
                     auto *p = static_cast<const uint8_t *>(d->d_buf);
@@ -215,6 +218,11 @@ std::optional<std::vector<uint8_t>> read_text(const std::string &path, uint64_t 
     }
     close(fd);
     return out;
+}
+
+// .text bytes of an ELF file.
+std::optional<std::vector<uint8_t>> read_text(const std::string &path, uint64_t *addr) {
+    return read_section(path, ".text", addr);
 }
 
 unsigned parse_reg(const std::string &s, bool *is_w = nullptr) {
@@ -349,38 +357,111 @@ uint32_t word_at(const std::vector<uint8_t> &text, size_t k) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
+// Each layout's trampoline as its kernel writes it (entry _start, target
+// _start; the .rodata literal after 24 other bytes, so that its :lo12: is not
+// 0). A layout without an entry here fails the test below.
+const std::map<std::string, std::string> &kernel_sources() {
+    static const std::map<std::string, std::string> m = {
+        {"v2", "\t.text\n\t.globl _start\n\t.balign 8\n_start:\n\tbti c\n\tnop\n"
+               "\tldr x16, 0f\n\tbr x16\n0:\t.quad _start\n\t.size _start, . - _start\n"},
+        {"slot-adrp", "\t.text\n\t.globl _start\n\t.balign 32\n_start:\n\thint 34\n\tb _start\n"
+                      "\tadrp x16, 1f\n\tldr x16, [x16, :lo12:1f]\n\tbr x16\n"
+                      "\t.size _start, . - _start\n\t.balign 32\n"
+                      "\t.section .rodata, \"a\"\n\t.align 3\n\t.skip 24\n1:\t.quad _start\n"},
+        {"mainline", "\t.text\n\t.globl _start\n\t.align 4\n_start:\n\thint 34\n"
+                     "\tadrp x16, 1f\n\tldr x16, [x16, :lo12:1f]\n\tbr x16\n"
+                     "\t.size _start, . - _start\n"
+                     "\t.section .rodata, \"a\"\n\t.align 3\n\t.skip 24\n1:\t.quad _start\n"},
+    };
+    return m;
+}
+
+// The objdump -d line of the word at `pc` ("<pc>:\t<word> \t<mnemonic>\t<operands>").
+std::string objdump_line(const std::string &dump, uint64_t pc) {
+    char key[32];
+    std::snprintf(key, sizeof key, "%" PRIx64 ":\t", pc);
+    const auto at = dump.find(key);
+    if (at == std::string::npos)
+        return "";
+    return dump.substr(at, dump.find('\n', at) - at);
+}
+
 } // namespace
 
-// The v2 trampoline as the kernel writes it, assembled by binutils: its words
-// are sct_layout.h's and the codec's, and objdump reads the +8 word as a load
-// of entry+16.
-TEST(A64Oracle, V2TrampolineMatchesBinutils) {
+// Every layout's trampoline as the kernel writes it, assembled and linked by
+// binutils: its words are those sct::encode() builds from the layout
+// description, the literal is where the description's decoder finds it and
+// holds the target, and objdump reads the literal's load as a load of that
+// address.
+TEST(A64Oracle, EveryLayoutMatchesBinutils) {
     REQUIRE_BINUTILS();
-    testutil::TempDir dir;
-    const std::string exe = assemble_and_link(dir, "tramp",
-                                              "\t.text\n\t.globl _start\n\t.balign 8\n_start:\n"
-                                              "\tbti c\n\tnop\n\tldr x16, 0f\n\tbr x16\n"
-                                              "0:\t.quad _start\n\t.size _start, . - _start\n");
-    ASSERT_FALSE(HasFailure());
-    uint64_t text_addr = 0;
-    auto text = read_text(exe, &text_addr);
-    ASSERT_TRUE(text.has_value());
-    ASSERT_EQ(text_addr, kBase);
-    ASSERT_EQ(text->size(), sct::kSize);
-    EXPECT_EQ(word_at(*text, 0), a64::bti_c());
-    EXPECT_EQ(word_at(*text, 1), a64::nop());
-    EXPECT_EQ(word_at(*text, 2), sct::kLdrX16Literal);
-    EXPECT_EQ(word_at(*text, 2), *ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)));
-    EXPECT_EQ(word_at(*text, 3), sct::kBrX16);
-    EXPECT_EQ(uint64_t(word_at(*text, 4)) | uint64_t(word_at(*text, 5)) << 32, kBase);
-    auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(exe));
-    ASSERT_EQ(dump.exit_code, 0) << dump.output;
-    char want[96];
-    std::snprintf(want, sizeof want, "%" PRIx64 ":\t58000050 \tldr\tx16, %" PRIx64 " <_start+0x10>",
-                  kBase + sct::kLdrOffset, kBase + sct::kLiteralOffset);
-    EXPECT_NE(dump.output.find(want), std::string::npos) << want << "\n" << dump.output;
-    std::snprintf(want, sizeof want, "ldr x16, 0x%" PRIx64, kBase + sct::kLiteralOffset);
-    EXPECT_EQ(disassemble(sct::kLdrX16Literal, kBase + sct::kLdrOffset), want);
+    for (const sct::Layout &l : sct::kLayouts) {
+        SCOPED_TRACE(l.name);
+        auto src = kernel_sources().find(l.name);
+        ASSERT_NE(src, kernel_sources().end()) << "no kernel source for layout " << l.name;
+        testutil::TempDir dir;
+        const std::string exe = assemble_and_link(dir, "tramp", src->second);
+        ASSERT_FALSE(HasFailure());
+        uint64_t text_addr = 0, rodata_addr = 0;
+        auto text = read_text(exe, &text_addr);
+        ASSERT_TRUE(text.has_value());
+        ASSERT_EQ(text_addr, kBase);
+        ASSERT_EQ(text->size(), l.stride);
+        const bool inline_literal = l.literal == sct::LiteralPlace::Inline;
+        std::optional<std::vector<uint8_t>> rodata;
+        if (!inline_literal) {
+            rodata = read_section(exe, ".rodata", &rodata_addr);
+            ASSERT_TRUE(rodata.has_value());
+            ASSERT_EQ(rodata->size(), 32u);
+        }
+        const uint64_t literal = inline_literal ? kBase + l.literal_offset : rodata_addr + 24;
+        const uint32_t slot = l.has_slot() ? word_at(*text, l.slot_offset() / 4) : 0;
+        if (l.has_slot()) { // `nop` (v2 as a module writes it) or `b _start`
+            EXPECT_TRUE(slot == a64::kNop || slot == *a64::b_to(kBase + l.slot_offset(), kBase));
+        }
+        auto want = sct::encode(l, kBase, literal, kBase, slot);
+        ASSERT_TRUE(want.ok()) << want.error();
+        for (size_t k = 0; k < want->size(); ++k)
+            EXPECT_EQ(word_at(*text, k), (*want)[k]) << "word " << k;
+        std::vector<uint32_t> code;
+        for (size_t k = 0; k < l.code.size(); ++k)
+            code.push_back(word_at(*text, k));
+        EXPECT_TRUE(sct::matches(l, code));
+        EXPECT_EQ(*sct::literal_address(l, kBase, code), literal);
+        if (!inline_literal) {
+            EXPECT_EQ(uint64_t(word_at(*rodata, 6)) | uint64_t(word_at(*rodata, 7)) << 32, kBase);
+        }
+
+        auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(exe));
+        ASSERT_EQ(dump.exit_code, 0) << dump.output;
+        char want_line[128];
+        if (inline_literal) {
+            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLiteral);
+            std::snprintf(want_line, sizeof want_line,
+                          "\tldr\tx16, %" PRIx64 " <_start+0x%" PRIx64 ">", literal,
+                          l.literal_offset);
+            EXPECT_NE(objdump_line(dump.output, kBase + ldr).find(want_line), std::string::npos)
+                << want_line << "\n"
+                << dump.output;
+            std::snprintf(want_line, sizeof want_line, "ldr x16, 0x%" PRIx64, literal);
+            EXPECT_EQ(disassemble(word_at(*text, ldr / 4), kBase + ldr), want_line);
+        } else {
+            const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
+            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
+            std::snprintf(want_line, sizeof want_line, "\tadrp\tx16, %" PRIx64,
+                          literal & ~uint64_t{0xfff});
+            EXPECT_NE(objdump_line(dump.output, kBase + adrp).find(want_line), std::string::npos)
+                << want_line << "\n"
+                << dump.output;
+            std::snprintf(want_line, sizeof want_line, "\tldr\tx16, [x16, #%" PRIu64 "]",
+                          literal & 0xfff);
+            EXPECT_NE(objdump_line(dump.output, kBase + ldr).find(want_line), std::string::npos)
+                << want_line << "\n"
+                << dump.output;
+        }
+        for (uint64_t o = l.size; o < l.stride; o += 4)
+            EXPECT_NE(objdump_line(dump.output, kBase + o).find("\tnop"), std::string::npos);
+    }
 }
 
 TEST(A64Oracle, EncodeAndDecodeAgreeWithBinutils) {

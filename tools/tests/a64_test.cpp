@@ -1,5 +1,4 @@
 #include "a64.h"
-#include "sct_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -13,25 +12,6 @@ TEST(A64Encode, TrampolineWords) {
     EXPECT_EQ(*ldr_literal(16, 8), 0x58000050u); // ldr x16, entry+16 from entry+8
     EXPECT_EQ(*br(16), 0xd61f0200u);
     EXPECT_EQ(*ret(), 0xd65f03c0u);
-}
-
-// sct_layout.h against the spec's numbers and the codec.
-TEST(A64Encode, SctLayoutConstants) {
-    EXPECT_EQ(sct::kSize, 24u);
-    EXPECT_EQ(sct::kAlign, 8u);
-    EXPECT_EQ(sct::kSlotOffset, 4u);
-    EXPECT_EQ(sct::kLdrOffset, 8u);
-    EXPECT_EQ(sct::kBrOffset, 12u);
-    EXPECT_EQ(sct::kLiteralOffset, 16u);
-    EXPECT_EQ(sct::kLiteralOffset % 8, 0u); // literal aligned when the entry is
-    EXPECT_EQ(sct::kCodeWords * 4 + 8, sct::kSize);
-    EXPECT_EQ(sct::kLdrX16Literal, 0x58000050u);
-    EXPECT_EQ(*ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)),
-              sct::kLdrX16Literal);
-    EXPECT_EQ(*br(16), sct::kBrX16);
-    auto d = decode(sct::kLdrX16Literal);
-    ASSERT_TRUE(d.ok());
-    EXPECT_EQ(*pc_relative_target(sct::kLdrX16Literal, 0x1008), 0x1010u);
 }
 
 TEST(A64Encode, BranchMatchesSpecFormula) {

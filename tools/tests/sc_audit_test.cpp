@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 using testutil::has;
 using testutil::run;
 using testutil::shell_quote;
@@ -50,29 +52,55 @@ far_target:
 	ret
 )";
 
-// One v2 trampoline, written as the kernel does (`ldr x16, 0f`, `.size` up to
-// the end of the literal). Each part can be broken by a test:
-// Tramp("foo").slot("nop").str().
+// One trampoline, written as its kernel writes it, in the layout named
+// `layout` (sct_layout.h; v2 unless given): v2 as the 6.12 series does
+// (`ldr x16, 0f`, `.size` up to the end of the literal), slot-adrp as the
+// series on mainline does (`.balign 32`, adrp/ldr of a .rodata literal,
+// `.size` over the code, `.balign 32` after), mainline as mainline does
+// (`.align 4`, no slot). Each part can be broken by a test:
+// Tramp("foo").slot("nop").str(), Tramp("foo", "mainline").adrp("adrp x17, 1f").str().
 class Tramp {
   public:
-    explicit Tramp(std::string key) : key_(std::move(key)) {}
+    explicit Tramp(std::string key, std::string layout = "v2")
+        : key_(std::move(key)), layout_(std::move(layout)) {
+        if (layout_ == "slot-adrp") {
+            align_ = "\t.balign 32\n";
+            after_ = "\t.balign 32\n";
+        } else if (layout_ == "mainline") {
+            align_ = "\t.align 4\n";
+            slot_.clear();
+        } else if (layout_ != "v2") {
+            throw std::logic_error("Tramp: no source for layout " + layout_);
+        }
+    }
     const std::string &key() const { return key_; }
     Tramp &literal(std::string v) { return set(literal_, std::move(v)); }
     Tramp &slot(std::string v) { return set(slot_, std::move(v)); }
     Tramp &section(std::string v) { return set(section_, std::move(v)); }
     Tramp &flags(std::string v) { return set(flags_, std::move(v)); }
-    Tramp &before(std::string v) { return set(before_, std::move(v)); } // after .balign
+    Tramp &before(std::string v) { return set(before_, std::move(v)); } // after the alignment
     Tramp &bti(std::string v) { return set(bti_, std::move(v)); }
-    Tramp &ldr(std::string v) { return set(ldr_, std::move(v)); }
+    Tramp &ldr(std::string v) { return set(ldr_, std::move(v)); }   // v2: the literal load
+    Tramp &adrp(std::string v) { return set(adrp_, std::move(v)); } // adrp layouts
+    Tramp &lo12(std::string v) { return set(lo12_, std::move(v)); } // adrp layouts: the load
     Tramp &br(std::string v) { return set(br_, std::move(v)); }
     Tramp &size(std::string v) { return set(size_, std::move(v)); }
+    Tramp &after(std::string v) { return set(after_, std::move(v)); } // after `.size`
+    Tramp &literal_section(std::string v) { return set(literal_section_, std::move(v)); }
 
     std::string str() const {
         const std::string sym = "__SCT__" + key_;
-        return "\t.section " + section_ + ",\"" + flags_ + "\"\n\t.balign 8\n" + before_ +
-               "\t.globl " + sym + "\n\t.type " + sym + ",%function\n" + sym + ":\n\t" + bti_ +
-               "\n\t" + slot_ + "\n\t" + ldr_ + "\n\t" + br_ + "\n0:\t.quad " + literal_ +
-               "\n\t.size " + sym + ", " + (size_.empty() ? ". - " + sym : size_) + "\n";
+        std::string s = "\t.section " + section_ + ",\"" + flags_ + "\"\n" + align_ + before_ +
+                        "\t.globl " + sym + "\n\t.type " + sym + ",%function\n" + sym + ":\n\t" +
+                        bti_ + "\n" + (slot_.empty() ? "" : "\t" + slot_ + "\n");
+        const std::string size =
+            "\t.size " + sym + ", " + (size_.empty() ? ". - " + sym : size_) + "\n";
+        if (layout_ == "v2")
+            return s + "\t" + ldr_ + "\n\t" + br_ + "\n0:\t.quad " + literal_ + "\n" + size +
+                   after_;
+        return s + "\t" + adrp_ + "\n\t" + lo12_ + "\n\t" + br_ + "\n" + size + after_ +
+               "\t.section " + literal_section_ + ",\"a\"\n\t.align 3\n1:\t.quad " + literal_ +
+               "\n";
     }
 
   private:
@@ -81,35 +109,53 @@ class Tramp {
         return *this;
     }
     std::string key_;
+    std::string layout_;
     std::string literal_ = "target_a";
     std::string slot_ = "b target_a";
     std::string section_ = ".static_call.text";
     std::string flags_ = "ax";
+    std::string align_ = "\t.balign 8\n";
     std::string before_;
     std::string bti_ = "bti c";
     std::string ldr_ = "ldr x16, 0f";
+    std::string adrp_ = "adrp x16, 1f";
+    std::string lo12_ = "ldr x16, [x16, :lo12:1f]";
     std::string br_ = "br x16";
     std::string size_; // .size expression; default `. - __SCT__<key>`
+    std::string after_;
+    std::string literal_section_ = ".rodata";
 };
 
-// What the series emits, valid both as an object and linked into vmlinux:
-// foo `b target_a`, bar (a NULL/RET0 key) `b __static_call_return0`, far nop.
-std::string good_trampolines() {
-    return Tramp("foo").str() +
-           Tramp("bar").literal("__static_call_return0").slot("b __static_call_return0").str() +
-           Tramp("far").literal("far_target").slot("nop").str();
+bool has_slot(const std::string &layout) {
+    return sct::find_layout(layout)->has_slot();
 }
 
-std::string good_source() {
-    return std::string(kTargets) + good_trampolines();
+// What the series emits, valid both as an object and linked into vmlinux:
+// foo `b target_a`, bar (a NULL/RET0 key) `b __static_call_return0`, far nop
+// (without a slot: the same literals).
+std::string good_trampolines(const std::string &layout = "v2") {
+    return Tramp("foo", layout).str() +
+           Tramp("bar", layout)
+               .literal("__static_call_return0")
+               .slot(has_slot(layout) ? "b __static_call_return0" : "")
+               .str() +
+           Tramp("far", layout).literal("far_target").slot(has_slot(layout) ? "nop" : "").str();
 }
+
+std::string good_source(const std::string &layout = "v2") {
+    return std::string(kTargets) + good_trampolines(layout);
+}
+
+const char *kModuleSections = "\t.section .modinfo,\"a\"\n\t.asciz \"license=GPL\"\n"
+                              "\t.section .gnu.linkonce.this_module,\"aw\"\n\t.balign 8\n"
+                              "\t.zero 64\n";
 
 // A module: modpost's .gnu.linkonce.this_module and .modinfo; nop slots.
-std::string module_source(const std::string &foo_slot = "nop") {
-    return std::string(kTargets) + Tramp("foo").slot(foo_slot).str() +
-           Tramp("bar").literal("__static_call_return0").slot("nop").str() +
-           "\t.section .modinfo,\"a\"\n\t.asciz \"license=GPL\"\n"
-           "\t.section .gnu.linkonce.this_module,\"aw\"\n\t.balign 8\n\t.zero 64\n";
+std::string module_source(const std::string &foo_slot = "nop", const std::string &layout = "v2") {
+    const std::string bar_slot = has_slot(layout) ? "nop" : "";
+    return std::string(kTargets) + Tramp("foo", layout).slot(foo_slot).str() +
+           Tramp("bar", layout).literal("__static_call_return0").slot(bar_slot).str() +
+           kModuleSections;
 }
 
 // The v1 layout (literal at entry-8, 16-byte aligned, size 16).
@@ -144,6 +190,7 @@ class ScAudit : public ::testing::Test {
   . = 0xffff800080000000;
   .text : { *(.text) . = ALIGN(8); __static_call_text_start = .;
             *(.static_call.text) __static_call_text_end = .; }
+  .rodata : { *(.rodata) }
   .init.data : { . = ALIGN(8); __start_kprobe_blacklist = .; KEEP(*(_kprobe_blacklist))
                  __stop_kprobe_blacklist = .; }
   .data : { *(.data) }
@@ -327,6 +374,237 @@ TEST_F(ScAudit, CorruptedLiteralInLinkedImageIsNamed) {
                   ": literal bytes 0x4 disagree with R_AARCH64_RELATIVE addend"});
 }
 
+// --- every layout (sct_layout.h) ------------------------------------------------
+//
+// ScAuditLayout.<test>/<layout>: the same images in each layout, written as
+// its kernel writes them (Tramp): detected, audited clean, and corrupted
+// copies caught. A layout without a Tramp source fails here.
+
+namespace {
+
+class ScAuditLayout : public ScAudit, public ::testing::WithParamInterface<std::string> {
+  protected:
+    const sct::Layout &layout() const { return *sct::find_layout(GetParam()); }
+    std::string source() const { return good_source(GetParam()); }
+    std::string detected(size_t n) const {
+        return "layout: " + GetParam() + " (detected, " + std::to_string(n) + " of " +
+               std::to_string(n) + " trampolines)";
+    }
+};
+
+std::vector<std::string> layout_names() {
+    std::vector<std::string> v;
+    for (const auto &l : sct::kLayouts)
+        v.push_back(l.name);
+    return v;
+}
+
+} // namespace
+
+TEST_P(ScAuditLayout, ObjectPasses) {
+    REQUIRE_BINUTILS();
+    const sct::Layout &l = layout();
+    const std::string obj = assemble("good", source());
+    expect_audit(
+        obj, scaudit::kExitOk,
+        {detected(3), "3 trampolines, 0 broken", "3 direct call sites",
+         l.has_slot() ? "1 on the literal path (slot nop)" : "3 on the literal path (no slot)"},
+        {"ERROR"});
+    auto rep = scaudit::audit(obj);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->layout, &l);
+    ASSERT_EQ(rep->trampolines.size(), 3u);
+    const char *keys[] = {"foo", "bar", "far"};
+    const char *literals[] = {"target_a", "__static_call_return0", "far_target"};
+    for (size_t i = 0; i < 3; ++i) {
+        const auto &t = rep->trampolines[i];
+        EXPECT_EQ(t.key, keys[i]);
+        EXPECT_EQ(t.addr, l.stride * i); // packed at the stride from the section start
+        EXPECT_EQ(t.size, l.size);
+        ASSERT_EQ(t.words.size(), l.code.size());
+        EXPECT_TRUE(sct::matches(l, t.words));
+        EXPECT_EQ(t.literal.source, "R_AARCH64_ABS64");
+        EXPECT_EQ(t.literal.text, literals[i]);
+        EXPECT_TRUE(t.errors.empty()) << t.errors[0];
+        if (l.literal == sct::LiteralPlace::Inline) {
+            EXPECT_EQ(t.literal_at, "entry+" + std::to_string(l.literal_offset));
+        } else {
+            EXPECT_EQ(t.literal_at, ".rodata+" + a64::hex(8 * i)); // one literal each, in order
+        }
+    }
+    if (l.has_slot()) {
+        EXPECT_EQ(rep->trampolines[0].agree, "yes");
+        EXPECT_EQ(rep->trampolines[1].agree, "yes");
+        EXPECT_TRUE(rep->trampolines[2].slot_is_nop);
+    } else {
+        for (const auto &t : rep->trampolines) {
+            EXPECT_EQ(t.slot, "-");
+            EXPECT_EQ(t.slot_file_offset, 0u);
+        }
+    }
+    EXPECT_EQ(rep->trampolines[0].calls, 2u);
+    EXPECT_TRUE(rep->errors.empty());
+}
+
+TEST_P(ScAuditLayout, ModulePasses) {
+    REQUIRE_BINUTILS();
+    const bool slot = layout().has_slot();
+    const std::string ko = assemble("mod", module_source(slot ? "nop" : "", GetParam()));
+    expect_audit(
+        ko, scaudit::kExitOk,
+        {"(ET_REL module, arm64)", detected(2), "2 trampolines, 0 broken, 2 on the literal path"},
+        {"ERROR"}, "-v");
+}
+
+TEST_P(ScAuditLayout, LinkedImagePasses) {
+    REQUIRE_BINUTILS();
+    const sct::Layout &l = layout();
+    const std::string vm = link_vmlinux_like("vm", source());
+    expect_audit(vm, scaudit::kExitOk,
+                 {"__static_call_text_start", detected(3), "R_AARCH64_RELATIVE",
+                  "3 trampolines, 0 broken", "3 direct call sites"},
+                 {"ERROR"}, "-v");
+    auto rep = scaudit::audit(vm);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->layout, &l);
+    ASSERT_EQ(rep->trampolines.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        const auto &t = rep->trampolines[i];
+        EXPECT_EQ(t.addr, rep->trampolines[0].addr + l.stride * i) << t.key;
+        EXPECT_EQ(t.addr % l.align, 0u);
+        EXPECT_EQ(t.literal.source, ".rela.dyn R_AARCH64_RELATIVE") << t.key;
+        EXPECT_TRUE(t.errors.empty()) << t.errors[0];
+        if (l.literal != sct::LiteralPlace::Inline) {
+            EXPECT_NE(t.literal_at.find(" in .rodata"), std::string::npos) << t.literal_at;
+        }
+    }
+    if (l.has_slot()) {
+        EXPECT_TRUE(find_tramp(*rep, "far")->slot_is_nop);
+        EXPECT_NE(find_tramp(*rep, "far")->distance.find("(far)"), std::string::npos);
+        EXPECT_EQ(find_tramp(*rep, "bar")->agree, "yes");
+    }
+}
+
+// Cross-check with binutils: objdump -d decodes the word(s) that locate each
+// linked trampoline's literal to the address sc-audit read it from, and
+// objdump -R has the R_AARCH64_RELATIVE there whose value sc-audit reports.
+TEST_P(ScAuditLayout, LinkedImageLiteralAgreesWithObjdump) {
+    REQUIRE_BINUTILS();
+    const sct::Layout &l = layout();
+    const std::string vm = link_vmlinux_like("vm", source());
+    auto rep = scaudit::audit(vm);
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(vm));
+    ASSERT_EQ(dump.exit_code, 0) << dump.output;
+    auto dynrel = run(testutil::kObjdump.path + " -R " + shell_quote(vm));
+    ASSERT_EQ(dynrel.exit_code, 0) << dynrel.output;
+    for (const auto &t : rep->trampolines) {
+        char line[200];
+        if (l.literal == sct::LiteralPlace::Inline) {
+            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLiteral);
+            std::snprintf(line, sizeof line, "%llx:\t%08x \tldr\tx16, %llx <%s+0x%llx>",
+                          (unsigned long long)(t.addr + ldr), t.words[ldr / 4],
+                          (unsigned long long)t.literal_addr, t.symbol.c_str(),
+                          (unsigned long long)l.literal_offset);
+            EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
+        } else {
+            const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
+            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
+            std::snprintf(line, sizeof line, "%llx:\t%08x \tadrp\tx16, %llx",
+                          (unsigned long long)(t.addr + adrp), t.words[adrp / 4],
+                          (unsigned long long)(t.literal_addr & ~0xfffull));
+            EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
+            std::snprintf(line, sizeof line, "%llx:\t%08x \tldr\tx16, [x16, #%llu]",
+                          (unsigned long long)(t.addr + ldr), t.words[ldr / 4],
+                          (unsigned long long)(t.literal_addr & 0xfff));
+            if (t.literal_addr & 0xfff) {
+                EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "`";
+            }
+        }
+        // objdump prints the addend signed: *ABS*-0x00007fff7ff00000.
+        const int64_t addend = int64_t(t.literal.abs);
+        std::snprintf(line, sizeof line, "%016llx R_AARCH64_RELATIVE  *ABS*%c0x%016llx",
+                      (unsigned long long)t.literal_addr, addend < 0 ? '-' : '+',
+                      (unsigned long long)(addend < 0 ? -addend : addend));
+        EXPECT_TRUE(has(dynrel.output, line)) << "missing `" << line << "` in\n" << dynrel.output;
+    }
+}
+
+// A copy with one trampoline's slot (where the layout has one), literal, or
+// literal-locating word (ldr / adrp) corrupted: each is reported, naming it.
+TEST_P(ScAuditLayout, CorruptedCopiesOfLinkedImageAreNamed) {
+    REQUIRE_BINUTILS();
+    const sct::Layout &l = layout();
+    const std::string vm = link_vmlinux_like("vm", source());
+    using testutil::Part;
+    const std::string load = std::to_string(*l.offset_of(
+        l.literal == sct::LiteralPlace::Inline ? sct::WordKind::LdrLiteral : sct::WordKind::Adrp));
+    struct Case {
+        Part part;
+        std::string error; // after "ERROR <victim>: "
+    };
+    std::vector<Case> cases = {
+        {Part::Literal, "literal bytes 0x8000000000000000 disagree with R_AARCH64_RELATIVE addend"},
+        {Part::LiteralLoad, "layout: word at +" + load + " is `"},
+    };
+    if (l.has_slot())
+        cases.push_back({Part::Slot, "slot `b 0x"});
+    for (const auto &c : cases) {
+        const std::string bad = (dir / "vm-corrupt.elf").string();
+        const std::string victim = testutil::corrupt_one(vm, bad, c.part);
+        ASSERT_FALSE(victim.empty()) << int(c.part);
+        expect_audit(bad, scaudit::kExitBroken, {"ERROR " + victim + ": " + c.error});
+    }
+    EXPECT_TRUE(testutil::corrupt_one(vm, (dir / "x.elf").string(), Part::Slot).empty() ==
+                !l.has_slot());
+}
+
+// --layout NAME checks against that layout: the right one passes, every other
+// one reports the file's trampolines as broken.
+TEST_P(ScAuditLayout, GivenLayoutIsUsed) {
+    REQUIRE_BINUTILS();
+    const std::string obj = assemble("good", source());
+    expect_audit(obj, scaudit::kExitOk, {"layout: " + GetParam() + " (--layout)"}, {"ERROR"},
+                 "--layout " + GetParam());
+    for (const auto &other : sct::kLayouts) {
+        if (other.name == GetParam())
+            continue;
+        expect_audit(obj, scaudit::kExitBroken,
+                     {std::string("layout: ") + other.name + " (--layout)",
+                      "ERROR __SCT__foo: code is layout " + GetParam() + " ("},
+                     {}, std::string("--layout=") + other.name);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLayout, ScAuditLayout, ::testing::ValuesIn(layout_names()),
+                         [](const ::testing::TestParamInfo<std::string> &i) {
+                             std::string n = i.param;
+                             for (char &c : n)
+                                 if (c == '-')
+                                     c = '_';
+                             return n;
+                         });
+
+// The static call text may start less aligned than the layout (the kernel's
+// ALIGN_FUNCTION() before .static_call.text): the bytes up to the first
+// trampoline's alignment are no error, and the region line says so.
+TEST_F(ScAudit, AlignmentBeforeTheFirstTrampolineIsAccepted) {
+    REQUIRE_BINUTILS();
+    expect_audit(link_vmlinux_like("vm", good_source("slot-adrp")), scaudit::kExitOk,
+                 {"static call text: __static_call_text_start..__static_call_text_end "
+                  "[0xffff800080000030, 0xffff8000800000a0), 16 byte(s) of alignment before the "
+                  "first\n"},
+                 {"ERROR"});
+}
+
+TEST_F(ScAudit, UnknownLayoutIsAUsageError) {
+    REQUIRE_BINUTILS();
+    auto r = audit(assemble("good", good_source()), "--layout v9");
+    EXPECT_EQ(r.exit_code, scaudit::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "unknown layout 'v9' (known: v2, slot-adrp, mainline)")) << r.output;
+    EXPECT_EQ(audit(assemble("good", good_source()), "--layout").exit_code, scaudit::kExitError);
+}
+
 // --- broken images (table) ---------------------------------------------------
 //
 // Each row is a test, ScAudit.<name>: one or more images, each assembled (or
@@ -357,16 +635,26 @@ BrokenImage linked(std::string source, std::vector<std::string> present,
     return {true, std::move(source), std::move(present), std::move(absent)};
 }
 
-// good_source() + `extra` as an object: the error is `error`, and the
+// good_source(layout) + `extra` as an object: the error is `error`, and the
 // trampolines of good_source() stay intact.
-BrokenImage object_error(const std::string &extra, const std::string &error) {
-    return object(good_source() + extra, {error}, {"ERROR __SCT__foo"});
+BrokenImage object_error(const std::string &extra, const std::string &error,
+                         const std::string &layout = "v2") {
+    return object(good_source(layout) + extra, {error}, {"ERROR __SCT__foo"});
 }
+
+// The same, linked like vmlinux.
+BrokenImage linked_error(const std::string &extra, const std::string &error,
+                         const std::string &layout = "v2") {
+    return linked(good_source(layout) + extra, {error}, {"ERROR __SCT__foo"});
+}
+
+const char *kSA = "slot-adrp";
+const char *kML = "mainline";
 
 // A trampoline with a code word changed (each is the 4th trampoline of its
 // object, at .static_call.text+0x48).
-BrokenImage wrong_word(const Tramp &t, const std::string &error) {
-    return object_error(t.str(), "ERROR __SCT__" + t.key() + ": layout: " + error);
+BrokenImage wrong_word(const Tramp &t, const std::string &error, const std::string &layout = "v2") {
+    return object_error(t.str(), "ERROR __SCT__" + t.key() + ": layout: " + error, layout);
 }
 
 const std::vector<BrokenCase> &broken_cases() {
@@ -405,7 +693,10 @@ const std::vector<BrokenCase> &broken_cases() {
         // Two of them, so that the first one's 24 bytes fit in the section.
         {"V1LayoutIsRejected",
          {object(std::string(kTargets) + v1_tramp("old") + v1_tramp("old2"),
-                 {"ERROR __SCT__old: symbol size 16, expected 24",
+                 {"layout: v2 (nearest: no trampoline matches any layout)",
+                  "ERROR layout: no trampoline matches a known layout (v2, slot-adrp, mainline); "
+                  "checked against the nearest, v2",
+                  "ERROR __SCT__old: symbol size 16, expected 24",
                   "ERROR __SCT__old: layout: word at +8 is `ldr x16, 0x8` (0x58ffff90), expected "
                   "`ldr x16, <entry+16>` (0x58000050)",
                   "ERROR __SCT__old: literal is 0"})}},
@@ -475,6 +766,159 @@ const std::vector<BrokenCase> &broken_cases() {
         {"LinkedImageKprobeBlacklistEntryIsNamed",
          {linked(good_source() + kKprobeEntry, {"ERROR __SCT__foo: _kprobe_blacklist entry at 0x"},
                  {"ERROR __SCT__bar"})}},
+        // --- the layouts with the literal in .rodata (slot-adrp: the series on
+        // mainline; mainline: mainline's own), each the 4th trampoline of its
+        // object (slot-adrp at .static_call.text+0x60, mainline +0x30).
+        {"SlotAdrpFlippedSlotIsNamed",
+         {object_error(Tramp("flip", kSA).slot("b target_b").str(),
+                       "ERROR __SCT__flip: slot `b target_b` disagrees with literal target_a", kSA),
+          linked(good_source(kSA) + Tramp("flip", kSA).slot("b target_b").str(),
+                 {"ERROR __SCT__flip: slot `b 0x", "<target_b>` disagrees with literal"})}},
+        {"SlotAdrpNopSlotWithTargetInRangeIsNamed",
+         {linked_error(Tramp("n", kSA).slot("nop").str(),
+                       "ERROR __SCT__n: slot `nop` although the literal 0x", kSA)}},
+        {"SlotAdrpModuleBranchSlotIsNamed",
+         {object(module_source("b target_a", kSA),
+                 {"ERROR __SCT__foo: slot is `b target_a` in a module"}, {"ERROR __SCT__bar"})}},
+        {"AdrpWrongCodeWordsAreNamed",
+         {wrong_word(Tramp("w0", kSA).bti("nop"),
+                     "word at +0 is `nop` (0xd503201f), expected `bti c` (0xd503245f)", kSA),
+          wrong_word(Tramp("w8", kSA).adrp("adrp x17, 1f"),
+                     "word at +8 is `adrp x17, 0x0` (0x90000011), expected `adrp x16, <literal>`",
+                     kSA),
+          wrong_word(Tramp("w12", kSA).lo12("ldr x16, [x17, :lo12:1f]"),
+                     "word at +12 is `ldr x16, [x17]` (0xf9400230), expected `ldr x16, [x16, "
+                     ":lo12:<literal>]`",
+                     kSA),
+          wrong_word(Tramp("w16", kSA).br("br x17"),
+                     "word at +16 is `br x17` (0xd61f0220), expected `br x16`", kSA),
+          wrong_word(Tramp("m4", kML).adrp("adrp x15, 1f"),
+                     "word at +4 is `adrp x15, 0x0` (0x9000000f), expected `adrp x16, <literal>`",
+                     kML),
+          wrong_word(Tramp("m8", kML).lo12("ldr x17, [x16, :lo12:1f]"),
+                     "word at +8 is `ldr x17, [x16]` (0xf9400211), expected `ldr x16, [x16, "
+                     ":lo12:<literal>]`",
+                     kML),
+          wrong_word(Tramp("m12", kML).br("ret"), "word at +12 is `ret` (0xd65f03c0)", kML)}},
+        // .balign 32 (16), then 8 bytes.
+        {"AdrpMisalignedEntryIsNamed",
+         {object_error(Tramp("mis", kSA).before("\t.skip 8\n").str(),
+                       "ERROR __SCT__mis: misaligned trampoline: section offset 0x68 is not "
+                       "32-byte aligned",
+                       kSA),
+          object_error(Tramp("mis", kML).before("\t.skip 8\n").str(),
+                       "ERROR __SCT__mis: misaligned trampoline: section offset 0x38 is not "
+                       "16-byte aligned",
+                       kML)}},
+        {"AdrpWrongSymbolSizeIsNamed",
+         {object_error(Tramp("s32", kSA).size("32").str(),
+                       "ERROR __SCT__s32: symbol size 32, expected 20 (`.size` must cover the 20 "
+                       "bytes of code, not the padding)",
+                       kSA),
+          object_error(Tramp("s20", kML).size("20").str(),
+                       "ERROR __SCT__s20: symbol size 20, expected 16 (`.size` must cover the 16 "
+                       "bytes of code)",
+                       kML)}},
+        {"AdrpLiteralInWrongSectionIsNamed",
+         {object_error(Tramp("d", kSA).literal_section(".data").str(),
+                       "ERROR __SCT__d: literal .data+0x0 is in section .data, not .rodata", kSA),
+          linked_error(Tramp("d", kSA).literal_section(".data").str(),
+                       "> is in section .data, not .rodata", kSA),
+          object_error(Tramp("d", kML).literal_section(".data").str(),
+                       "ERROR __SCT__d: literal .data+0x0 is in section .data, not .rodata", kML),
+          linked_error(Tramp("d", kML).literal_section(".data").str(),
+                       "> is in section .data, not .rodata", kML)}},
+        // `1b`: the literal of the trampoline before (far's).
+        {"AdrpSharedLiteralIsNamed",
+         {object(good_source(kML) +
+                     Tramp("sh", kML).adrp("adrp x16, 1b").lo12("ldr x16, [x16, :lo12:1b]").str(),
+                 {"ERROR __SCT__sh: literal .rodata+0x10 is also __SCT__far's: an update of "
+                  "either retargets both",
+                  "ERROR __SCT__far: literal .rodata+0x10 is also __SCT__sh's"},
+                 {"ERROR __SCT__foo"}),
+          linked(good_source(kML) +
+                     Tramp("sh", kML).adrp("adrp x16, 1b").lo12("ldr x16, [x16, :lo12:1b]").str(),
+                 {"ERROR __SCT__sh: literal 0x", "is also __SCT__far's",
+                  "ERROR __SCT__far: literal 0x", "is also __SCT__sh's"},
+                 {"ERROR __SCT__foo"}),
+          object(good_source(kSA) + Tramp("sh", kSA)
+                                        .slot("b far_target")
+                                        .adrp("adrp x16, 1b")
+                                        .lo12("ldr x16, [x16, :lo12:1b]")
+                                        .str(),
+                 {"ERROR __SCT__sh: literal .rodata+0x10 is also __SCT__far's"})}},
+        {"AdrpLdrOfAnotherLiteralIsNamed",
+         {object_error(Tramp("two", kSA).lo12("ldr x16, [x16, :lo12:1b]").str(),
+                       "ERROR __SCT__two: adrp x16 at +8 (.rodata+0x18) and ldr x16 at +12 "
+                       "(.rodata+0x10) name different literals",
+                       kSA),
+          // Linked, the pair reads far's literal (same page).
+          linked_error(Tramp("two", kML).lo12("ldr x16, [x16, :lo12:1b]").str(),
+                       "ERROR __SCT__two: literal 0x", kML)}},
+        {"AdrpPairWithoutRelocationIsNamed",
+         {object_error(Tramp("norel", kML).lo12("ldr x16, [x16, #8]").str(),
+                       "ERROR __SCT__norel: ldr x16 at +8 has no R_AARCH64_LDST64_ABS_LO12_NC "
+                       "relocation: the literal's address is unknown",
+                       kML)}},
+        {"AdrpZeroLiteralIsNamed",
+         {object_error(Tramp("zero", kML).literal("0").str(),
+                       "ERROR __SCT__zero: literal is 0 (no relocation, zero bytes)", kML),
+          linked_error(Tramp("zero", kML).literal("0").str(), "ERROR __SCT__zero: literal is 0",
+                       kML),
+          object_error(Tramp("zero", kSA).literal("0").slot("nop").str(),
+                       "ERROR __SCT__zero: literal is 0 (no relocation, zero bytes)", kSA)}},
+        {"AdrpLiteralWithoutRelocationIsNamed",
+         {object_error(Tramp("const", kML).literal("0x1234").str(),
+                       "ERROR __SCT__const: literal 0x1234 has no R_AARCH64_ABS64 relocation",
+                       kML)}},
+        {"AdrpLiteralTargetOutsideCodeIsNamed",
+         {linked_error(Tramp("data", kML).literal("__static_call_text_end + 0x100000").str(),
+                       "ERROR __SCT__data: literal target 0x", kML)}},
+        {"SlotAdrpPaddingIsNamed",
+         {object_error(Tramp("p0", kSA).after("\t.balign 32, 0\n").str(),
+                       "ERROR __SCT__p0: padding word at +20 is `.inst 0x0` (0x0), expected `nop` "
+                       "(0xd503201f) up to the 32-byte stride",
+                       kSA),
+          object_error(Tramp("brk", kSA).after("\tbrk #0\n\t.balign 32\n").str(),
+                       "ERROR __SCT__brk: padding word at +20 is `brk #0x0`", kSA)}},
+        {"SlotAdrpMissingFinalPaddingIsNamed",
+         {object(good_source(kSA) + Tramp("last", kSA).after("").str(),
+                 {"ERROR .static_call.text: the last trampoline's 32-byte stride ends 12 byte(s) "
+                  "after the end .static_call.text+0x74"},
+                 {"ERROR __SCT__"})}},
+        {"AdrpPaddingBetweenTrampolinesIsNamed",
+         {object(good_source(kSA) + Tramp("pad", kSA).before("\t.skip 32\n").str(),
+                 {"ERROR .static_call.text: 32 byte(s) at [.static_call.text+0x60, "
+                  ".static_call.text+0x80) belong to no trampoline (trampolines are packed at a "
+                  "32-byte stride"},
+                 {"ERROR __SCT__"}),
+          linked(good_source(kML) + Tramp("pad", kML).before("\t.skip 16\n").str(),
+                 {"ERROR __static_call_text_start..__static_call_text_end: 16 byte(s) at [0x"},
+                 {"ERROR __SCT__"})}},
+        // The region starts 16 mod 32 (ALIGN(8) in the test's linker script):
+        // only the 16 bytes up to the first 32-byte boundary are alignment.
+        {"SlotAdrpLinkedImagePaddingBeforeTheFirstIsNamed",
+         {linked(std::string(kTargets) + Tramp("first", kSA).before("\t.skip 32\n").str() +
+                     good_trampolines(kSA),
+                 {"ERROR __static_call_text_start..__static_call_text_end: 48 byte(s) at "
+                  "[0xffff800080000030, 0xffff800080000060) belong to no trampoline"},
+                 {"ERROR __SCT__"})}},
+        {"AdrpTrampolineOutsideStaticCallTextIsNamed",
+         {linked_error(Tramp("out", kML).section(".text").str(),
+                       "ERROR __SCT__out: trampoline outside .static_call.text", kML)}},
+        {"AdrpKprobeBlacklistEntryIsNamed",
+         {linked(good_source(kML) + kKprobeEntry,
+                 {"ERROR __SCT__foo: _kprobe_blacklist entry at 0x"}, {"ERROR __SCT__bar"})}},
+        // One file, one layout: a trampoline of another layout is named.
+        {"MixedLayoutsAreNamed",
+         {object_error(Tramp("sa", kSA).str(),
+                       "ERROR __SCT__sa: code is layout slot-adrp (the series on mainline "
+                       "(patches/7.2/)), not v2"),
+          object(std::string(kTargets) + Tramp("ml", kML).str() + good_trampolines(kSA),
+                 {"ERROR __SCT__ml: code is layout mainline (mainline's own (7.x with CFI, "
+                  "without the series)), not slot-adrp"},
+                 {"ERROR __SCT__foo"}),
+          linked_error(Tramp("v2").str(), "ERROR __SCT__v2: code is layout v2 (", kML)}},
     };
     return cases;
 }

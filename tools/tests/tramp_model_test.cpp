@@ -1,6 +1,9 @@
+#include "a64.h"
 #include "protocols.h"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 using namespace tmodel;
 
@@ -220,4 +223,52 @@ TEST(TrampModel, EveryBrokenVariantExceptSlotFirstFails) {
         else
             EXPECT_GT(s.failing, 0u) << p.name;
     }
+}
+
+// The shipped protocol on every layout with a slot (the series on 6.12 and
+// on mainline), built from the layout description: every transition passes
+// in both reader orders, including from a module's assembled `nop`.
+TEST(TrampModel, ShippedPassesOnEveryLayoutWithASlot) {
+    size_t n = 0;
+    for (const auto &l : sct::kLayouts) {
+        if (!l.has_slot())
+            continue;
+        ++n;
+        for (ReaderOrder o : {ReaderOrder::Any, ReaderOrder::ProgramOrder}) {
+            const Summary s = summarize(shipped(world(), l), o);
+            EXPECT_EQ(s.rows, 30u) << l.name;
+            EXPECT_EQ(s.failing, 0u) << l.name;
+        }
+    }
+    EXPECT_GT(n, 0u);
+}
+
+// The 7.2 series' image: its code from the entry, the literal in .rodata
+// (found by the adrp/ldr pair), and its update writes that literal first.
+TEST(TrampModel, SlotAdrpImageAndUpdate) {
+    const World &w = world();
+    const auto &l = *sct::find_layout("slot-adrp");
+    const Protocol p = shipped(w, l);
+    EXPECT_EQ(p.name, "shipped-slot-adrp");
+    EXPECT_TRUE(p.shipped);
+    const Memory m = p.layout(w.A);
+    std::vector<uint32_t> code;
+    for (uint64_t o = 0; o < l.code_bytes(); o += 4)
+        code.push_back(m.at(w.tramp + o));
+    ASSERT_TRUE(sct::matches(l, code));
+    const uint64_t lit = *sct::literal_address(l, w.tramp, code);
+    EXPECT_EQ(get64(m, lit), w.A.addr);
+    EXPECT_EQ(*a64::pc_relative_target(m.at(w.tramp + 4), w.tramp + 4), w.A.addr);
+    const auto ab = p.update(m, w.A, w.B);
+    ASSERT_EQ(ab.size(), 3u);
+    EXPECT_EQ(ab[0].pieces[0].words.begin()->first, lit);
+    EXPECT_EQ(ab[2].type, Step::Type::Sync);
+    // Mainline's layout: no slot, the same literal-only update.
+    const auto &ml = *sct::find_layout("mainline");
+    const Protocol mp = mainline2026(w, ml);
+    const auto cr = mp.update(mp.layout(w.C), w.C, w.Ret0);
+    ASSERT_EQ(cr.size(), 1u);
+    EXPECT_EQ(get64(cr[0].pieces[0].words, lit), w.ret0);
+    EXPECT_THROW(shipped(w, ml), std::logic_error);
+    EXPECT_THROW(mainline2026(w, l), std::logic_error);
 }

@@ -22,31 +22,39 @@ Addr resolved(const World &w, const Target &t) {
     return t.kind == Kind::Fn ? t.addr : w.ret0;
 }
 
-// Words of the shipped (v2) trampoline, see sct_layout.h.
-Addr slot_addr(const World &w) {
-    return w.tramp + sct::kSlotOffset;
+// Where a layout's slot and literal are, for the trampoline at w.tramp: an
+// inline literal at its offset, else the .rodata literal.
+Addr slot_addr(const World &w, const sct::Layout &l) {
+    return w.tramp + l.slot_offset();
 }
-Addr literal_addr(const World &w) {
-    return w.tramp + sct::kLiteralOffset;
-}
-
-// Slot for the shipped shape: direct branch when in range, else nop.
-uint32_t shipped_slot(const World &w, Addr target) {
-    auto bw = a64::b_to(slot_addr(w), target);
-    return bw ? *bw : a64::kNop;
+Addr literal_addr(const World &w, const sct::Layout &l) {
+    return l.literal == sct::LiteralPlace::Inline ? w.tramp + l.literal_offset : kRodataLiteral;
 }
 
-Memory shipped_layout(const World &w, const Target &t) {
-    Memory m;
-    const Addr tr = w.tramp;
+// The image of a trampoline of layout `l` at w.tramp for a target, from the
+// layout description: its `size` bytes (code, and an inline literal), the
+// slot `b target` when in range else `nop`, and a .rodata literal.
+Memory layout_image(const World &w, const sct::Layout &l, const Target &t) {
     const Addr target = resolved(w, t);
-    m[tr + sct::kBtiOffset] = a64::kBtiC;
-    m[slot_addr(w)] = shipped_slot(w, target);
-    m[tr + sct::kLdrOffset] =
-        must(a64::ldr_literal(16, int64_t(sct::kLiteralOffset - sct::kLdrOffset)));
-    m[tr + sct::kBrOffset] = must(a64::br(16));
-    put64(m, literal_addr(w), target);
+    const uint32_t slot = l.has_slot() ? sct::slot_for(l, w.tramp, target) : 0;
+    auto words = sct::encode(l, w.tramp, literal_addr(w, l), target, slot);
+    if (!words)
+        throw std::logic_error("encoding failed: " + words.error());
+    Memory m;
+    for (size_t i = 0; 4 * i < l.size; ++i)
+        m[w.tramp + 4 * i] = (*words)[i];
+    if (l.literal != sct::LiteralPlace::Inline)
+        put64(m, kRodataLiteral, target);
     return m;
+}
+
+// The layout the shipped protocol and its broken variants use by default:
+// the first one with a slot.
+const sct::Layout &default_slot_layout() {
+    for (const auto &l : sct::kLayouts)
+        if (l.has_slot())
+            return l;
+    throw std::logic_error("no trampoline layout with a slot");
 }
 
 // How a broken variant's update departs from the shipped one (a bit set).
@@ -61,21 +69,22 @@ enum Departure : unsigned {
 // of `want`: one 8-byte store of the literal, then, if the slot changes, the
 // slot write and an all-CPU synchronisation (the shipped protocol), but for
 // the `departures` (Departure bits) of a broken variant.
-std::vector<Step> update_to(const World &w, const Memory &cur, const Memory &want,
-                            unsigned departures = 0) {
-    const uint64_t lit = get64(want, literal_addr(w));
-    const uint32_t slot = want.at(slot_addr(w));
+std::vector<Step> update_to(const World &w, const sct::Layout &l, const Memory &cur,
+                            const Memory &want, unsigned departures = 0) {
+    const Addr lit_at = literal_addr(w, l), slot_at = slot_addr(w, l);
+    const uint64_t lit = get64(want, lit_at);
+    const uint32_t slot = want.at(slot_at);
     std::vector<Step> literal, slot_steps;
     if (departures & kTornLiteral)
         literal.push_back(
-            Step::copy("literal", {piece32("lit.lo", literal_addr(w), uint32_t(lit)),
-                                   piece32("lit.hi", literal_addr(w) + 4, uint32_t(lit >> 32))}));
+            Step::copy("literal", {piece32("lit.lo", lit_at, uint32_t(lit)),
+                                   piece32("lit.hi", lit_at + 4, uint32_t(lit >> 32))}));
     else if (!(departures & kLazyLiteral) || slot == a64::kNop)
-        literal.push_back(Step::write(piece64("literal", literal_addr(w), lit)));
-    if (cur.at(slot_addr(w)) != slot) {
-        slot_steps.push_back(Step::write(piece32("slot", slot_addr(w), slot)));
+        literal.push_back(Step::write(piece64("literal", lit_at, lit)));
+    if (cur.at(slot_at) != slot) {
+        slot_steps.push_back(Step::write(piece32("slot", slot_at, slot)));
         if (!(departures & kNoSync))
-            slot_steps.push_back(Step::sync_words("sync(slot)", {slot_addr(w)}));
+            slot_steps.push_back(Step::sync_words("sync(slot)", {slot_at}));
     }
     const bool slot_first = departures & kSlotFirst;
     std::vector<Step> s = slot_first ? slot_steps : literal;
@@ -99,7 +108,7 @@ Protocol shipped_variant(const World &w, std::string name, std::string descripti
     }
     p.update = [&w, departures, layout = p.layout](const Memory &cur, const Target &,
                                                    const Target &to) {
-        return update_to(w, cur, layout(to), departures);
+        return update_to(w, default_slot_layout(), cur, layout(to), departures);
     };
     return p;
 }
@@ -143,26 +152,38 @@ World make_world() {
     w.fns.emplace(w.ret0, "__static_call_return0");
     w.fns.emplace(w.tramp + 0x300000, "D(stale)");
     w.syms.emplace(0, "0");
-    w.syms.emplace(w.tramp + sct::kLiteralOffset, "literal");
+    for (const auto &l : sct::kLayouts)
+        if (l.literal == sct::LiteralPlace::Inline)
+            w.syms.emplace(w.tramp + l.literal_offset, "literal");
     w.syms.emplace(kRodataLiteral, "rodata-literal");
     return w;
 }
 
 Protocol shipped(const World &w) {
-    Protocol p = protocol(w, "shipped",
-                          "bti c; b|nop; ldr x16, +16; br x16; literal(8) -- literal first, then "
-                          "the slot and an all-CPU sync if the slot changes",
-                          sct::kCodeWords);
+    return shipped(w, default_slot_layout());
+}
+
+Protocol shipped(const World &w, const sct::Layout &l) {
+    if (!l.has_slot())
+        throw std::logic_error(std::string("layout ") + l.name + " has no slot");
+    const bool first = &l == &default_slot_layout();
+    Protocol p = protocol(w, first ? "shipped" : std::string("shipped-") + l.name,
+                          std::string(l.name) + ": " + sct::describe(l) +
+                              " -- literal first, then the slot and an all-CPU sync if the slot "
+                              "changes",
+                          int(l.code.size()));
     p.shipped = true;
-    p.layout = [&w](const Target &t) { return shipped_layout(w, t); };
-    p.update = [&w](const Memory &cur, const Target &, const Target &to) {
-        return update_to(w, cur, shipped_layout(w, to));
+    p.layout = [&w, &l](const Target &t) { return layout_image(w, l, t); };
+    p.update = [&w, &l](const Memory &cur, const Target &, const Target &to) {
+        return update_to(w, l, cur, layout_image(w, l, to));
     };
     // A module's trampoline as assembled (slot nop); module_finalize installs
     // `b` before the module goes live, but the protocol must converge from it.
-    Memory mod = shipped_layout(w, w.A);
-    mod[slot_addr(w)] = a64::kNop;
-    p.extra_initial.push_back({"A[module nop]", w.A, mod});
+    if (l.module_slot_nop) {
+        Memory mod = layout_image(w, l, w.A);
+        mod[slot_addr(w, l)] = a64::kNop;
+        p.extra_initial.push_back({"A[module nop]", w.A, mod});
+    }
     return p;
 }
 
@@ -218,20 +239,22 @@ Protocol v6(const World &w) {
 }
 
 Protocol mainline2026(const World &w) {
-    Protocol p =
-        protocol(w, "mainline-2026",
-                 "bti c; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16 -- literal only", 4);
-    p.layout = [&w](const Target &t) {
-        Memory m;
-        put64(m, kRodataLiteral, resolved(w, t));
-        m[w.tramp] = a64::kBtiC;
-        m[w.tramp + 4] = must(a64::adrp_to(16, w.tramp + 4, kRodataLiteral));
-        m[w.tramp + 8] = must(a64::ldr_uimm(16, 16, int64_t(kRodataLiteral & 0xfff)));
-        m[w.tramp + 12] = must(a64::br(16));
-        return m;
-    };
-    p.update = [&w](const Memory &, const Target &, const Target &to) {
-        return std::vector<Step>{Step::write(piece64("literal", kRodataLiteral, resolved(w, to)))};
+    for (const auto &l : sct::kLayouts)
+        if (!l.has_slot())
+            return mainline2026(w, l);
+    throw std::logic_error("no trampoline layout without a slot");
+}
+
+Protocol mainline2026(const World &w, const sct::Layout &l) {
+    if (l.has_slot())
+        throw std::logic_error(std::string("layout ") + l.name + " has a slot");
+    Protocol p = protocol(w, "mainline-2026",
+                          std::string(l.name) + ": " + sct::describe(l) + " -- literal only",
+                          int(l.code.size()));
+    p.layout = [&w, &l](const Target &t) { return layout_image(w, l, t); };
+    p.update = [&w, &l](const Memory &, const Target &, const Target &to) {
+        return std::vector<Step>{
+            Step::write(piece64("literal", literal_addr(w, l), resolved(w, to)))};
     };
     return p;
 }
@@ -249,9 +272,10 @@ Protocol lazy_literal(const World &w, bool slot_first) {
         w, slot_first ? "broken/lazy-literal,slot-first" : "broken/lazy-literal,literal-first",
         "literal only written for out-of-range targets (stale otherwise)",
         slot_first ? kSlotFirst | kLazyLiteral : kLazyLiteral, [&w, stale](const Target &t) {
-            Memory m = shipped_layout(w, t);
-            if (m.at(slot_addr(w)) != a64::kNop)
-                put64(m, literal_addr(w), stale); // literal left over from an older far target
+            const sct::Layout &l = default_slot_layout();
+            Memory m = layout_image(w, l, t);
+            if (m.at(slot_addr(w, l)) != a64::kNop)
+                put64(m, literal_addr(w, l), stale); // literal left over from an older far target
             return m;
         });
     p.exact_final_state = false;
@@ -272,15 +296,26 @@ Protocol no_sync(const World &w) {
 Protocol ret_slot(const World &w) {
     return shipped_variant(w, "broken/ret-slot", "shipped, but NULL patches the slot to `ret`", 0,
                            [&w](const Target &t) {
-                               Memory m = shipped_layout(w, t);
+                               const sct::Layout &l = default_slot_layout();
+                               Memory m = layout_image(w, l, t);
                                if (t.kind == Kind::Null)
-                                   m[slot_addr(w)] = must(a64::ret());
+                                   m[slot_addr(w, l)] = must(a64::ret());
                                return m;
                            });
 }
 
+// The shipped protocol on every layout with a slot, v6, and mainline's
+// literal-only update on every layout without one.
 std::vector<Protocol> main_protocols(const World &w) {
-    return {shipped(w), v6(w), mainline2026(w)};
+    std::vector<Protocol> ps;
+    for (const auto &l : sct::kLayouts)
+        if (l.has_slot())
+            ps.push_back(shipped(w, l));
+    ps.push_back(v6(w));
+    for (const auto &l : sct::kLayouts)
+        if (!l.has_slot())
+            ps.push_back(mainline2026(w, l));
+    return ps;
 }
 
 std::vector<Protocol> broken_variants(const World &w) {
