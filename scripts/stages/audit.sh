@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run the C++ auditor (tools/sc-audit) on a variant's build output:
-#   patched:  vmlinux and the test modules must have trampolines, all intact;
-#             a corrupted copy of vmlinux must be caught, naming the victim
+#   patched, mainline-own: vmlinux and the test modules must have
+#             trampolines of the base's layout (bases.tsv: layout for the
+#             series, own_layout for the base's own), all intact; corrupted
+#             copies of vmlinux must be caught, naming the victim
 #   unpatched: vmlinux must be reported as having no arm64 trampolines
 #   audit.sh VARIANT
 set -euo pipefail
@@ -26,10 +28,15 @@ unpatched)
 	fi
 	;;
 *)
-	"$audit" --require "$b/vmlinux" >"$out" 2>&1 || rc=$?
+	if [ "$(variant_kind "$variant")" = mainline-own ]; then
+		layout=$(base_col "$(variant_base "$variant")" own_layout)
+	else
+		layout=$(base_col "$(variant_base "$variant")" layout)
+	fi
+	"$audit" --require --layout "$layout" "$b/vmlinux" >"$out" 2>&1 || rc=$?
 	n=$(sed -n 's/^summary: \([0-9]*\) trampolines.*/\1/p' "$out" | head -n1)
 	if [ "$rc" -eq 0 ]; then
-		record "$stage" "sc-audit --require vmlinux: $n trampolines intact" PASS 0
+		record "$stage" "sc-audit --require --layout $layout vmlinux: $n trampolines intact" PASS 0
 	else
 		grep -m5 ERROR "$out" | sed 's/^/  /' >&2 || true
 		record "$stage" "sc-audit --require vmlinux" FAIL 0 "exit $rc, see $out"
@@ -37,7 +44,7 @@ unpatched)
 	for ko in "$b"/rig-kmod/*.ko; do
 		[ -e "$ko" ] || continue
 		krc=0
-		"$audit" --require "$ko" >>"$out" 2>&1 || krc=$?
+		"$audit" --require --layout "$layout" "$ko" >>"$out" 2>&1 || krc=$?
 		if [ "$krc" -eq 0 ]; then
 			record "$stage" "sc-audit --require $(basename "$ko")" PASS 0
 		else
@@ -46,7 +53,7 @@ unpatched)
 		fi
 	done
 	tools_ctest "$stage" "tool check: sc-audit names the trampoline in a corrupted vmlinux copy" \
-		RealVmlinux SC_AUDIT_VMLINUX="$b/vmlinux" || rc=1
+		RealVmlinux SC_AUDIT_VMLINUX="$b/vmlinux" SC_AUDIT_LAYOUT="$layout" || rc=1
 	;;
 esac
 log "$stage: report in $out"
