@@ -191,8 +191,12 @@ variant_setup() {
 # if it is missing.
 host_tool() {
 	local t=$TOOLS_BUILD/$1
-	[ -x "$t" ] || "$RIG_ROOT/scripts/stages/tools.sh" >"$LOGS/tools-for-$1.log" 2>&1 ||
-		die "$1 not built (see $LOGS/tools-for-$1.log): run 'make tools'"
+	# Built, and from the sources in this clone (tools.sh mirrors them into
+	# $TOOLS_SRC): a stage run on its own must not use an older build.
+	if [ ! -x "$t" ] || ! diff -rq --exclude=build "$RIG_ROOT/tools" "$TOOLS_SRC" >/dev/null 2>&1; then
+		"$RIG_ROOT/scripts/stages/tools.sh" >"$LOGS/tools-for-$1.log" 2>&1 ||
+			die "$1 not built (see $LOGS/tools-for-$1.log): run 'make tools'"
+	fi
 	[ -x "$t" ] || die "$1 not built: run 'make tools'"
 	echo "$t"
 }
