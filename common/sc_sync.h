@@ -16,28 +16,33 @@
  * kernel/smp.c, instead of the outcome (which QEMU cannot show: TCG
  * executes a rewritten instruction as soon as it sees the store):
  *
- *  - csd_queue_cpu, on the sending CPU: a cross-CPU call queued *by the
- *    updating task* for CPU n is the update's own. Calls queued by anybody
- *    else are ignored, so an unrelated IPI neither helps nor hurts.
- *  - csd_function_entry, on CPU n, in its interrupt handler (an exception
- *    was taken to get there): when the call being run is the update's own,
- *    the probe reads every watched instruction word right there, and keeps
- *    that snapshot (the last one wins).
+ *  - csd_queue_cpu, on the sending CPU: a cross-CPU function call
+ *    (CSD_TYPE_SYNC or CSD_TYPE_ASYNC) queued *by the updating task, in task
+ *    context* for CPU n is the update's own. Calls queued by anybody else,
+ *    from an interrupt taken on the updater's CPU, and the irq_work and
+ *    remote wake-ups that share the queue are ignored, so an unrelated IPI
+ *    neither helps nor hurts.
+ *  - csd_function_entry, on CPU n, in its interrupt handler (the CPU took
+ *    an exception to get there): when the call being run is the update's
+ *    own, the probe reads every watched instruction word right there, and
+ *    keeps that snapshot (the last one wins).
  *
  * After the update returns, the watched words are read once more (their
  * final contents). The verdict, per step (sc_sync_judge()):
  *
  *  - an update that must synchronise passes when, on every other online
- *    CPU, the update's last cross-CPU call ran before the update returned
- *    and found every watched word already final and already cleaned to the
- *    point of unification. A synchronisation issued before the last write
+ *    CPU, the update's last cross-CPU call was one it waited for
+ *    (CSD_TYPE_SYNC), ran before the update returned and found every
+ *    watched word already final and already cleaned to the point of
+ *    unification. A synchronisation issued before the last write
  *    finds an old word; one issued between the write and its cache
  *    maintenance finds the word uncleaned; a plain sleep, an RCU grace
  *    period or any other wait sends the update no cross-CPU call at all; a
  *    kick that skips idle CPUs misses the one CPU that the probe leaves
- *    idle on purpose; a kick that does not wait for its calls returns
- *    while the busy CPUs still have their interrupts off (below), so their
- *    calls run only after the probe has closed.
+ *    idle on purpose; a kick that does not wait for its calls queues them
+ *    as CSD_TYPE_ASYNC and returns while the busy CPUs still have their
+ *    interrupts off (below), so their calls also run only after the probe
+ *    has closed. Both are reported.
  *  - an update that must not synchronise passes when it queued no
  *    cross-CPU call at all.
  *
@@ -58,7 +63,13 @@
  * returned or SC_SYNC_HOLD_MS have passed, whichever comes first: an
  * update that waits for its calls returns after that time, one that does
  * not wait returns first and is caught.
- * Run it from a context that may sleep, with at least 2 CPUs online.
+ *
+ * Run it from a context that may sleep. A verdict on an update that must
+ * synchronise needs at least 3 CPUs online (the updater's, a busy one and
+ * the idle one): with fewer, sc_sync_judge() fails the step as
+ * inconclusive rather than pass it. A CPU going online or offline during
+ * the probe, or a missed kprobe hit, makes sc_sync_probe() return -EAGAIN:
+ * the record would be incomplete.
  */
 #ifndef _SC_SYNC_H
 #define _SC_SYNC_H
@@ -82,6 +93,7 @@
 #include "sc_tramp.h"
 
 #define SC_SYNC_MAX_WORDS	24
+#define SC_SYNC_MIN_CPUS	3
 #define SC_SYNC_WHY_LEN		256
 
 /* The instruction words an update may write: the probe snapshots them. */
@@ -96,6 +108,7 @@ struct sc_sync_result {
 	unsigned int spinners;	/* of those, kept busy */
 	unsigned int sent;	/* cross-CPU calls the update queued */
 	unsigned int synced;	/* CPUs whose last such call saw final words */
+	unsigned int unwaited;	/* CPUs whose last such call was not waited for */
 	bool changed;		/* some watched word differs afterwards */
 	unsigned int maint;	/* cache maintenance calls by the update */
 	unsigned int unmaintained;	/* changed words not cleaned after */
@@ -105,17 +118,18 @@ struct sc_sync_result {
 };
 
 struct sc_sync_cpu {
-	const void *csd;	/* the update's call queued for this CPU */
-	unsigned int runs;	/* of the update's calls, run here */
-	bool final;		/* the last one saw every word final */
-	int unclean;		/* the last one saw this changed word uncleaned */
-	u32 seen[SC_SYNC_MAX_WORDS];
+	const void *csd;	/* the update's last call queued for this CPU */
+	unsigned int type;	/* its CSD_TYPE_*: CSD_TYPE_SYNC if waited for */
+	unsigned int runs;	/* of the update's calls, run here; published last */
+	int unclean;		/* the last run saw this changed word uncleaned, or -1 */
+	u32 seen[SC_SYNC_MAX_WORDS];	/* what the last run saw */
 };
 
 struct sc_sync {
 	const struct sc_sync_words *w;
 	struct task_struct *updater;
 	struct sc_sync_cpu *cpu;	/* nr_cpu_ids entries */
+	struct cpumask online;	/* the online CPUs when the probe started */
 	atomic_t sent;
 	int open;
 	int go;
@@ -175,10 +189,22 @@ static void sc_sync_queued(void *data, const unsigned int cpu,
 			   call_single_data_t *csd)
 {
 	struct sc_sync *s = data;
+	unsigned int type;
 
-	if (!READ_ONCE(s->open) || current != s->updater || cpu >= nr_cpu_ids)
+	/*
+	 * Only calls the updating task queues itself: not an interrupt taken
+	 * on its CPU meanwhile (in_task()), and not the irq_work or remote
+	 * wake-ups (CSD_TYPE_IRQ_WORK, CSD_TYPE_TTWU) that share the queue,
+	 * which a mutex_unlock() of the update may send.
+	 */
+	if (!READ_ONCE(s->open) || current != s->updater || !in_task() ||
+	    cpu >= nr_cpu_ids || !csd)
+		return;
+	type = csd->node.u_flags & CSD_FLAG_TYPE_MASK;
+	if (type != CSD_TYPE_SYNC && type != CSD_TYPE_ASYNC)
 		return;
 	atomic_inc(&s->sent);
+	WRITE_ONCE(s->cpu[cpu].type, type);
 	WRITE_ONCE(s->cpu[cpu].csd, csd);
 }
 
@@ -187,6 +213,8 @@ static void sc_sync_entered(void *data, smp_call_func_t func,
 			    call_single_data_t *csd)
 {
 	struct sc_sync *s = data;
+	bool cleaned[SC_SYNC_MAX_WORDS];
+	u32 cleaned_seen[SC_SYNC_MAX_WORDS];
 	struct sc_sync_cpu *c;
 	unsigned int i;
 
@@ -195,10 +223,18 @@ static void sc_sync_entered(void *data, smp_call_func_t func,
 	c = &s->cpu[smp_processor_id()];
 	if (READ_ONCE(c->csd) != csd)
 		return;
+	/*
+	 * The maintenance record first, then the words: a word cleaned after
+	 * this point and read below as changed counts as uncleaned, which is
+	 * what it was when this call came in. Acquire: pairs with the release
+	 * in sc_sync_maintained(), so cleaned_seen is the value that call read.
+	 */
+	for (i = 0; i < s->w->nr; i++) {
+		cleaned[i] = smp_load_acquire(&s->cleaned[i]);
+		cleaned_seen[i] = READ_ONCE(s->cleaned_seen[i]);
+	}
 	c->unclean = -1;
 	for (i = 0; i < s->w->nr; i++) {
-		bool cleaned;
-
 		c->seen[i] = sc_sync_read_word(s->w->addr[i]);
 		if (c->seen[i] == s->before[i] || c->unclean >= 0)
 			continue;
@@ -206,14 +242,12 @@ static void sc_sync_entered(void *data, smp_call_func_t func,
 		 * A word the update has changed by now must already have been
 		 * cleaned with this value: the call comes after the
 		 * maintenance, not between the write and the maintenance.
-		 * Acquire: pairs with the release in sc_sync_maintained(),
-		 * so cleaned_seen is the value that call read.
 		 */
-		cleaned = smp_load_acquire(&s->cleaned[i]);
-		if (!cleaned || READ_ONCE(s->cleaned_seen[i]) != c->seen[i])
+		if (!cleaned[i] || cleaned_seen[i] != c->seen[i])
 			c->unclean = i;
 	}
-	c->runs++;
+	/* Release: the snapshot above is complete before it counts. */
+	smp_store_release(&c->runs, c->runs + 1);
 }
 
 /* caches_clean_inval_pou(start, end), called by the updating task. */
@@ -261,11 +295,12 @@ static void sc_sync_find_tp(struct tracepoint *tp, void *priv)
  * has returned, so that no cross-CPU call of the update can run here
  * before the update has waited for it: a call that the update queued but
  * did not wait for runs only after the probe has closed, and the CPU
- * counts as never synchronised. The hold gives up after
- * SC_SYNC_HOLD_MS from the start of the update, which is how an update
- * that waits (as it must) gets its calls through; the bounds only keep
- * a stalled probe from turning into a hard lockup, and a late give-up can
- * only let a non-waiting update pass, never fail one that waits.
+ * counts as never synchronised. The hold lets go SC_SYNC_HOLD_MS after
+ * the update started, which is how an update that waits (as it must) gets
+ * its calls through. A non-waiting update that took longer than that to
+ * return would have its calls run here in time; the CSD_TYPE_ASYNC of its
+ * calls still gives it away. The bound while waiting for the update to
+ * start only keeps a stalled coordinator from turning into a hard lockup.
  */
 #define SC_SYNC_HOLD_MS		100
 
@@ -281,10 +316,11 @@ static void sc_sync_hold(struct sc_sync *s)
 	local_irq_save(flags);
 	atomic_inc(&s->held);
 	end = ktime_get_ns() + 10 * SC_SYNC_HOLD_MS * NSEC_PER_MSEC;
-	while (!READ_ONCE(s->open) && ktime_get_ns() < end)
+	while (!READ_ONCE(s->open) && !READ_ONCE(s->returned) &&
+	       ktime_get_ns() < end)
 		cpu_relax();
 	end = ktime_get_ns() + SC_SYNC_HOLD_MS * NSEC_PER_MSEC;
-	while (!READ_ONCE(s->returned) && ktime_get_ns() < end)
+	while (!smp_load_acquire(&s->returned) && ktime_get_ns() < end)
 		cpu_relax();
 	local_irq_restore(flags);
 }
@@ -328,6 +364,7 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	unsigned int cpu, self, idle = nr_cpu_ids, i;
 	struct sc_sync_spinner *sp;
 	struct sc_sync *s;
+	u64 deadline;
 
 	memset(res, 0, sizeof(*res));
 	if (!w->nr || w->nr > SC_SYNC_MAX_WORDS) {
@@ -354,6 +391,8 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	}
 	s->w = w;
 	s->updater = current;
+	for (i = 0; i < nr_cpu_ids; i++)
+		s->cpu[i].unclean = -1;
 	atomic_set(&s->sent, 0);
 	atomic_set(&s->ready, 0);
 	atomic_set(&s->held, 0);
@@ -373,13 +412,14 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	/* This thread is the updater: keep it off the spinners' CPUs. */
 	migrate_disable();
 	self = smp_processor_id();
-	for_each_online_cpu(cpu) {
+	cpumask_copy(&s->online, cpu_online_mask);
+	for_each_cpu(cpu, &s->online) {
 		if (cpu == self)
 			continue;
 		res->others++;
 		idle = cpu;	/* the last one stays idle */
 	}
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, &s->online) {
 		struct task_struct *task;
 
 		if (cpu == self || cpu == idle)
@@ -398,21 +438,47 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	while (atomic_read(&s->ready) < res->spinners)
 		usleep_range(50, 100);
 	WRITE_ONCE(s->go, 1);
-	usleep_range(1000, 2000);	/* the spinners are spinning */
+	usleep_range(1000, 2000);	/* let the spinners leave their sleep */
 
 	for (i = 0; i < w->nr; i++)
 		s->before[i] = sc_sync_read_word(w->addr[i]);
-	/* Every spinner has its interrupts off before the update starts. */
+	/*
+	 * Every spinner has its interrupts off before the update starts.
+	 * Preemption stays off from there until the update is open, so that
+	 * the spinners' hold is not spent before it starts; the wait is
+	 * bounded in case a spinner never got its CPU.
+	 */
 	WRITE_ONCE(s->hold, 1);
-	while (atomic_read(&s->held) < res->spinners)
+	preempt_disable();
+	deadline = ktime_get_ns() + 5 * SC_SYNC_HOLD_MS * NSEC_PER_MSEC;
+	while (atomic_read(&s->held) < res->spinners) {
+		if (ktime_get_ns() > deadline) {
+			preempt_enable();
+			smp_store_release(&s->returned, 1);
+			res->err = -ETIMEDOUT;
+			goto out_stop;
+		}
 		cpu_relax();
+	}
 	WRITE_ONCE(s->open, 1);
 	smp_mb(); /* open before the update's first cross-CPU call */
+	preempt_enable();
 	update(arg);
-	smp_mb(); /* the update's calls all ran (they were waited for) */
+	smp_mb(); /* the update's calls all ran (if they were waited for) */
 	WRITE_ONCE(s->open, 0);
-	smp_mb(); /* closed before the spinners take interrupts again */
-	WRITE_ONCE(s->returned, 1);
+	/*
+	 * Release: closed before the spinners take interrupts again (pairs
+	 * with the acquire in sc_sync_hold()), so a call they run late is
+	 * not recorded.
+	 */
+	smp_store_release(&s->returned, 1);
+
+	/* A CPU that came or went, or a missed kprobe hit: no verdict. */
+	if (!cpumask_equal(&s->online, cpu_online_mask) || s->kp.nmissed ||
+	    kprobe_disabled(&s->kp)) {
+		res->err = -EAGAIN;
+		goto out_stop;
+	}
 
 	for (i = 0; i < w->nr; i++) {
 		s->final[i] = sc_sync_read_word(w->addr[i]);
@@ -431,20 +497,31 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	}
 	res->maint = s->maint;
 	res->sent = atomic_read(&s->sent);
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, &s->online) {
 		struct sc_sync_cpu *c = &s->cpu[cpu];
+		/* Acquire: pairs with the release in sc_sync_entered(). */
+		unsigned int runs = smp_load_acquire(&c->runs);
+		bool waited = c->type == CSD_TYPE_SYNC;
 
 		if (cpu == self)
 			continue;
-		c->final = c->runs && c->unclean < 0 &&
-			   !memcmp(c->seen, s->final, w->nr * sizeof(u32));
-		if (c->final) {
+		if (c->csd && !waited)
+			res->unwaited++;
+		if (runs && waited && c->unclean < 0 &&
+		    !memcmp(c->seen, s->final, w->nr * sizeof(u32))) {
 			res->synced++;
 			continue;
 		}
 		if (res->why[0])
 			continue;
-		if (!c->runs) {
+		if (c->csd && !waited) {
+			scnprintf(res->why, sizeof(res->why),
+				  "CPU %u%s: the update's last cross-CPU call to it was queued without waiting for it (CSD_TYPE_ASYNC)%s",
+				  cpu, cpu == idle ? " (idle)" : "",
+				  runs ? "" : ", and did not run before the update returned");
+			continue;
+		}
+		if (!runs) {
 			scnprintf(res->why, sizeof(res->why),
 				  "CPU %u%s ran no cross-CPU call of the update before it returned%s",
 				  cpu, cpu == idle ? " (idle)" : "",
@@ -515,6 +592,12 @@ static inline bool sc_sync_judge(const struct sc_sync_result *res,
 		scnprintf(why, len,
 			  "no instruction changed, yet the update sent %u cross-CPU calls",
 			  res->sent);
+		return false;
+	}
+	if (res->spinners < SC_SYNC_MIN_CPUS - 2) {
+		scnprintf(why, len,
+			  "inconclusive: %u other online CPUs, none of them busy; the check needs %u CPUs online",
+			  res->others, SC_SYNC_MIN_CPUS);
 		return false;
 	}
 	if (res->synced == res->others)

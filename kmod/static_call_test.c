@@ -1014,7 +1014,9 @@ static bool sct_race_check_sites(const void *func, char *why, size_t len)
 
 	n = sc_key_sites(&STATIC_CALL_KEY(sct_stress), sites, SC_MAX_SITES);
 	if (n <= 0) {
-		scnprintf(why, len, "sct_stress: no call sites (%d)", n);
+		scnprintf(why, len,
+			  "sct_stress: call sites: %d (0: none, -E2BIG: more than %d)",
+			  n, SC_MAX_SITES);
 		return false;
 	}
 	for (i = 0; i < n; i++)
@@ -1177,9 +1179,9 @@ static void sct_case_sync(struct sct_case_state *c)
 
 	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
-	if (num_online_cpus() < 2) {
-		sct_case_err(c, "needs at least 2 online CPUs, %u online",
-			     num_online_cpus());
+	if (num_online_cpus() < SC_SYNC_MIN_CPUS) {
+		sct_case_err(c, "needs %u online CPUs (the updater's, a busy one and an idle one), %u online",
+			     SC_SYNC_MIN_CPUS, num_online_cpus());
 		return;
 	}
 	static_call_update(sct_sync, sct_mod_a);
@@ -1188,7 +1190,8 @@ static void sct_case_sync(struct sct_case_state *c)
 		n = sc_key_sites(&STATIC_CALL_KEY(sct_sync), sites,
 				 SC_MAX_SITES);
 		if (n <= 0) {
-			sct_case_err(c, "no call sites of sct_sync: %d", n);
+			sct_case_err(c, "call sites of sct_sync: %d (0: none, -E2BIG: more than %d)",
+				     n, SC_MAX_SITES);
 			return;
 		}
 		for (i = 0; i < n; i++)

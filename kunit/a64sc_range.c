@@ -162,7 +162,9 @@ void a64sc_range_edges(struct kunit *test)
 
 		n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_edge), sites,
 				 SC_MAX_SITES);
-		KUNIT_ASSERT_GT_MSG(test, n, 0, "a64sc_key_edge: no sites (%d)", n);
+		KUNIT_ASSERT_GT_MSG(test, n, 0,
+				    "a64sc_key_edge: call sites: %d (0: none, -E2BIG: more than %d)",
+				    n, SC_MAX_SITES);
 		for (s = 0; s < n; s += max(n - 1, 1)) {
 			unsigned long pc = (unsigned long)sites[s].addr;
 

@@ -46,8 +46,9 @@ static noinline_for_stack void a64sc_expect_key(struct kunit *test,
 	if (!IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE))
 		return;
 	n = sc_key_sites(k->key, sites, SC_MAX_SITES);
-	KUNIT_EXPECT_GT_MSG(test, n, 0, "%s: %s has no call sites (%d)",
-			    ctx, k->name, n);
+	KUNIT_EXPECT_GT_MSG(test, n, 0,
+			    "%s: call sites of %s: %d (0: none, -E2BIG: more than %d)",
+			    ctx, k->name, n, SC_MAX_SITES);
 	for (i = 0; i < n; i++)
 		if (!sites[i].init &&
 		    !sc_site_check(&sites[i], func, k->tramp, why, sizeof(why)))
@@ -83,7 +84,9 @@ static void a64sc_sync_watch(struct kunit *test, const struct a64sc_key *k,
 	sites = kunit_kcalloc(test, SC_MAX_SITES, sizeof(*sites), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sites);
 	n = sc_key_sites(k->key, sites, SC_MAX_SITES);
-	KUNIT_ASSERT_GT_MSG(test, n, 0, "%s: no call sites (%d)", k->name, n);
+	KUNIT_ASSERT_GT_MSG(test, n, 0,
+			    "%s: call sites: %d (0: none, -E2BIG: more than %d)",
+			    k->name, n, SC_MAX_SITES);
 	for (i = 0; i < n; i++)
 		if (!sites[i].init)
 			sc_sync_watch_word(w, sites[i].addr);
@@ -112,8 +115,9 @@ void a64sc_sync_after_update(struct kunit *test)
 	int ret;
 
 	a64sc_require_slot(test, k->tramp);
-	KUNIT_ASSERT_GE_MSG(test, num_online_cpus(), 2U,
-			    "needs at least 2 online CPUs to observe an IPI");
+	KUNIT_ASSERT_GE_MSG(test, num_online_cpus(), SC_SYNC_MIN_CPUS,
+			    "needs %u online CPUs: the updater's, a busy one and an idle one",
+			    SC_SYNC_MIN_CPUS);
 	far1 = a64sc_far_alloc(test, A64SC_FAR_VAL);
 	far2 = a64sc_far_alloc(test, A64SC_FAR_VAL + 1);
 	a64sc_restore_at_end(test, k);
