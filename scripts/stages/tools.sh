@@ -33,7 +33,7 @@ fi
 record tools "cmake build (-Wall -Wextra -Werror)" PASS $(($(date +%s) - t))
 
 rc=0
-(cd "$bd" && ctest --output-on-failure) >"$LOGS/tools-ctest.log" 2>&1 || rc=$?
+(cd "$bd" && ctest --output-on-failure -j "$JOBS") >"$LOGS/tools-ctest.log" 2>&1 || rc=$?
 # "  1/40 Test  #1: a64_test.Foo ......   Passed    0.01 sec"
 sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.+\**( |\*)*([A-Za-z ]+[a-z]) +([0-9.]+) sec$/\1\t\3\t\4/p' \
 	"$LOGS/tools-ctest.log" | while IFS=$'\t' read -r name res secs; do
