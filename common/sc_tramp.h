@@ -249,13 +249,16 @@ static inline unsigned long sc_call_target(const void *func)
 	return func ? (unsigned long)func : (unsigned long)__static_call_return0;
 }
 
-/* The slot an updated trampoline holds for @target: B if in range, else NOP. */
+/*
+ * The slot an updated trampoline holds for @target: B if in range, else
+ * NOP; a misaligned target, which no B encodes, goes through the literal.
+ */
 static inline u32 sc_expected_slot(unsigned long tramp, unsigned long target)
 {
 	unsigned long pc = tramp + SC_SLOT_OFFSET;
 
-	return sc_b_in_range(pc, target) ? sc_b_encode(pc, target) :
-					   SC_INSN_NOP;
+	return sc_b_in_range(pc, target) && !(target & 3) ?
+	       sc_b_encode(pc, target) : SC_INSN_NOP;
 }
 
 /* The path a call takes now, and (in *@dest) where it ends up. */
