@@ -26,6 +26,7 @@
  *   load_unload_updating (kmod/selftest/static_call.sh).
  */
 
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -337,6 +338,13 @@ static int a64sc_key_mod_flips_set(const char *val, const struct kernel_param *k
 		a64sc_key_mod_verify(func, old);
 		/* Even again once the update and its checks are done. */
 		smp_store_release(&a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
+		/*
+		 * Stay settled for a while: the module's key_moving case only
+		 * judges samples taken between two updates, and where the
+		 * vCPUs take turns (single-threaded TCG) it would otherwise
+		 * almost never run inside that window.
+		 */
+		usleep_range(50, 100);
 	}
 	old = static_call_query(a64sc_key_mod);
 	WRITE_ONCE(a64sc_key_mod_seq, a64sc_key_mod_seq + 1);
