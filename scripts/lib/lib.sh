@@ -128,12 +128,21 @@ inline_patches() {
 base_suffix() { [ "$(base_col "$1" default)" = yes ] || echo "-$1"; }
 # tree_patches TREE: the patches of TREE on $BASE, in order (trees.tsv).
 tree_patches() {
-	local s d
+	local s d n
 	s=$(table_one "$TREES_TSV" series tree="$1") || die "unknown tree '$1' (scripts/tables/trees.tsv)"
 	[ "$s" != - ] || return 0
 	for s in ${s//,/ }; do
+		# "series:COLUMN": only the first N patches, N being the base's
+		# COLUMN of scripts/tables/bases.tsv ("-": none of them).
+		n=
+		case $s in *:*) n=$(base_col "$BASE" "${s#*:}") s=${s%%:*} ;; esac
 		d=$(base_col "$BASE" "$s")
-		[ "$d" = - ] || find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort
+		[ "$d" = - ] || [ "$n" = - ] && continue
+		if [ -n "$n" ]; then
+			find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort | head -n "$n"
+		else
+			find "$RIG_ROOT/patches/$d" -name '0*.patch' ! -name '0000-*' | sort
+		fi
 	done
 }
 # var_col ID COLUMN: a column of the variant ID.

@@ -188,6 +188,11 @@ for t in "$@"; do
 		die "tree.sh: '$t' is not a tree it prepares (scripts/tables/trees.tsv: $(table_get "$TREES_TSV" tree prepared=yes | tr '\n' ' '))"
 	# A tree whose series the base lacks (no inline series on 7.2).
 	for s in $(table_one "$TREES_TSV" series tree="$t" | tr ',' ' '); do
+		case $s in *:*)
+			[ "$(base_col "$BASE" "${s#*:}")" != - ] ||
+				die "base $BASE has no ${s#*:} (scripts/tables/bases.tsv), so no $t tree"
+			s=${s%%:*} ;;
+		esac
 		[ "$s" = - ] || [ "$(base_col "$BASE" "$s")" != - ] ||
 			die "base $BASE has no $s (scripts/tables/bases.tsv), so no $t tree"
 	done
