@@ -100,6 +100,60 @@ static_checks() {
 			record "check$sfx" "MAINTAINERS: entries cover $f" FAIL 0 "not matched by: ${missing[*]}"
 		fi
 	done
+
+	shared_check
+	kconfig_attempt
+}
+
+# The patches this series shares with another base's series (bases.tsv
+# "shared"): the lines they add must differ only as patches/README.md
+# lists, line by line.
+shared_check() {
+	local shared f1 b2 f2 n out
+	shared=$(base_col "$BASE" shared)
+	[ "$shared" != - ] || return 0
+	IFS=: read -r f1 b2 f2 n <<<"$shared"
+	if out=$(python3 "$RIG_ROOT/scripts/judges/series-diff.py" "$(series_dir)" "$f1" \
+		"$RIG_ROOT/patches/$(base_col "$b2" series)" "$f2" "$n" \
+		--expect "$RIG_ROOT/patches/README.md" 2>&1); then
+		record "check$sfx" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1)) but for those patches/README.md lists" PASS 0 "$out"
+	else
+		awk '{ print "  " $0 }' <<<"$out" >&2
+		record "check$sfx" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1))" FAIL 0 "differences not in patches/README.md (above)"
+	fi
+}
+
+# With kCFI, static calls cannot be turned off: a configuration that asks
+# for kCFI and ARM64_STATIC_CALL=n still gets HAVE_STATIC_CALL (the crash
+# the series fixes cannot come back through Kconfig). Kconfig alone, with
+# the Clang toolchain; cached by the patched tree's Kconfig.
+kconfig_attempt() {
+	local kcfi o key stamp got ka
+	kcfi=$(base_col "$BASE" kcfi)
+	o=$CACHE/build/kconfig-attempt-$BASE
+	key=$(cat "$patched/arch/arm64/Kconfig" "$patched/init/Kconfig" "$patched/arch/Kconfig" |
+		sha256sum | cut -c1-16)
+	stamp=$o/.passed
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+		record "check$sfx" "Kconfig: $kcfi=y with ARM64_STATIC_CALL=n gives HAVE_STATIC_CALL=y" PASS 0 "cached ($key)"
+		return 0
+	fi
+	rm -rf "$o"
+	mkdir -p "$o"
+	mapfile -t ka < <(kmake_args clang)
+	if make -s -C "$patched" O="$o" "${ka[@]}" defconfig >"$LOGS/kconfig-attempt$sfx.log" 2>&1 &&
+		"$patched/scripts/config" --file "$o/.config" -e "$kcfi" -d ARM64_STATIC_CALL &&
+		make -s -C "$patched" O="$o" "${ka[@]}" olddefconfig >>"$LOGS/kconfig-attempt$sfx.log" 2>&1; then
+		got=$(grep -E "^CONFIG_($kcfi|HAVE_STATIC_CALL|ARM64_STATIC_CALL)=" "$o/.config" | tr '\n' ' ')
+		if grep -qx "CONFIG_$kcfi=y" "$o/.config" && grep -qx "CONFIG_HAVE_STATIC_CALL=y" "$o/.config"; then
+			echo "$key" >"$stamp"
+			record "check$sfx" "Kconfig: $kcfi=y with ARM64_STATIC_CALL=n gives HAVE_STATIC_CALL=y" PASS 0 "$got"
+		else
+			record "check$sfx" "Kconfig: $kcfi=y with ARM64_STATIC_CALL=n" FAIL 0 "got: ${got:-neither}"
+		fi
+	else
+		record "check$sfx" "Kconfig: $kcfi=y with ARM64_STATIC_CALL=n" FAIL 0 "make failed, see $LOGS/kconfig-attempt$sfx.log"
+	fi
 }
 
 # bisect: build each patch of the series on its own, in the bisect
