@@ -126,7 +126,7 @@ shared_check() {
 # With kCFI, static calls cannot be turned off: a configuration that asks
 # for kCFI and ARM64_STATIC_CALL=n still gets HAVE_STATIC_CALL (the crash
 # the series fixes cannot come back through Kconfig). Kconfig alone, with
-# the Clang toolchain; cached by the patched tree's Kconfig.
+# the toolchain that has kCFI (toolchains.tsv); cached by the Kconfig files.
 kconfig_attempt() {
 	local kcfi o key stamp got ka
 	kcfi=$(base_col "$BASE" kcfi)
@@ -140,7 +140,7 @@ kconfig_attempt() {
 	fi
 	rm -rf "$o"
 	mkdir -p "$o"
-	mapfile -t ka < <(kmake_args clang)
+	mapfile -t ka < <(kmake_args "$(table_one "$TOOLCHAINS_TSV" toolchain kcfi=yes)")
 	if make -s -C "$patched" O="$o" "${ka[@]}" defconfig >"$LOGS/kconfig-attempt$sfx.log" 2>&1 &&
 		"$patched/scripts/config" --file "$o/.config" -e "$kcfi" -d ARM64_STATIC_CALL &&
 		make -s -C "$patched" O="$o" "${ka[@]}" olddefconfig >>"$LOGS/kconfig-attempt$sfx.log" 2>&1; then
