@@ -3,30 +3,25 @@
  * Reading and decoding an arm64 out-of-line static call trampoline.
  *
  * Shared by the built-in KUnit suite (kunit/a64sc_*.c) and
- * the out-of-tree modules (kmod/). Three layouts are recognised by their
+ * the out-of-tree modules (kmod/). Two layouts are recognised by their
  * instructions, so that one suite runs on every kernel the rig builds:
  *
- * the series on 6.12 (SC_LAYOUT_SLOT_LIT), 24 bytes, 8-byte aligned:
- *	tramp + 0:	bti	c
- *	tramp + 4:	b	target | nop	the only patched instruction
- *	tramp + 8:	ldr	x16, tramp + 16
- *	tramp + 12:	br	x16
- *	tramp + 16:	.quad	target		never 0
- *
- * the series on mainline (SC_LAYOUT_SLOT_ADRP), 32-byte aligned:
+ * the series, on 6.12 and on mainline alike (SC_LAYOUT_SLOT_ADRP),
+ * 32-byte aligned:
  *	tramp + 0:	bti	c
  *	tramp + 4:	b	target | nop	the only patched instruction
  *	tramp + 8:	adrp	x16, literal
  *	tramp + 12:	ldr	x16, [x16, :lo12:literal]
  *	tramp + 16:	br	x16		literal in .rodata, never 0
  *
- * mainline's own (7.0 and later, SC_LAYOUT_LITERAL_ONLY), no slot:
+ * mainline's own (7.0 and later, SC_LAYOUT_LITERAL_ONLY), 16-byte aligned,
+ * no slot:
  *	tramp + 0:	bti	c
  *	tramp + 4:	adrp	x16, literal
  *	tramp + 8:	ldr	x16, [x16, :lo12:literal]
- *	tramp + 12:	br	x16
+ *	tramp + 12:	br	x16		literal in .rodata, never 0
  *
- * A NULL or RET0 key targets __static_call_return0. In the slot layouts the
+ * A NULL or RET0 key targets __static_call_return0. In the slot layout the
  * slot is "b target" whenever the target is within B range of it, in
  * vmlinux and (from load time on) in modules alike. The encodings are
  * written out here instead of being taken from <asm/insn.h>, so that the
@@ -59,7 +54,6 @@
 
 #define SC_INSN_BTI_C		0xd503245fU	/* bti c (hint #34) */
 #define SC_INSN_NOP		0xd503201fU
-#define SC_INSN_LDR_X16_LIT	0x58000050U	/* ldr x16, . + 8 */
 #define SC_INSN_BR_X16		0xd61f0200U
 #define SC_INSN_RET		0xd65f03c0U
 #define SC_INSN_B		0x14000000U
@@ -72,14 +66,11 @@
 #define SC_INSN_LDR_UIMM_MASK	0xffc003ffU
 
 #define SC_SLOT_OFFSET		4
-/* SC_LAYOUT_SLOT_LIT: the literal follows the code */
-#define SC_LITERAL_OFFSET	16
 
 /* Room for every mismatch the checks below can describe. */
 #define SC_TRAMP_WHY_LEN	512
 
 enum sc_layout {
-	SC_LAYOUT_SLOT_LIT,	/* bti; b|nop; ldr literal; br; .quad */
 	SC_LAYOUT_SLOT_ADRP,	/* bti; b|nop; adrp; ldr; br */
 	SC_LAYOUT_LITERAL_ONLY,	/* bti; adrp; ldr; br (mainline) */
 	SC_LAYOUT_UNKNOWN,
@@ -158,9 +149,6 @@ static inline void sc_tramp_read(const void *tramp, struct sc_tramp *t)
 	    sc_insn_is_ldr_x16_x16(t->insn[2])) {
 		t->layout = SC_LAYOUT_LITERAL_ONLY;
 		t->literal_addr = sc_adrp_ldr_addr(a + 4, t->insn[1], t->insn[2]);
-	} else if (t->insn[2] == SC_INSN_LDR_X16_LIT) {
-		t->layout = SC_LAYOUT_SLOT_LIT;
-		t->literal_addr = a + SC_LITERAL_OFFSET;
 	} else if (sc_insn_is_adrp_x16(t->insn[2]) &&
 		   sc_insn_is_ldr_x16_x16(t->insn[3])) {
 		t->layout = SC_LAYOUT_SLOT_ADRP;
@@ -174,7 +162,7 @@ static inline void sc_tramp_read(const void *tramp, struct sc_tramp *t)
 
 static inline bool sc_layout_has_slot(enum sc_layout layout)
 {
-	return layout == SC_LAYOUT_SLOT_LIT || layout == SC_LAYOUT_SLOT_ADRP;
+	return layout == SC_LAYOUT_SLOT_ADRP;
 }
 
 /* Is the trampoline at @tramp one with a direct-branch slot? */
@@ -189,10 +177,8 @@ static inline bool sc_tramp_has_slot(const void *tramp)
 static inline const char *sc_layout_name(enum sc_layout layout)
 {
 	switch (layout) {
-	case SC_LAYOUT_SLOT_LIT:
-		return "slot + literal in text (the series on 6.12)";
 	case SC_LAYOUT_SLOT_ADRP:
-		return "slot + literal in .rodata (the series on mainline)";
+		return "slot + literal in .rodata (the series)";
 	case SC_LAYOUT_LITERAL_ONLY:
 		return "literal only (mainline)";
 	default:
@@ -203,14 +189,7 @@ static inline const char *sc_layout_name(enum sc_layout layout)
 /* Bytes of the trampoline's code: where a kprobe must not go. */
 static inline unsigned int sc_tramp_code_size(enum sc_layout layout)
 {
-	switch (layout) {
-	case SC_LAYOUT_SLOT_LIT:
-		return 24;	/* the literal too: it is in the text */
-	case SC_LAYOUT_SLOT_ADRP:
-		return 20;
-	default:
-		return 16;
-	}
+	return layout == SC_LAYOUT_SLOT_ADRP ? 20 : 16;
 }
 
 static inline bool sc_insn_is_b(u32 insn)
@@ -356,12 +335,8 @@ static inline bool sc_tramp_check_slot(const struct sc_tramp *t,
 			       sc_insn_is_b(t->insn[1]) ?
 					(void *)sc_b_target(pc, t->insn[1]) :
 					NULL);
-	if (t->layout == SC_LAYOUT_SLOT_LIT)
-		n = sc_why_insn(why, len, n, "br x16 at +12", SC_INSN_BR_X16,
-				t->insn[3]);
-	else
-		n = sc_why_insn(why, len, n, "br x16 at +16", SC_INSN_BR_X16,
-				t->insn[4]);
+	n = sc_why_insn(why, len, n, "br x16 at +16", SC_INSN_BR_X16,
+			t->insn[4]);
 
 	return n == 0;
 }

@@ -544,7 +544,7 @@ static const char *scb_check_tramp(const struct scb_call *c)
 			"literal", t.insn[1]);
 	if (path == SC_PATH_DIRECT)
 		return "b";
-	return t.layout == SC_LAYOUT_SLOT_ADRP ? "nop+adrp+ldr+br" : "nop+ldr+br";
+	return t.layout == SC_LAYOUT_SLOT_ADRP ? "nop+adrp+ldr+br" : "unknown";
 }
 
 /*

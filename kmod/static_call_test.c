@@ -1099,7 +1099,7 @@ static void sct_case_stress(struct sct_case_state *c)
 
 /*
  * A module's .static_call.text is off limits to kprobes as well: a probe at
- * any word of a trampoline (instructions and literal) is refused.
+ * any word of a trampoline's code is refused.
  * A probe on a plain module function registers, as a control.
  */
 #ifdef CONFIG_KPROBES

@@ -2,8 +2,8 @@
 # Checks on a built patched kernel (a variant of kind patched):
 #   - the built .config has CONFIG_HAVE_STATIC_CALL=y
 #   - every __SCT__* symbol has the series' size and alignment on its base
-#     (scripts/tables/bases.tsv: 24 bytes, 8-aligned on 6.12; 20 bytes, 32-aligned
-#     on mainline) and lies inside [__static_call_text_start,
+#     (scripts/tables/bases.tsv: 20 bytes, 32-aligned with the series on
+#     either base) and lies inside [__static_call_text_start,
 #     __static_call_text_end), within .text, and the trampolines fill that
 #     range exactly (one per stride)
 #   - W=1 reports no warning in the files the series touches

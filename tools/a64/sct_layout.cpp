@@ -24,11 +24,6 @@ bool is_slot(uint32_t w) {
     return d && d->op == a64::Op::B;
 }
 
-// The LDR literal word of an Inline layout at entry + offset.
-a64::Result<uint32_t> ldr_literal_word(const Layout &l, uint64_t offset) {
-    return a64::ldr_literal(kScratch, int64_t(l.literal_offset) - int64_t(offset));
-}
-
 } // namespace
 
 const Layout *find_layout(std::string_view name) {
@@ -49,10 +44,7 @@ std::string describe(const Layout &l) {
     std::string s;
     for (const Word &w : l.code)
         s += (s.empty() ? "" : "; ") + std::string(w.text);
-    if (l.literal == LiteralPlace::Inline)
-        s += "; .quad target at +" + std::to_string(l.literal_offset);
-    else
-        s += std::string("; literal in ") + l.literal_section;
+    s += std::string("; literal in ") + l.literal_section;
     s += " -- " + std::to_string(l.size) + " bytes, " + std::to_string(l.align) +
          "-byte aligned, stride " + std::to_string(l.stride);
     return s;
@@ -72,12 +64,6 @@ std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t
         if (is_slot(word))
             return std::nullopt;
         return text;
-    case WordKind::LdrLiteral: {
-        auto expected = ldr_literal_word(l, 4 * uint64_t(index));
-        if (expected && word == *expected)
-            return std::nullopt;
-        return text + (expected ? " (" + a64::hex(*expected) + ")" : std::string());
-    }
     case WordKind::Adrp:
         if (is_adrp_x16(word))
             return std::nullopt;
@@ -99,8 +85,6 @@ size_t matching_words(const Layout &l, std::span<const uint32_t> words) {
 
 a64::Result<uint64_t> literal_address(const Layout &l, uint64_t entry,
                                       std::span<const uint32_t> words) {
-    if (l.literal == LiteralPlace::Inline)
-        return entry + l.literal_offset;
     const auto adrp_off = l.offset_of(WordKind::Adrp);
     const auto ldr_off = l.offset_of(WordKind::LdrLo12);
     if (!adrp_off || !ldr_off)
@@ -124,10 +108,8 @@ uint32_t slot_for(const Layout &l, uint64_t entry, uint64_t target) {
 }
 
 a64::Result<std::vector<uint32_t>> encode(const Layout &l, uint64_t entry, uint64_t literal,
-                                          uint64_t target, uint32_t slot) {
-    if (l.literal == LiteralPlace::Inline && literal != entry + l.literal_offset)
-        return a64::err("an inline literal is at entry+" + std::to_string(l.literal_offset));
-    if (l.literal == LiteralPlace::Adrp && literal % 8)
+                                          uint32_t slot) {
+    if (literal % 8)
         return a64::err("literal " + a64::hex(literal) + " is not 8-byte aligned");
     std::vector<uint32_t> w;
     for (size_t i = 0; i < l.code.size(); ++i) {
@@ -140,9 +122,6 @@ a64::Result<std::vector<uint32_t>> encode(const Layout &l, uint64_t entry, uint6
         case WordKind::Slot:
             word = slot;
             break;
-        case WordKind::LdrLiteral:
-            word = ldr_literal_word(l, 4 * i);
-            break;
         case WordKind::Adrp:
             word = a64::adrp_to(kScratch, pc, literal);
             break;
@@ -153,12 +132,6 @@ a64::Result<std::vector<uint32_t>> encode(const Layout &l, uint64_t entry, uint6
         if (!word)
             return a64::err(word.error());
         w.push_back(*word);
-    }
-    if (l.literal == LiteralPlace::Inline) {
-        while (4 * w.size() < l.literal_offset)
-            w.push_back(l.pad);
-        w.push_back(uint32_t(target));
-        w.push_back(uint32_t(target >> 32));
     }
     while (4 * w.size() < l.stride)
         w.push_back(4 * w.size() < l.size ? 0 : l.pad);

@@ -6,13 +6,12 @@
 //
 // A layout is the words of the trampoline's code from its entry, one of which
 // may be the slot (the only word the kernel rewrites: `b target` when the
-// target is in branch range of the slot, else `nop`), where the 64-bit
-// literal holding the target lives (inline in the trampoline at a fixed
-// offset, or in .rodata, found by decoding an `adrp x16` / `ldr x16, [x16,
-// #lo12]` pair), the `__SCT__<key>` symbol's size and alignment, and the
-// stride at which trampolines are packed in .static_call.text (the bytes
-// between the symbol's end and the next trampoline are padding words, never
-// executed).
+// target is in branch range of the slot, else `nop`), the section of the
+// 64-bit literal holding the target (found by decoding the code's `adrp x16`
+// / `ldr x16, [x16, #lo12]` pair), the `__SCT__<key>` symbol's size and
+// alignment, and the stride at which trampolines are packed in
+// .static_call.text (the bytes between the symbol's end and the next
+// trampoline are padding words, never executed).
 #pragma once
 
 #include "a64.h"
@@ -32,11 +31,10 @@ inline constexpr unsigned kScratch = 16; // x16: every layout branches through i
 
 // What one code word of a layout is.
 enum class WordKind : uint8_t {
-    Fixed,      // exactly Word::value
-    Slot,       // `b <target>` or `nop`
-    LdrLiteral, // `ldr x16, <entry + literal_offset>` (LDR literal, 64-bit)
-    Adrp,       // `adrp x16, <page of the literal>`
-    LdrLo12,    // `ldr x16, [x16, #<literal & 0xfff>]` (LDR unsigned offset, 64-bit)
+    Fixed,   // exactly Word::value
+    Slot,    // `b <target>` or `nop`
+    Adrp,    // `adrp x16, <page of the literal>`
+    LdrLo12, // `ldr x16, [x16, #<literal & 0xfff>]` (LDR unsigned offset, 64-bit)
 };
 
 struct Word {
@@ -45,19 +43,11 @@ struct Word {
     const char *text = ""; // as written in the kernel's source, for messages
 };
 
-// Where the literal is.
-enum class LiteralPlace : uint8_t {
-    Inline, // at entry + literal_offset, inside the trampoline (covered by the symbol)
-    Adrp,   // in literal_section, at the address the Adrp and LdrLo12 words compute
-};
-
 struct Layout {
-    const char *name = "";   // sc-audit --layout NAME
-    const char *origin = ""; // which kernels emit it
-    std::span<const Word> code;
-    LiteralPlace literal = LiteralPlace::Inline;
-    uint64_t literal_offset = 0;           // Inline: from the entry
-    const char *literal_section = nullptr; // Adrp: the section the literal must be in
+    const char *name = "";                 // sc-audit --layout NAME
+    const char *origin = "";               // which kernels emit it
+    std::span<const Word> code;            // from the entry; an Adrp word, then LdrLo12
+    const char *literal_section = nullptr; // where the adrp/ldr pair's literal must be
     uint64_t size = 0;                     // st_size of __SCT__<key>
     uint64_t stride = 0;                   // distance between packed trampolines (>= size)
     uint64_t align = 0;                    // alignment of the entry
@@ -86,34 +76,17 @@ inline constexpr Word kBr{WordKind::Fixed, kBrX16, "br x16"};
 inline constexpr Word kAdrp{WordKind::Adrp, 0, "adrp x16, <literal>"};
 inline constexpr Word kLdrLo12{WordKind::LdrLo12, 0, "ldr x16, [x16, :lo12:<literal>]"};
 
-// The 6.12 series (patches/6.12/, "v2"): 24 bytes, the literal inline at +16.
-inline constexpr Word kV2Code[] = {
-    kBti, kSlot, {WordKind::LdrLiteral, 0, "ldr x16, <entry+16>"}, kBr};
-// The series on mainline (patches/7.2/): mainline's trampoline with the slot
-// at +4; 20 bytes of code, 32-byte aligned, so 12 bytes of padding.
+// The series, on 6.12 and on mainline alike (patches/6.12/, patches/7.2/):
+// mainline's trampoline with the slot at +4; 20 bytes of code, 32-byte
+// aligned, so 12 bytes of padding.
 inline constexpr Word kSlotAdrpCode[] = {kBti, kSlot, kAdrp, kLdrLo12, kBr};
 // Mainline's own (7.x with CFI, no series): 16 bytes, no slot.
 inline constexpr Word kMainlineCode[] = {kBti, kAdrp, kLdrLo12, kBr};
 
 inline constexpr Layout kLayouts[] = {
-    {.name = "v2",
-     .origin = "the 6.12 series (patches/6.12/)",
-     .code = kV2Code,
-     .literal = LiteralPlace::Inline,
-     .literal_offset = 16,
-     .literal_section = nullptr,
-     .size = 24,
-     .stride = 24,
-     .align = 8,
-     .pad = a64::kNop,
-     .pad_text = "nop",
-     .section = ".static_call.text",
-     .module_slot_nop = true},
     {.name = "slot-adrp",
-     .origin = "the series on mainline (patches/7.2/)",
+     .origin = "the series (patches/6.12/, patches/7.2/)",
      .code = kSlotAdrpCode,
-     .literal = LiteralPlace::Adrp,
-     .literal_offset = 0,
      .literal_section = ".rodata",
      .size = 20,
      .stride = 32,
@@ -125,8 +98,6 @@ inline constexpr Layout kLayouts[] = {
     {.name = "mainline",
      .origin = "mainline's own (7.x with CFI, without the series)",
      .code = kMainlineCode,
-     .literal = LiteralPlace::Adrp,
-     .literal_offset = 0,
      .literal_section = ".rodata",
      .size = 16,
      .stride = 16,
@@ -139,16 +110,15 @@ inline constexpr Layout kLayouts[] = {
 
 // The layout called `name`, or nullptr.
 const Layout *find_layout(std::string_view name);
-// "v2, slot-adrp, mainline": every name, in table order.
+// "slot-adrp, mainline": every name, in table order.
 std::string layout_names();
 // One line: the code words, the literal, size, alignment and stride.
 std::string describe(const Layout &l);
 
-// Whether `word` is what the layout's code word `index` must be: Fixed and
-// LdrLiteral words exactly, the slot `b` (anywhere) or `nop`, Adrp any `adrp
-// x16`, LdrLo12 any `ldr x16, [x16, #imm]` (their operands are checked by
-// literal_address). nullopt when it is, else what was expected, e.g. "`bti c`
-// (0xd503245f)".
+// Whether `word` is what the layout's code word `index` must be: Fixed words
+// exactly, the slot `b` (anywhere) or `nop`, Adrp any `adrp x16`, LdrLo12 any
+// `ldr x16, [x16, #imm]` (their operands are checked by literal_address).
+// nullopt when it is, else what was expected, e.g. "`bti c` (0xd503245f)".
 std::optional<std::string> word_mismatch(const Layout &l, size_t index, uint32_t word);
 // How many of the layout's code words `words` (from the entry) match; words
 // beyond words.size() do not.
@@ -158,8 +128,8 @@ inline bool matches(const Layout &l, std::span<const uint32_t> words) {
 }
 
 // The address of the literal of a trampoline at `entry` whose code words are
-// `words`: entry + literal_offset (Inline), or decoded from its adrp/ldr pair
-// (Adrp). An error when those words do not decode as the layout's.
+// `words`, decoded from its adrp/ldr pair. An error when those words do not
+// decode as the layout's.
 a64::Result<uint64_t> literal_address(const Layout &l, uint64_t entry,
                                       std::span<const uint32_t> words);
 
@@ -168,12 +138,10 @@ a64::Result<uint64_t> literal_address(const Layout &l, uint64_t entry,
 uint32_t slot_for(const Layout &l, uint64_t entry, uint64_t target);
 
 // The words of a trampoline at `entry` from its entry to its stride: its code
-// (the slot holding `slot`), then for an Inline literal the literal's two
-// words holding `target`, then the padding. `literal` is where its literal
-// is: entry + literal_offset for Inline (anything else is an error), an
-// 8-byte aligned address in adrp range for Adrp (the caller stores `target`
+// (the slot holding `slot`), then the padding. `literal` is where its literal
+// is: an 8-byte aligned address in adrp range (the caller stores the target
 // there).
 a64::Result<std::vector<uint32_t>> encode(const Layout &l, uint64_t entry, uint64_t literal,
-                                          uint64_t target, uint32_t slot);
+                                          uint32_t slot);
 
 } // namespace sct

@@ -27,7 +27,6 @@ constexpr size_t kMaxCodeWords = [] {
 
 using a64::hex;
 using sct::Layout;
-using sct::LiteralPlace;
 using sct::WordKind;
 
 // Offsets always carry their sign: "+0x10", "-0x10".
@@ -146,8 +145,8 @@ void kprobe_error(Trampoline &t, uint64_t entry_addr, bool relocatable) {
     t.errors.push_back(std::string(kKprobeBlacklist) + " entry at " +
                        (relocatable ? std::string(kKprobeBlacklist) + "+" : std::string()) +
                        hex(entry_addr) +
-                       " names this trampoline (v1 leftover: v2 emits none and refuses kprobes "
-                       "on trampolines by address range)");
+                       " names this trampoline (v1 leftover: the series emits none and refuses "
+                       "kprobes on trampolines by address range)");
 }
 
 // A module (.ko, or an object built for one): the modpost section or modinfo.
@@ -158,14 +157,12 @@ bool is_module(const ElfImage &img) {
 // --- checks against a layout, for both image kinds ---------------------------
 
 std::string layout_size_text(const Layout &l) {
-    if (l.literal == LiteralPlace::Inline)
-        return dec(l.size) + " bytes: " + dec(l.code_bytes()) + " of code, then the literal";
     return dec(l.size) + " bytes of code";
 }
 
-// Trampolines sharing one literal (Adrp layouts): an update of one would
-// retarget the others. `literal` of trampoline i is its literal's identity
-// (empty: unknown); each sharer is named in the others' errors.
+// Trampolines sharing one literal: an update of one would retarget the
+// others. `literal` of trampoline i is its literal's identity (empty:
+// unknown); each sharer is named in the others' errors.
 void check_shared_literals(Report &rep, const std::vector<std::pair<std::string, size_t>> &lits) {
     std::map<std::string, std::vector<size_t>> by;
     for (const auto &[id, i] : lits)
@@ -184,17 +181,11 @@ void check_shared_literals(Report &rep, const std::vector<std::pair<std::string,
 void check_shape(Trampoline &t, const Layout &l, const char *what) {
     if (t.addr % l.align)
         t.errors.push_back(std::string("misaligned trampoline: ") + what + " " + hex(t.addr) +
-                           " is not " + dec(l.align) + "-byte aligned" +
-                           (l.literal == LiteralPlace::Inline
-                                ? " (nor is the literal at +" + dec(l.literal_offset) + ")"
-                                : std::string()));
+                           " is not " + dec(l.align) + "-byte aligned");
     if (t.size != l.size)
-        t.errors.push_back(
-            "symbol size " + dec(t.size) + ", expected " + dec(l.size) +
-            (l.literal == LiteralPlace::Inline
-                 ? " (`.size` must cover the literal at +" + dec(l.literal_offset) + ")"
-                 : " (`.size` must cover the " + dec(l.code_bytes()) + " bytes of code" +
-                       (l.stride > l.size ? ", not the padding)" : ")")));
+        t.errors.push_back("symbol size " + dec(t.size) + ", expected " + dec(l.size) +
+                           " (`.size` must cover the " + dec(l.code_bytes()) + " bytes of code" +
+                           (l.stride > l.size ? ", not the padding)" : ")"));
 }
 
 // Every code word but the slot (read_slot) against the layout.
@@ -383,23 +374,6 @@ const Reloc *reloc_at(const std::map<size_t, RelocMap> &rel, size_t shndx, uint6
     return r == s->second.end() ? nullptr : r->second;
 }
 
-// An inline literal's LDR in a relocatable file: `ldr x16, __SCT__x + 16`
-// written against the global symbol keeps an LD_PREL_LO19 relocation (word
-// 0x58000010). The word it becomes when the relocation resolves to the
-// trampoline's own literal, else nullopt.
-std::optional<uint32_t> ldr_resolved_to_own_literal(const ElfImage &img, const Layout &l,
-                                                    const Reloc *r, const Section &sec,
-                                                    uint64_t entry, uint64_t ldr_off,
-                                                    uint32_t word) {
-    if (!r || r->type != R_AARCH64_LD_PREL_LO19 || (word & 0xff00001fu) != 0x58000010u)
-        return std::nullopt;
-    const Value v = reloc_value(img, *r, "");
-    if (v.identity != loc_id(sec.index, entry + l.literal_offset))
-        return std::nullopt;
-    auto w = a64::ldr_literal(sct::kScratch, int64_t(l.literal_offset - ldr_off));
-    return w ? std::optional<uint32_t>(*w) : std::nullopt;
-}
-
 // The literal of a trampoline in a relocatable file, reached through an
 // adrp/ldr pair: both relocated against the same location of the layout's
 // literal section, which holds an R_AARCH64_ABS64 relocation. Sets
@@ -526,16 +500,10 @@ void audit_relocatable(const ElfImage &img, Report &rep, const Layout *forced) {
              sec ? read_words(img, *sec, s->value, kMaxCodeWords) : std::vector<uint32_t>{},
              {}});
     }
-    // Code words as `l` reads them (an LDR relocated against the own literal resolved).
-    auto words_for = [&](const Layout &l, const Candidate &c) {
-        std::vector<uint32_t> w(c.raw.begin(),
-                                c.raw.begin() + std::min(c.raw.size(), l.code.size()));
-        if (auto k = l.offset_of(WordKind::LdrLiteral); k && c.sec && *k / 4 < w.size())
-            if (auto v = ldr_resolved_to_own_literal(img, l,
-                                                     reloc_at(rel, c.sec->index, c.sym->value + *k),
-                                                     *c.sec, c.sym->value, *k, w[*k / 4]))
-                w[*k / 4] = *v;
-        return w;
+    // Code words as `l` reads them.
+    auto words_for = [](const Layout &l, const Candidate &c) {
+        return std::vector<uint32_t>(c.raw.begin(),
+                                     c.raw.begin() + std::min(c.raw.size(), l.code.size()));
     };
     if (cands.empty())
         return;
@@ -590,42 +558,11 @@ void audit_relocatable(const ElfImage &img, Report &rep, const Layout *forced) {
         t.file_offset = sec->offset + t.addr;
         if (l.has_slot())
             t.slot_file_offset = sec->offset + t.addr + l.slot_offset();
-        if (auto k = l.offset_of(WordKind::LdrLiteral)) {
-            const Reloc *r = reloc_at(rel, sec->index, t.addr + *k);
-            if (r && !ldr_resolved_to_own_literal(img, l, r, *sec, t.addr, *k, c.raw[*k / 4]))
-                t.errors.push_back("ldr x16 at +" + dec(*k) + " is relocated against " +
-                                   reloc_value(img, *r, "").text +
-                                   ", not this trampoline's literal at +" + dec(l.literal_offset));
-        }
         check_code_words(t, l);
         check_padding(t, l, read_words(img, *sec, t.addr + l.size, (l.stride - l.size) / 4));
 
-        // Literal: an R_AARCH64_ABS64 relocation, inline or in the literal section.
-        std::string literal_loc;
-        if (l.literal == LiteralPlace::Inline) {
-            const uint64_t at = t.addr + l.literal_offset;
-            t.literal_addr = at;
-            t.literal_at = "entry+" + dec(l.literal_offset);
-            t.literal_file_offset = sec->offset + at;
-            literal_loc = loc_id(sec->index, at);
-            if (const Reloc *r = reloc_at(rel, sec->index, at)) {
-                if (r->type == R_AARCH64_ABS64)
-                    t.literal = reloc_value(img, *r, "R_AARCH64_ABS64");
-                else
-                    t.errors.push_back("literal relocation type " + dec(r->type) +
-                                       " (expected R_AARCH64_ABS64)");
-            } else if (const uint64_t v = *img.read64(*sec, at); v) {
-                t.literal = {true, true, v, "a:" + hex(v), hex(v), "section bytes"};
-                t.errors.push_back("literal " + hex(v) +
-                                   " has no R_AARCH64_ABS64 relocation (a constant, not the "
-                                   "address of the target)");
-            } else {
-                t.errors.push_back("literal is 0 (no relocation, zero bytes)");
-            }
-        } else {
-            literal_loc = rel_adrp_literal(img, l, t, *sec, rel);
-            literals.push_back({literal_loc, rep.trampolines.size()});
-        }
+        // Literal: an R_AARCH64_ABS64 relocation in the literal section.
+        literals.push_back({rel_adrp_literal(img, l, t, *sec, rel), rep.trampolines.size()});
 
         // Slot.
         if (const auto b_offset = read_slot(t, l)) {
@@ -818,17 +755,11 @@ void audit_executable(const ElfImage &img, Report &rep, const Layout *forced) {
         check_code_words(t, l);
         check_padding(t, l, read_words(img, *code, off + l.size, (l.stride - l.size) / 4));
 
-        // Literal: inline at its offset, or where the adrp/ldr pair points.
+        // Literal: where the adrp/ldr pair points.
         std::string source;
         uint64_t lit = 0;
         bool have_literal = false;
-        if (l.literal == LiteralPlace::Inline) {
-            t.literal_addr = t.addr + l.literal_offset;
-            t.literal_at = "entry+" + dec(l.literal_offset);
-            t.literal_file_offset = code->offset + off + l.literal_offset;
-            lit = data64(*code, off + l.literal_offset, &source, &t.errors);
-            have_literal = true;
-        } else if (auto la = sct::literal_address(l, t.addr, t.words); !la) {
+        if (auto la = sct::literal_address(l, t.addr, t.words); !la) {
             t.errors.push_back("literal address unknown: " + la.error());
         } else {
             t.literal_addr = *la;
@@ -999,9 +930,8 @@ void print_report(const Report &r, FILE *out, bool verbose) {
                 }
                 const std::string slot =
                     l.has_slot() ? "slot at file offset " + hex(t.slot_file_offset) : "no slot";
-                const std::string lit_at = l.literal == LiteralPlace::Inline || t.literal_at.empty()
-                                               ? std::string()
-                                               : " (" + t.literal_at + ")";
+                const std::string lit_at =
+                    t.literal_at.empty() ? std::string() : " (" + t.literal_at + ")";
                 std::fprintf(out, "    words %s; literal from %s; %s, literal at %s%s\n",
                              words.c_str(), t.literal.present ? t.literal.source.c_str() : "-",
                              slot.c_str(), hex(t.literal_file_offset).c_str(), lit_at.c_str());

@@ -1,6 +1,6 @@
 // sc-audit: inspect arm64 static call trampolines (__SCT__*) in a vmlinux or
 // a module / object file and check them against their layout (sct_layout.h:
-// the 6.12 series' v2, the series on mainline, mainline's own), detected from
+// the series' slot-adrp, on 6.12 and mainline; mainline's own), detected from
 // the file's trampolines or given.
 #pragma once
 
@@ -35,7 +35,7 @@ struct Trampoline {
     uint64_t slot_file_offset = 0;    // file offset of the patched word (0: no slot)
     uint64_t literal_file_offset = 0; // file offset of the literal
     uint64_t literal_addr = 0;        // address of the literal (ET_REL: offset in its section)
-    std::string literal_at;           // where: "entry+16", "0xffff... in .rodata", ".rodata+0x8"
+    std::string literal_at;           // where: "0xffff... in .rodata", ".rodata+0x8"
     std::vector<uint32_t> words;      // the layout's code words, from the entry
     std::string slot;                 // "b <target>", "nop", the raw word, "-" (no slot)
     bool slot_is_b = false;

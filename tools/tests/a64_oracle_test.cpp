@@ -362,8 +362,6 @@ uint32_t word_at(const std::vector<uint8_t> &text, size_t k) {
 // 0). A layout without an entry here fails the test below.
 const std::map<std::string, std::string> &kernel_sources() {
     static const std::map<std::string, std::string> m = {
-        {"v2", "\t.text\n\t.globl _start\n\t.balign 8\n_start:\n\tbti c\n\tnop\n"
-               "\tldr x16, 0f\n\tbr x16\n0:\t.quad _start\n\t.size _start, . - _start\n"},
         {"slot-adrp", "\t.text\n\t.globl _start\n\t.balign 32\n_start:\n\thint 34\n\tb _start\n"
                       "\tadrp x16, 1f\n\tldr x16, [x16, :lo12:1f]\n\tbr x16\n"
                       "\t.size _start, . - _start\n\t.balign 32\n"
@@ -407,19 +405,15 @@ TEST(A64Oracle, EveryLayoutMatchesBinutils) {
         ASSERT_TRUE(text.has_value());
         ASSERT_EQ(text_addr, kBase);
         ASSERT_EQ(text->size(), l.stride);
-        const bool inline_literal = l.literal == sct::LiteralPlace::Inline;
-        std::optional<std::vector<uint8_t>> rodata;
-        if (!inline_literal) {
-            rodata = read_section(exe, ".rodata", &rodata_addr);
-            ASSERT_TRUE(rodata.has_value());
-            ASSERT_EQ(rodata->size(), 32u);
-        }
-        const uint64_t literal = inline_literal ? kBase + l.literal_offset : rodata_addr + 24;
+        auto rodata = read_section(exe, l.literal_section, &rodata_addr);
+        ASSERT_TRUE(rodata.has_value());
+        ASSERT_EQ(rodata->size(), 32u);
+        const uint64_t literal = rodata_addr + 24;
         const uint32_t slot = l.has_slot() ? word_at(*text, l.slot_offset() / 4) : 0;
-        if (l.has_slot()) { // `nop` (v2 as a module writes it) or `b _start`
-            EXPECT_TRUE(slot == a64::kNop || slot == *a64::b_to(kBase + l.slot_offset(), kBase));
+        if (l.has_slot()) { // `b _start` (a module's is `nop`)
+            EXPECT_EQ(slot, *a64::b_to(kBase + l.slot_offset(), kBase));
         }
-        auto want = sct::encode(l, kBase, literal, kBase, slot);
+        auto want = sct::encode(l, kBase, literal, slot);
         ASSERT_TRUE(want.ok()) << want.error();
         for (size_t k = 0; k < want->size(); ++k)
             EXPECT_EQ(word_at(*text, k), (*want)[k]) << "word " << k;
@@ -428,37 +422,23 @@ TEST(A64Oracle, EveryLayoutMatchesBinutils) {
             code.push_back(word_at(*text, k));
         EXPECT_TRUE(sct::matches(l, code));
         EXPECT_EQ(*sct::literal_address(l, kBase, code), literal);
-        if (!inline_literal) {
-            EXPECT_EQ(uint64_t(word_at(*rodata, 6)) | uint64_t(word_at(*rodata, 7)) << 32, kBase);
-        }
+        EXPECT_EQ(uint64_t(word_at(*rodata, 6)) | uint64_t(word_at(*rodata, 7)) << 32, kBase);
 
         auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(exe));
         ASSERT_EQ(dump.exit_code, 0) << dump.output;
         char want_line[128];
-        if (inline_literal) {
-            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLiteral);
-            std::snprintf(want_line, sizeof want_line,
-                          "\tldr\tx16, %" PRIx64 " <_start+0x%" PRIx64 ">", literal,
-                          l.literal_offset);
-            EXPECT_NE(objdump_line(dump.output, kBase + ldr).find(want_line), std::string::npos)
-                << want_line << "\n"
-                << dump.output;
-            std::snprintf(want_line, sizeof want_line, "ldr x16, 0x%" PRIx64, literal);
-            EXPECT_EQ(disassemble(word_at(*text, ldr / 4), kBase + ldr), want_line);
-        } else {
-            const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
-            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
-            std::snprintf(want_line, sizeof want_line, "\tadrp\tx16, %" PRIx64,
-                          literal & ~uint64_t{0xfff});
-            EXPECT_NE(objdump_line(dump.output, kBase + adrp).find(want_line), std::string::npos)
-                << want_line << "\n"
-                << dump.output;
-            std::snprintf(want_line, sizeof want_line, "\tldr\tx16, [x16, #%" PRIu64 "]",
-                          literal & 0xfff);
-            EXPECT_NE(objdump_line(dump.output, kBase + ldr).find(want_line), std::string::npos)
-                << want_line << "\n"
-                << dump.output;
-        }
+        const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
+        const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
+        std::snprintf(want_line, sizeof want_line, "\tadrp\tx16, %" PRIx64,
+                      literal & ~uint64_t{0xfff});
+        EXPECT_NE(objdump_line(dump.output, kBase + adrp).find(want_line), std::string::npos)
+            << want_line << "\n"
+            << dump.output;
+        std::snprintf(want_line, sizeof want_line, "\tldr\tx16, [x16, #%" PRIu64 "]",
+                      literal & 0xfff);
+        EXPECT_NE(objdump_line(dump.output, kBase + ldr).find(want_line), std::string::npos)
+            << want_line << "\n"
+            << dump.output;
         for (uint64_t o = l.size; o < l.stride; o += 4)
             EXPECT_NE(objdump_line(dump.output, kBase + o).find("\tnop"), std::string::npos);
     }

@@ -9,7 +9,9 @@ using namespace a64;
 TEST(A64Encode, TrampolineWords) {
     EXPECT_EQ(bti_c(), 0xd503245fu);
     EXPECT_EQ(nop(), 0xd503201fu);
-    EXPECT_EQ(*ldr_literal(16, 8), 0x58000050u); // ldr x16, entry+16 from entry+8
+    EXPECT_EQ(*adrp(16, 0), 0x90000010u);         // adrp x16, <this page>
+    EXPECT_EQ(*ldr_uimm(16, 16, 8), 0xf9400610u); // ldr x16, [x16, #8]
+    EXPECT_EQ(*ldr_literal(16, 8), 0x58000050u);  // ldr x16, . + 8 (LDR literal, as in v1/v6)
     EXPECT_EQ(*br(16), 0xd61f0200u);
     EXPECT_EQ(*ret(), 0xd65f03c0u);
 }

@@ -38,7 +38,7 @@ inline const scaudit::Trampoline *first_intact(const scaudit::Report &rep, bool 
 enum class Part {
     Slot,        // the slot word's low bit (another branch offset)
     Literal,     // the literal's top bit (bytes and relocation disagree, or no address)
-    LiteralLoad, // the word that locates the literal (ldr / adrp): x16 becomes x17
+    LiteralLoad, // the word that locates the literal (adrp): x16 becomes x17
 };
 
 // Copies `src` to `dst` with `part` of one intact trampoline (of the layout
@@ -61,8 +61,7 @@ inline std::string corrupt_one(const std::string &src, const std::string &dst, P
         ok = xor_copy(src, dst, victim->literal_file_offset + 7, std::string(1, '\x80'));
         break;
     case Part::LiteralLoad: {
-        auto off = l.offset_of(l.literal == sct::LiteralPlace::Inline ? sct::WordKind::LdrLiteral
-                                                                      : sct::WordKind::Adrp);
+        auto off = l.offset_of(sct::WordKind::Adrp);
         ok = off && xor_copy(src, dst, victim->file_offset + *off, std::string(1, '\1'));
         break;
     }

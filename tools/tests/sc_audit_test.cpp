@@ -1,7 +1,8 @@
 // sc-audit tests: small arm64 objects, module-like objects and a linked,
 // vmlinux-like shared image are built with binutils in a temporary directory
-// in the v2 trampoline layout (sct_layout.h); each test breaks one invariant
-// and checks that sc-audit's exit code and ERROR line name it. The real-kernel
+// in the trampoline layouts of sct_layout.h (the series' slot-adrp unless a
+// test names another); each test breaks one invariant and checks that
+// sc-audit's exit code and ERROR line name it. The real-kernel
 // test is in sc_audit_vmlinux_test.cpp.
 #include "audit.h"
 #include "sc_audit_helpers.h"
@@ -53,15 +54,14 @@ far_target:
 )";
 
 // One trampoline, written as its kernel writes it, in the layout named
-// `layout` (sct_layout.h; v2 unless given): v2 as the 6.12 series does
-// (`ldr x16, 0f`, `.size` up to the end of the literal), slot-adrp as the
-// series on mainline does (`.balign 32`, adrp/ldr of a .rodata literal,
+// `layout` (sct_layout.h; slot-adrp unless given): slot-adrp as the series
+// does on 6.12 and mainline (`.balign 32`, adrp/ldr of a .rodata literal,
 // `.size` over the code, `.balign 32` after), mainline as mainline does
 // (`.align 4`, no slot). Each part can be broken by a test:
 // Tramp("foo").slot("nop").str(), Tramp("foo", "mainline").adrp("adrp x17, 1f").str().
 class Tramp {
   public:
-    explicit Tramp(std::string key, std::string layout = "v2")
+    explicit Tramp(std::string key, std::string layout = "slot-adrp")
         : key_(std::move(key)), layout_(std::move(layout)) {
         if (layout_ == "slot-adrp") {
             align_ = "\t.balign 32\n";
@@ -69,7 +69,7 @@ class Tramp {
         } else if (layout_ == "mainline") {
             align_ = "\t.align 4\n";
             slot_.clear();
-        } else if (layout_ != "v2") {
+        } else {
             throw std::logic_error("Tramp: no source for layout " + layout_);
         }
     }
@@ -80,9 +80,8 @@ class Tramp {
     Tramp &flags(std::string v) { return set(flags_, std::move(v)); }
     Tramp &before(std::string v) { return set(before_, std::move(v)); } // after the alignment
     Tramp &bti(std::string v) { return set(bti_, std::move(v)); }
-    Tramp &ldr(std::string v) { return set(ldr_, std::move(v)); }   // v2: the literal load
-    Tramp &adrp(std::string v) { return set(adrp_, std::move(v)); } // adrp layouts
-    Tramp &lo12(std::string v) { return set(lo12_, std::move(v)); } // adrp layouts: the load
+    Tramp &adrp(std::string v) { return set(adrp_, std::move(v)); }
+    Tramp &lo12(std::string v) { return set(lo12_, std::move(v)); } // the literal load
     Tramp &br(std::string v) { return set(br_, std::move(v)); }
     Tramp &size(std::string v) { return set(size_, std::move(v)); }
     Tramp &after(std::string v) { return set(after_, std::move(v)); } // after `.size`
@@ -95,9 +94,6 @@ class Tramp {
                         bti_ + "\n" + (slot_.empty() ? "" : "\t" + slot_ + "\n");
         const std::string size =
             "\t.size " + sym + ", " + (size_.empty() ? ". - " + sym : size_) + "\n";
-        if (layout_ == "v2")
-            return s + "\t" + ldr_ + "\n\t" + br_ + "\n0:\t.quad " + literal_ + "\n" + size +
-                   after_;
         return s + "\t" + adrp_ + "\n\t" + lo12_ + "\n\t" + br_ + "\n" + size + after_ +
                "\t.section " + literal_section_ + ",\"a\"\n\t.align 3\n1:\t.quad " + literal_ +
                "\n";
@@ -114,10 +110,9 @@ class Tramp {
     std::string slot_ = "b target_a";
     std::string section_ = ".static_call.text";
     std::string flags_ = "ax";
-    std::string align_ = "\t.balign 8\n";
+    std::string align_;
     std::string before_;
     std::string bti_ = "bti c";
-    std::string ldr_ = "ldr x16, 0f";
     std::string adrp_ = "adrp x16, 1f";
     std::string lo12_ = "ldr x16, [x16, :lo12:1f]";
     std::string br_ = "br x16";
@@ -133,7 +128,7 @@ bool has_slot(const std::string &layout) {
 // What the series emits, valid both as an object and linked into vmlinux:
 // foo `b target_a`, bar (a NULL/RET0 key) `b __static_call_return0`, far nop
 // (without a slot: the same literals).
-std::string good_trampolines(const std::string &layout = "v2") {
+std::string good_trampolines(const std::string &layout = "slot-adrp") {
     return Tramp("foo", layout).str() +
            Tramp("bar", layout)
                .literal("__static_call_return0")
@@ -142,7 +137,7 @@ std::string good_trampolines(const std::string &layout = "v2") {
            Tramp("far", layout).literal("far_target").slot(has_slot(layout) ? "nop" : "").str();
 }
 
-std::string good_source(const std::string &layout = "v2") {
+std::string good_source(const std::string &layout = "slot-adrp") {
     return std::string(kTargets) + good_trampolines(layout);
 }
 
@@ -151,7 +146,8 @@ const char *kModuleSections = "\t.section .modinfo,\"a\"\n\t.asciz \"license=GPL
                               "\t.zero 64\n";
 
 // A module: modpost's .gnu.linkonce.this_module and .modinfo; nop slots.
-std::string module_source(const std::string &foo_slot = "nop", const std::string &layout = "v2") {
+std::string module_source(const std::string &foo_slot = "nop",
+                          const std::string &layout = "slot-adrp") {
     const std::string bar_slot = has_slot(layout) ? "nop" : "";
     return std::string(kTargets) + Tramp("foo", layout).slot(foo_slot).str() +
            Tramp("bar", layout).literal("__static_call_return0").slot(bar_slot).str() +
@@ -243,23 +239,27 @@ TEST_F(ScAudit, CorrectObjectPasses) {
                  {"ERROR"});
 }
 
-TEST_F(ScAudit, LibraryReportsV2LayoutOfObject) {
+TEST_F(ScAudit, LibraryReportsSlotAdrpLayoutOfObject) {
     REQUIRE_BINUTILS();
     auto rep = scaudit::audit(assemble("good", good_source()));
     ASSERT_TRUE(rep.ok()) << rep.error();
+    ASSERT_EQ(rep->layout, sct::find_layout("slot-adrp"));
     ASSERT_EQ(rep->trampolines.size(), 3u);
     EXPECT_FALSE(rep->module);
-    // Sorted by address: packed at a 24-byte stride from the section start.
+    // Sorted by address: packed at a 32-byte stride from the section start.
     const char *keys[] = {"foo", "bar", "far"};
     for (size_t i = 0; i < 3; ++i) {
         const auto &t = rep->trampolines[i];
         EXPECT_EQ(t.key, keys[i]);
-        EXPECT_EQ(t.addr, 24 * i);
-        EXPECT_EQ(t.size, 24u);
+        EXPECT_EQ(t.addr, 32 * i);
+        EXPECT_EQ(t.size, 20u);
+        ASSERT_EQ(t.words.size(), 5u);
         EXPECT_EQ(t.words[0], 0xd503245fu);
-        EXPECT_EQ(t.words[2], 0x58000050u); // `ldr x16, 0f` resolved by the assembler
-        EXPECT_EQ(t.words[3], 0xd61f0200u);
+        EXPECT_EQ(t.words[2], 0x90000010u); // `adrp x16, 1f`, left to its relocation
+        EXPECT_EQ(t.words[3], 0xf9400210u); // `ldr x16, [x16, :lo12:1f]`, the same
+        EXPECT_EQ(t.words[4], 0xd61f0200u);
         EXPECT_EQ(t.literal.source, "R_AARCH64_ABS64");
+        EXPECT_EQ(t.literal_at, ".rodata+" + a64::hex(8 * i));
         EXPECT_TRUE(t.errors.empty()) << t.errors[0];
     }
     const auto &foo = rep->trampolines[0];
@@ -271,19 +271,6 @@ TEST_F(ScAudit, LibraryReportsV2LayoutOfObject) {
     EXPECT_EQ(rep->trampolines[1].calls, 1u);
     EXPECT_TRUE(rep->trampolines[2].slot_is_nop);
     EXPECT_TRUE(rep->errors.empty());
-}
-
-// `ldr x16, __SCT__x + 16` against the global symbol keeps an LD_PREL_LO19
-// relocation (word 0x58000010 in the object); accepted when it is the literal.
-TEST_F(ScAudit, LdrRelocatedAgainstOwnLiteralIsAccepted) {
-    REQUIRE_BINUTILS();
-    auto rep = scaudit::audit(
-        assemble("glob", good_source() + Tramp("glob").ldr("ldr x16, __SCT__glob + 16").str()));
-    ASSERT_TRUE(rep.ok()) << rep.error();
-    const auto *t = find_tramp(*rep, "glob");
-    ASSERT_TRUE(t);
-    EXPECT_TRUE(t->errors.empty()) << t->errors[0];
-    EXPECT_EQ(t->words[2], 0x58000050u);
 }
 
 // --- modules ------------------------------------------------------------------
@@ -303,51 +290,6 @@ TEST_F(ScAudit, ModuleWithNopSlotsPasses) {
 }
 
 // --- linked, vmlinux-like images ----------------------------------------------
-
-TEST_F(ScAudit, LinkedImageV2Passes) {
-    REQUIRE_BINUTILS();
-    const std::string vm = link_vmlinux_like("vm", good_source());
-    expect_audit(vm, scaudit::kExitOk,
-                 {"__static_call_text_start", "R_AARCH64_RELATIVE",
-                  "3 trampolines, 0 broken, 1 on the literal path", "3 direct call sites", "(far)"},
-                 {}, "-v");
-
-    auto rep = scaudit::audit(vm);
-    ASSERT_TRUE(rep.ok()) << rep.error();
-    ASSERT_EQ(rep->trampolines.size(), 3u);
-    bool saw_8_mod_16 = false;
-    for (size_t i = 0; i < 3; ++i) {
-        const auto &t = rep->trampolines[i];
-        EXPECT_EQ(t.addr, rep->trampolines[0].addr + 24 * i) << t.key;
-        EXPECT_EQ(t.addr % 8, 0u);
-        saw_8_mod_16 |= t.addr % 16 == 8;
-        EXPECT_EQ(t.words[2], 0x58000050u) << t.key;
-        EXPECT_EQ(t.literal.source, ".rela.dyn R_AARCH64_RELATIVE") << t.key;
-    }
-    EXPECT_TRUE(saw_8_mod_16); // 8-byte (not 16-byte) alignment is accepted
-    const auto *far = find_tramp(*rep, "far");
-    ASSERT_TRUE(far);
-    EXPECT_TRUE(far->slot_is_nop);
-    EXPECT_EQ(find_tramp(*rep, "bar")->agree, "yes");
-}
-
-// Cross-check with binutils: objdump decodes each linked trampoline's +8 word
-// as `ldr x16, <entry+16>`, and the bytes sc-audit read are the same.
-TEST_F(ScAudit, LinkedImageLdrAgreesWithObjdump) {
-    REQUIRE_BINUTILS();
-    const std::string vm = link_vmlinux_like("vm", good_source());
-    auto rep = scaudit::audit(vm);
-    ASSERT_TRUE(rep.ok()) << rep.error();
-    auto dump = run(testutil::kObjdump.path + " -d " + shell_quote(vm));
-    ASSERT_EQ(dump.exit_code, 0) << dump.output;
-    for (const auto &t : rep->trampolines) {
-        char line[160];
-        std::snprintf(line, sizeof line, "%llx:\t58000050 \tldr\tx16, %llx <%s+0x10>",
-                      (unsigned long long)(t.addr + 8), (unsigned long long)(t.addr + 16),
-                      t.symbol.c_str());
-        EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
-    }
-}
 
 TEST_F(ScAudit, CorruptedSlotByteInLinkedImageIsNamed) {
     REQUIRE_BINUTILS();
@@ -426,11 +368,7 @@ TEST_P(ScAuditLayout, ObjectPasses) {
         EXPECT_EQ(t.literal.source, "R_AARCH64_ABS64");
         EXPECT_EQ(t.literal.text, literals[i]);
         EXPECT_TRUE(t.errors.empty()) << t.errors[0];
-        if (l.literal == sct::LiteralPlace::Inline) {
-            EXPECT_EQ(t.literal_at, "entry+" + std::to_string(l.literal_offset));
-        } else {
-            EXPECT_EQ(t.literal_at, ".rodata+" + a64::hex(8 * i)); // one literal each, in order
-        }
+        EXPECT_EQ(t.literal_at, ".rodata+" + a64::hex(8 * i)); // one literal each, in order
     }
     if (l.has_slot()) {
         EXPECT_EQ(rep->trampolines[0].agree, "yes");
@@ -474,9 +412,7 @@ TEST_P(ScAuditLayout, LinkedImagePasses) {
         EXPECT_EQ(t.addr % l.align, 0u);
         EXPECT_EQ(t.literal.source, ".rela.dyn R_AARCH64_RELATIVE") << t.key;
         EXPECT_TRUE(t.errors.empty()) << t.errors[0];
-        if (l.literal != sct::LiteralPlace::Inline) {
-            EXPECT_NE(t.literal_at.find(" in .rodata"), std::string::npos) << t.literal_at;
-        }
+        EXPECT_NE(t.literal_at.find(" in .rodata"), std::string::npos) << t.literal_at;
     }
     if (l.has_slot()) {
         EXPECT_TRUE(find_tramp(*rep, "far")->slot_is_nop);
@@ -485,8 +421,8 @@ TEST_P(ScAuditLayout, LinkedImagePasses) {
     }
 }
 
-// Cross-check with binutils: objdump -d decodes the word(s) that locate each
-// linked trampoline's literal to the address sc-audit read it from, and
+// Cross-check with binutils: objdump -d decodes the adrp/ldr pair that locates
+// each linked trampoline's literal to the address sc-audit read it from, and
 // objdump -R has the R_AARCH64_RELATIVE there whose value sc-audit reports.
 TEST_P(ScAuditLayout, LinkedImageLiteralAgreesWithObjdump) {
     REQUIRE_BINUTILS();
@@ -500,26 +436,17 @@ TEST_P(ScAuditLayout, LinkedImageLiteralAgreesWithObjdump) {
     ASSERT_EQ(dynrel.exit_code, 0) << dynrel.output;
     for (const auto &t : rep->trampolines) {
         char line[200];
-        if (l.literal == sct::LiteralPlace::Inline) {
-            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLiteral);
-            std::snprintf(line, sizeof line, "%llx:\t%08x \tldr\tx16, %llx <%s+0x%llx>",
-                          (unsigned long long)(t.addr + ldr), t.words[ldr / 4],
-                          (unsigned long long)t.literal_addr, t.symbol.c_str(),
-                          (unsigned long long)l.literal_offset);
-            EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
-        } else {
-            const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
-            const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
-            std::snprintf(line, sizeof line, "%llx:\t%08x \tadrp\tx16, %llx",
-                          (unsigned long long)(t.addr + adrp), t.words[adrp / 4],
-                          (unsigned long long)(t.literal_addr & ~0xfffull));
-            EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
-            std::snprintf(line, sizeof line, "%llx:\t%08x \tldr\tx16, [x16, #%llu]",
-                          (unsigned long long)(t.addr + ldr), t.words[ldr / 4],
-                          (unsigned long long)(t.literal_addr & 0xfff));
-            if (t.literal_addr & 0xfff) {
-                EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "`";
-            }
+        const uint64_t adrp = *l.offset_of(sct::WordKind::Adrp);
+        const uint64_t ldr = *l.offset_of(sct::WordKind::LdrLo12);
+        std::snprintf(line, sizeof line, "%llx:\t%08x \tadrp\tx16, %llx",
+                      (unsigned long long)(t.addr + adrp), t.words[adrp / 4],
+                      (unsigned long long)(t.literal_addr & ~0xfffull));
+        EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "` in\n" << dump.output;
+        std::snprintf(line, sizeof line, "%llx:\t%08x \tldr\tx16, [x16, #%llu]",
+                      (unsigned long long)(t.addr + ldr), t.words[ldr / 4],
+                      (unsigned long long)(t.literal_addr & 0xfff));
+        if (t.literal_addr & 0xfff) {
+            EXPECT_TRUE(has(dump.output, line)) << "missing `" << line << "`";
         }
         // objdump prints the addend signed: *ABS*-0x00007fff7ff00000.
         const int64_t addend = int64_t(t.literal.abs);
@@ -531,14 +458,13 @@ TEST_P(ScAuditLayout, LinkedImageLiteralAgreesWithObjdump) {
 }
 
 // A copy with one trampoline's slot (where the layout has one), literal, or
-// literal-locating word (ldr / adrp) corrupted: each is reported, naming it.
+// literal-locating word (adrp) corrupted: each is reported, naming it.
 TEST_P(ScAuditLayout, CorruptedCopiesOfLinkedImageAreNamed) {
     REQUIRE_BINUTILS();
     const sct::Layout &l = layout();
     const std::string vm = link_vmlinux_like("vm", source());
     using testutil::Part;
-    const std::string load = std::to_string(*l.offset_of(
-        l.literal == sct::LiteralPlace::Inline ? sct::WordKind::LdrLiteral : sct::WordKind::Adrp));
+    const std::string load = std::to_string(*l.offset_of(sct::WordKind::Adrp));
     struct Case {
         Part part;
         std::string error; // after "ERROR <victim>: "
@@ -601,8 +527,12 @@ TEST_F(ScAudit, UnknownLayoutIsAUsageError) {
     REQUIRE_BINUTILS();
     auto r = audit(assemble("good", good_source()), "--layout v9");
     EXPECT_EQ(r.exit_code, scaudit::kExitError) << r.output;
-    EXPECT_TRUE(has(r.output, "unknown layout 'v9' (known: v2, slot-adrp, mainline)")) << r.output;
+    EXPECT_TRUE(has(r.output, "unknown layout 'v9' (known: slot-adrp, mainline)")) << r.output;
     EXPECT_EQ(audit(assemble("good", good_source()), "--layout").exit_code, scaudit::kExitError);
+    // The 6.12 series' old 24-byte layout is gone.
+    r = audit(assemble("good", good_source()), "--layout=v2");
+    EXPECT_EQ(r.exit_code, scaudit::kExitError) << r.output;
+    EXPECT_TRUE(has(r.output, "unknown layout 'v2' (known: slot-adrp, mainline)")) << r.output;
 }
 
 // --- broken images (table) ---------------------------------------------------
@@ -638,13 +568,13 @@ BrokenImage linked(std::string source, std::vector<std::string> present,
 // good_source(layout) + `extra` as an object: the error is `error`, and the
 // trampolines of good_source() stay intact.
 BrokenImage object_error(const std::string &extra, const std::string &error,
-                         const std::string &layout = "v2") {
+                         const std::string &layout = "slot-adrp") {
     return object(good_source(layout) + extra, {error}, {"ERROR __SCT__foo"});
 }
 
 // The same, linked like vmlinux.
 BrokenImage linked_error(const std::string &extra, const std::string &error,
-                         const std::string &layout = "v2") {
+                         const std::string &layout = "slot-adrp") {
     return linked(good_source(layout) + extra, {error}, {"ERROR __SCT__foo"});
 }
 
@@ -652,63 +582,42 @@ const char *kSA = "slot-adrp";
 const char *kML = "mainline";
 
 // A trampoline with a code word changed (each is the 4th trampoline of its
-// object, at .static_call.text+0x48).
-BrokenImage wrong_word(const Tramp &t, const std::string &error, const std::string &layout = "v2") {
+// object: slot-adrp at .static_call.text+0x60, mainline +0x30).
+BrokenImage wrong_word(const Tramp &t, const std::string &error,
+                       const std::string &layout = "slot-adrp") {
     return object_error(t.str(), "ERROR __SCT__" + t.key() + ": layout: " + error, layout);
 }
 
 const std::vector<BrokenCase> &broken_cases() {
     static const std::vector<BrokenCase> cases = {
-        // --- relocatable objects
-        {"LdrRelocatedElsewhereIsNamed",
-         {object_error(Tramp("glob").ldr("ldr x16, __SCT__glob + 8").str(),
-                       "ERROR __SCT__glob: ldr x16 at +8 is relocated against __SCT__glob+0x8")}},
-        {"FlippedSlotIsNamed",
-         {object_error(Tramp("flip").slot("b target_b").str(),
-                       "ERROR __SCT__flip: slot `b target_b` disagrees with literal target_a")}},
-        // .balign 8, then 4 bytes: the entry (and the literal at +16) 4 mod 8.
-        {"MisalignedEntryIsNamed",
-         {object_error(Tramp("mis").before("\t.word 0\n").str(),
-                       "ERROR __SCT__mis: misaligned trampoline: section offset 0x4c is not "
-                       "8-byte aligned")}},
+        // --- relocatable objects (slot-adrp unless named)
         {"WrongSymbolSizeIsNamed",
          {object_error(Tramp("s16").size("16").str(),
-                       "ERROR __SCT__s16: symbol size 16, expected 24"),
+                       "ERROR __SCT__s16: symbol size 16, expected 20 (`.size` must cover the 20 "
+                       "bytes of code, not the padding)"),
           object_error(Tramp("s0").size("0").str(),
-                       "ERROR __SCT__s0: symbol size 0, expected 24")}},
-        {"WrongCodeWordsAreNamed",
-         {wrong_word(Tramp("w0").bti("nop"), "word at +0 is `nop` (0xd503201f), expected `bti c`"),
-          // The v1 encoding (ldr x16, entry-8) and near misses of the v2 one.
-          wrong_word(Tramp("w8a").ldr("ldr x16, . - 16"),
-                     "word at +8 is `ldr x16, 0x40` (0x58ffff90), expected `ldr x16, <entry+16>` "
-                     "(0x58000050)"),
-          wrong_word(Tramp("w8b").ldr("ldr x16, . + 16"),
-                     "word at +8 is `ldr x16, 0x60` (0x58000090), expected `ldr x16, <entry+16>`"),
-          wrong_word(Tramp("w8c").ldr("ldr x17, 0f"),
-                     "word at +8 is `ldr x17, 0x58` (0x58000051), expected `ldr x16, <entry+16>`"),
-          wrong_word(Tramp("w8d").ldr("ldr w16, 0f"),
-                     "word at +8 is `.inst 0x18000050` (0x18000050)"),
-          wrong_word(Tramp("w12").br("br x17"),
-                     "word at +12 is `br x17` (0xd61f0220), expected `br x16`")}},
-        // Two of them, so that the first one's 24 bytes fit in the section.
+                       "ERROR __SCT__s0: symbol size 0, expected 20")}},
+        // Two of them, so that the first one's 20 bytes fit in the section.
+        // v1's words match no layout; the nearest (2 of its words each, the
+        // tie to the first) is slot-adrp.
         {"V1LayoutIsRejected",
          {object(std::string(kTargets) + v1_tramp("old") + v1_tramp("old2"),
-                 {"layout: v2 (nearest: no trampoline matches any layout)",
-                  "ERROR layout: no trampoline matches a known layout (v2, slot-adrp, mainline); "
-                  "checked against the nearest, v2",
-                  "ERROR __SCT__old: symbol size 16, expected 24",
+                 {"layout: slot-adrp (nearest: no trampoline matches any layout)",
+                  "ERROR layout: no trampoline matches a known layout (slot-adrp, mainline); "
+                  "checked against the nearest, slot-adrp",
+                  "ERROR __SCT__old: symbol size 16, expected 20",
                   "ERROR __SCT__old: layout: word at +8 is `ldr x16, 0x8` (0x58ffff90), expected "
-                  "`ldr x16, <entry+16>` (0x58000050)",
-                  "ERROR __SCT__old: literal is 0"})}},
-        {"ZeroLiteralIsNamed",
-         {object_error(Tramp("zero").literal("0").slot("nop").str(),
-                       "ERROR __SCT__zero: literal is 0")}},
+                  "`adrp x16, <literal>`",
+                  "ERROR __SCT__old: adrp x16 at +8 has no R_AARCH64_ADR_PREL_PG_HI21 "
+                  "relocation"})}},
         {"LiteralWithoutRelocationIsNamed",
          {object_error(Tramp("const").literal("0x1234").slot("nop").str(),
                        "ERROR __SCT__const: literal 0x1234 has no R_AARCH64_ABS64 relocation")}},
         {"WrongSectionIsNamed",
          {object_error(Tramp("wrong").section(".text.other").str(),
-                       "ERROR __SCT__wrong: trampoline is in section .text.other")}},
+                       "ERROR __SCT__wrong: trampoline is in section .text.other"),
+          object_error(Tramp("wrong", kML).section(".text.other").str(),
+                       "ERROR __SCT__wrong: trampoline is in section .text.other", kML)}},
         {"NonExecutableSectionIsNamed",
          {object(std::string(kTargets) + Tramp("nx").flags("a").str(),
                  {"ERROR __SCT__nx: section .static_call.text is not executable"})}},
@@ -716,38 +625,28 @@ const std::vector<BrokenCase> &broken_cases() {
          {object_error(Tramp("ret").slot("ret").str(),
                        "ERROR __SCT__ret: slot is neither `b` nor `nop`: `ret` (0xd65f03c0)")}},
         {"PaddingBetweenTrampolinesIsNamed",
-         {object(good_source() + Tramp("pad").before("\t.skip 8\n").str(),
-                 {"ERROR .static_call.text: 8 byte(s) at [.static_call.text+0x48, "
-                  ".static_call.text+0x50) belong to no trampoline"},
+         {object(good_source(kML) + Tramp("pad", kML).before("\t.skip 16\n").str(),
+                 {"ERROR .static_call.text: 16 byte(s) at [.static_call.text+0x30, "
+                  ".static_call.text+0x40) belong to no trampoline"},
                  {"ERROR __SCT__"}), // every trampoline is intact
-          object(good_source() + "\t.quad 0\n",
-                 {"ERROR .static_call.text: 8 byte(s) at [.static_call.text+0x48, "
-                  ".static_call.text+0x50) after the last trampoline"})}},
-        // A second symbol 8 bytes into __SCT__far.
+          object(good_source() + "\t.section .static_call.text,\"ax\"\n\t.quad 0\n",
+                 {"ERROR .static_call.text: 8 byte(s) at [.static_call.text+0x60, "
+                  ".static_call.text+0x68) after the last trampoline"})}},
+        // A second symbol 8 bytes into __SCT__far (at +0x40, its stride 32 bytes).
         {"OverlappingTrampolinesAreNamed",
          {object_error(
              "\t.globl __SCT__ovl\n\t.set __SCT__ovl, __SCT__far + 8\n",
-             "ERROR __SCT__ovl: overlaps __SCT__far (starts 16 byte(s) before its end)")}},
+             "ERROR __SCT__ovl: overlaps __SCT__far (starts 24 byte(s) before its end)")}},
         {"KprobeBlacklistEntryIsNamed",
          {object(good_source() + kKprobeEntry,
                  {"ERROR __SCT__foo: _kprobe_blacklist entry at _kprobe_blacklist+0x0 names this "
                   "trampoline"})}},
         // --- modules
-        {"ModuleBranchSlotIsNamed",
-         {object(module_source("b target_a"),
-                 {"ERROR __SCT__foo: slot is `b target_a` in a module"}, {"ERROR __SCT__bar"})}},
         {"ModuleLiteralWithoutRelocationIsNamed",
          {object(module_source() + Tramp("c").literal("0xffff800080001000").slot("nop").str(),
                  {"ERROR __SCT__c: literal 0xffff800080001000 has no R_AARCH64_ABS64 "
                   "relocation"})}},
         // --- linked, vmlinux-like images
-        {"LinkedImageFlippedSlotIsNamed",
-         {linked(good_source() + Tramp("flip").slot("b target_b").str(),
-                 {"ERROR __SCT__flip: slot `b 0x", "<target_b>` disagrees with literal"})}},
-        {"LinkedImageNopSlotWithTargetInRangeIsNamed",
-         {linked(good_source() + Tramp("n").slot("nop").str(),
-                 {"ERROR __SCT__n: slot `nop` although the literal 0x",
-                  "<target_a> is in branch range: expected `b target_a`"})}},
         // `b far_target` in a vmlinux trampoline: ld inserts a veneer (inside
         // the static call text, hence the bytes that belong to no
         // trampoline), the slot no longer branches to the literal's value.
@@ -757,8 +656,8 @@ const std::vector<BrokenCase> &broken_cases() {
                   "veneer>` disagrees with literal 0xffff800090000000 <far_target>",
                   "belong to no trampoline"})}},
         {"LinkedImagePaddingIsNamed",
-         {linked(good_source() + Tramp("pad").before("\t.skip 8\n").str(),
-                 {"ERROR __static_call_text_start..__static_call_text_end: 8 byte(s) at [0x"},
+         {linked(good_source() + Tramp("pad").before("\t.skip 32\n").str(),
+                 {"ERROR __static_call_text_start..__static_call_text_end: 32 byte(s) at [0x"},
                  {"ERROR __SCT__"})}},
         {"LinkedImageTrampolineOutsideStaticCallTextIsNamed",
          {linked(good_source() + Tramp("out").section(".text").str(),
@@ -766,17 +665,19 @@ const std::vector<BrokenCase> &broken_cases() {
         {"LinkedImageKprobeBlacklistEntryIsNamed",
          {linked(good_source() + kKprobeEntry, {"ERROR __SCT__foo: _kprobe_blacklist entry at 0x"},
                  {"ERROR __SCT__bar"})}},
-        // --- the layouts with the literal in .rodata (slot-adrp: the series on
-        // mainline; mainline: mainline's own), each the 4th trampoline of its
-        // object (slot-adrp at .static_call.text+0x60, mainline +0x30).
+        // --- per layout (slot-adrp: the series on 6.12 and mainline;
+        // mainline: mainline's own), each the 4th trampoline of its object
+        // (slot-adrp at .static_call.text+0x60, mainline +0x30).
         {"SlotAdrpFlippedSlotIsNamed",
          {object_error(Tramp("flip", kSA).slot("b target_b").str(),
                        "ERROR __SCT__flip: slot `b target_b` disagrees with literal target_a", kSA),
           linked(good_source(kSA) + Tramp("flip", kSA).slot("b target_b").str(),
                  {"ERROR __SCT__flip: slot `b 0x", "<target_b>` disagrees with literal"})}},
         {"SlotAdrpNopSlotWithTargetInRangeIsNamed",
-         {linked_error(Tramp("n", kSA).slot("nop").str(),
-                       "ERROR __SCT__n: slot `nop` although the literal 0x", kSA)}},
+         {linked(good_source(kSA) + Tramp("n", kSA).slot("nop").str(),
+                 {"ERROR __SCT__n: slot `nop` although the literal 0x",
+                  "<target_a> is in branch range: expected `b target_a`"},
+                 {"ERROR __SCT__foo"})}},
         {"SlotAdrpModuleBranchSlotIsNamed",
          {object(module_source("b target_a", kSA),
                  {"ERROR __SCT__foo: slot is `b target_a` in a module"}, {"ERROR __SCT__bar"})}},
@@ -792,6 +693,8 @@ const std::vector<BrokenCase> &broken_cases() {
                      kSA),
           wrong_word(Tramp("w16", kSA).br("br x17"),
                      "word at +16 is `br x17` (0xd61f0220), expected `br x16`", kSA),
+          wrong_word(Tramp("m0", kML).bti("nop"),
+                     "word at +0 is `nop` (0xd503201f), expected `bti c` (0xd503245f)", kML),
           wrong_word(Tramp("m4", kML).adrp("adrp x15, 1f"),
                      "word at +4 is `adrp x15, 0x0` (0x9000000f), expected `adrp x16, <literal>`",
                      kML),
@@ -912,13 +815,18 @@ const std::vector<BrokenCase> &broken_cases() {
         // One file, one layout: a trampoline of another layout is named.
         {"MixedLayoutsAreNamed",
          {object_error(Tramp("sa", kSA).str(),
-                       "ERROR __SCT__sa: code is layout slot-adrp (the series on mainline "
-                       "(patches/7.2/)), not v2"),
+                       "ERROR __SCT__sa: code is layout slot-adrp (the series (patches/6.12/, "
+                       "patches/7.2/)), not mainline",
+                       kML),
           object(std::string(kTargets) + Tramp("ml", kML).str() + good_trampolines(kSA),
                  {"ERROR __SCT__ml: code is layout mainline (mainline's own (7.x with CFI, "
                   "without the series)), not slot-adrp"},
                  {"ERROR __SCT__foo"}),
-          linked_error(Tramp("v2").str(), "ERROR __SCT__v2: code is layout v2 (", kML)}},
+          linked(std::string(kTargets) + Tramp("ml", kML).str() + good_trampolines(kSA),
+                 {"ERROR __SCT__ml: code is layout mainline (", "not slot-adrp"},
+                 {"ERROR __SCT__foo"}),
+          linked_error(Tramp("sa", kSA).str(), "ERROR __SCT__sa: code is layout slot-adrp (",
+                       kML)}},
     };
     return cases;
 }

@@ -47,16 +47,18 @@ do_bar:
 	.size do_bar, . - do_bar
 )";
 
-// What vmlinux.o defines (a module has them undefined): v2 trampolines in
+// What vmlinux.o defines (a module has them undefined): the series'
+// trampolines (sct_layout.h's slot-adrp, their literals in .rodata) in
 // .static_call.text and the keys in .data. `local_keys` makes the keys local
 // symbols, which the assembler then relocates against as .data+offset.
 std::string definitions(bool local_keys = false, const std::string &foo_slot = "b target") {
     std::string s = "\t.text\n\t.type target, %function\ntarget:\n\tret\n\t.size target, 4\n";
     for (const char *k : {"foo", "bar"}) {
         const std::string t = std::string("__SCT__") + k;
-        s += "\t.section .static_call.text, \"ax\"\n\t.balign 8\n\t.globl " + t + "\n\t.type " + t +
-             ", %function\n" + t + ":\n\tbti c\n\t" + (k[1] == 'o' ? foo_slot : "b target") +
-             "\n\tldr x16, 0f\n\tbr x16\n0:\t.quad target\n\t.size " + t + ", . - " + t + "\n";
+        s += "\t.section .static_call.text, \"ax\"\n\t.balign 32\n\t.globl " + t + "\n\t.type " +
+             t + ", %function\n" + t + ":\n\tbti c\n\t" + (k[1] == 'o' ? foo_slot : "b target") +
+             "\n\tadrp x16, 1f\n\tldr x16, [x16, :lo12:1f]\n\tbr x16\n\t.size " + t + ", . - " + t +
+             "\n\t.balign 32\n\t.section .rodata, \"a\"\n\t.align 3\n1:\t.quad target\n";
     }
     for (const char *k : {"foo", "bar", "baz"}) {
         const std::string key = std::string("__SCK__") + k;

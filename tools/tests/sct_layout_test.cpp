@@ -12,7 +12,6 @@
 #include <set>
 
 using sct::Layout;
-using sct::LiteralPlace;
 using sct::WordKind;
 
 namespace {
@@ -24,9 +23,8 @@ const Layout &layout(const char *name) {
     return *l;
 }
 
-std::vector<uint32_t> encode_ok(const Layout &l, uint64_t entry, uint64_t literal, uint64_t target,
-                                uint32_t slot) {
-    auto w = sct::encode(l, entry, literal, target, slot);
+std::vector<uint32_t> encode_ok(const Layout &l, uint64_t entry, uint64_t literal, uint32_t slot) {
+    auto w = sct::encode(l, entry, literal, slot);
     EXPECT_TRUE(w.ok()) << l.name << ": " << w.error();
     return w.ok() ? *w : std::vector<uint32_t>{};
 }
@@ -44,10 +42,7 @@ Placement place(const Layout &l, std::mt19937_64 &rng) {
     const uint64_t base = 0xffff800080000000;
     Placement p;
     p.entry = base + (rng() % (uint64_t{1} << 30)) / l.align * l.align;
-    p.literal =
-        l.literal == LiteralPlace::Inline
-            ? p.entry + l.literal_offset
-            : p.entry + ((rng() % (uint64_t{1} << 31)) & ~uint64_t{7}) - (uint64_t{1} << 30);
+    p.literal = p.entry + ((rng() % (uint64_t{1} << 31)) & ~uint64_t{7}) - (uint64_t{1} << 30);
     p.target = (base + rng() % (uint64_t{1} << 29)) & ~uint64_t{3};
     return p;
 }
@@ -72,7 +67,7 @@ TEST(SctLayout, TableIsConsistent) {
         EXPECT_EQ(l.stride % 4, 0u);
         EXPECT_EQ((l.stride - l.size) % 4, 0u);
         EXPECT_EQ(l.align & (l.align - 1), 0u);
-        EXPECT_GE(l.align, 8u); // the literal load needs 8-byte alignment (Inline)
+        EXPECT_GE(l.align, 4u); // instruction words
         // At most one slot, and it is the only word that is neither fixed nor
         // derived from the literal's address.
         size_t slots = 0;
@@ -83,78 +78,59 @@ TEST(SctLayout, TableIsConsistent) {
             EXPECT_EQ(l.slot_offset(), 4u); // ARM64_SCT_SLOT_OFFSET in both series
             EXPECT_TRUE(l.module_slot_nop);
         }
-        if (l.literal == LiteralPlace::Inline) {
-            EXPECT_EQ(l.literal_offset % 8, 0u); // aligned when the entry is
-            EXPECT_GE(l.literal_offset, l.code_bytes());
-            EXPECT_EQ(l.literal_offset + 8, l.size); // the symbol covers its literal
-            EXPECT_TRUE(l.offset_of(WordKind::LdrLiteral));
-            EXPECT_FALSE(l.offset_of(WordKind::Adrp));
-        } else {
-            EXPECT_EQ(l.code_bytes(), l.size);
-            EXPECT_EQ(std::string(l.literal_section), ".rodata");
-            ASSERT_TRUE(l.offset_of(WordKind::Adrp));
-            ASSERT_TRUE(l.offset_of(WordKind::LdrLo12));
-            EXPECT_EQ(*l.offset_of(WordKind::LdrLo12), *l.offset_of(WordKind::Adrp) + 4);
-            EXPECT_FALSE(l.offset_of(WordKind::LdrLiteral));
-        }
+        // The symbol covers the code, the literal is in .rodata, found by
+        // an adrp/ldr pair.
+        EXPECT_EQ(l.code_bytes(), l.size);
+        ASSERT_TRUE(l.literal_section);
+        EXPECT_EQ(std::string(l.literal_section), ".rodata");
+        ASSERT_TRUE(l.offset_of(WordKind::Adrp));
+        ASSERT_TRUE(l.offset_of(WordKind::LdrLo12));
+        EXPECT_EQ(*l.offset_of(WordKind::LdrLo12), *l.offset_of(WordKind::Adrp) + 4);
+        EXPECT_EQ(4 * (l.code.size() - 1), *l.offset_of(WordKind::LdrLo12) + 4); // then br x16
         EXPECT_NE(sct::describe(l).find(l.code[0].text), std::string::npos);
     }
     EXPECT_EQ(sct::find_layout("v1"), nullptr);
+    EXPECT_EQ(sct::find_layout("v2"), nullptr); // the 6.12 series' old layout, gone
     EXPECT_EQ(sct::find_layout(""), nullptr);
-    EXPECT_EQ(sct::layout_names(), "v2, slot-adrp, mainline");
+    EXPECT_EQ(sct::layout_names(), "slot-adrp, mainline");
     EXPECT_EQ(sct::kBrX16, *a64::br(16));
 }
 
 // --- each layout against its specification --------------------------------------
 
-// The 6.12 series (patches/6.12/, asm/static_call.h): bti c; b|nop; ldr x16,
-// tramp+16; br x16; .quad target -- 24 bytes, 8-aligned, 24-byte stride.
-TEST(SctLayout, V2MatchesTheSeriesSpecification) {
-    const Layout &l = layout("v2");
-    EXPECT_EQ(l.size, 24u);
-    EXPECT_EQ(l.stride, 24u);
-    EXPECT_EQ(l.align, 8u);
-    EXPECT_EQ(l.literal, LiteralPlace::Inline);
-    EXPECT_EQ(l.literal_offset, 16u);
-    EXPECT_EQ(l.offset_of(WordKind::LdrLiteral), 8u);
-    const uint64_t e = 0xffff800080326000, target = 0xffff800080014000;
-    const uint32_t slot = sct::slot_for(l, e, target);
-    EXPECT_EQ(slot, 0x17f3b7ffu); // b target, from entry+4
-    const auto w = encode_ok(l, e, e + 16, target, slot);
-    const std::vector<uint32_t> want = {0xd503245f, 0x17f3b7ff, 0x58000050,
-                                        0xd61f0200, 0x80014000, 0xffff8000};
-    EXPECT_EQ(w, want);
-    EXPECT_EQ(*a64::pc_relative_target(w[2], e + 8), e + 16);
-    EXPECT_EQ(*sct::literal_address(l, e, code_of(l, w)), e + 16);
-    // Out of range: nop.
-    EXPECT_EQ(sct::slot_for(l, e, e + 4 + (uint64_t{1} << 27)), a64::kNop);
-    EXPECT_EQ(sct::slot_for(l, e, e + 4 + (uint64_t{1} << 27) - 4), 0x15ffffffu);
-    // The inline literal is where the layout says, nowhere else.
-    EXPECT_FALSE(sct::encode(l, e, e + 24, target, slot).ok());
-}
-
-// The series on mainline (patches/7.2/, asm/static_call.h): bti c; b|nop;
-// adrp x16, 1f; ldr x16, [x16, :lo12:1f]; br x16, padded to 32 bytes, the
-// literal in .rodata. The words are those of __SCT__tp_func_initcall_start
-// in the rig's 7.2-gcc vmlinux (objdump -d).
+// The series, on 6.12 and on mainline (patches/6.12/, patches/7.2/,
+// asm/static_call.h): bti c; b|nop; adrp x16, 1f; ldr x16, [x16, :lo12:1f];
+// br x16, padded to 32 bytes, the literal in .rodata. The words are those of
+// __SCT__tp_func_initcall_start in the rig's 7.2-gcc vmlinux (objdump -d).
 TEST(SctLayout, SlotAdrpMatchesTheSeriesSpecificationAndA72Vmlinux) {
     const Layout &l = layout("slot-adrp");
     EXPECT_EQ(l.size, 20u);
     EXPECT_EQ(l.stride, 32u);
     EXPECT_EQ(l.align, 32u);
-    EXPECT_EQ(l.literal, LiteralPlace::Adrp);
+    EXPECT_EQ(std::string(l.literal_section), ".rodata");
+    EXPECT_TRUE(l.module_slot_nop);
+    EXPECT_EQ(l.slot_offset(), 4u);                 // ARM64_SCT_SLOT_OFFSET
     EXPECT_EQ(l.offset_of(WordKind::Adrp), 8u);     // ARM64_SCT_ADRP_OFFSET
     EXPECT_EQ(l.offset_of(WordKind::LdrLo12), 12u); // ARM64_SCT_LDR_OFFSET
     const uint64_t e = 0xffff800080391020, literal = 0xffff8000803a0008,
                    target = 0xffff800080015058; // __traceiter_initcall_start
     const uint32_t slot = sct::slot_for(l, e, target);
-    const auto w = encode_ok(l, e, literal, target, slot);
+    EXPECT_EQ(slot, 0x17f2100du); // b target, from entry+4
+    const auto w = encode_ok(l, e, literal, slot);
     const std::vector<uint32_t> want = {0xd503245f, 0x17f2100d, 0xf0000070, 0xf9400610,
                                         0xd61f0200, 0xd503201f, 0xd503201f, 0xd503201f};
     EXPECT_EQ(w, want);
     EXPECT_EQ(*sct::literal_address(l, e, code_of(l, w)), literal);
-    EXPECT_FALSE(sct::encode(l, e, literal + 4, target, slot).ok()); // misaligned literal
-    EXPECT_FALSE(sct::encode(l, e, e + (uint64_t{1} << 33), target, slot).ok()); // adrp range
+    // The edges of the slot's branch range: b up to entry+4 + 128 MiB - 4
+    // and down to entry+4 - 128 MiB, nop beyond, and nop for a misaligned
+    // target.
+    EXPECT_EQ(sct::slot_for(l, e, e + 4 + (uint64_t{1} << 27)), a64::kNop);
+    EXPECT_EQ(sct::slot_for(l, e, e + 4 + (uint64_t{1} << 27) - 4), 0x15ffffffu);
+    EXPECT_EQ(sct::slot_for(l, e, e + 4 - (uint64_t{1} << 27)), 0x16000000u);
+    EXPECT_EQ(sct::slot_for(l, e, e + 4 - (uint64_t{1} << 27) - 4), a64::kNop);
+    EXPECT_EQ(sct::slot_for(l, e, target + 2), a64::kNop);
+    EXPECT_FALSE(sct::encode(l, e, literal + 4, slot).ok());             // misaligned literal
+    EXPECT_FALSE(sct::encode(l, e, e + (uint64_t{1} << 33), slot).ok()); // adrp range
 }
 
 // Mainline's own (7.x with CFI): bti c; adrp x16, 1f; ldr x16, [x16,
@@ -170,7 +146,7 @@ TEST(SctLayout, MainlineMatchesMainlinesSpecification) {
     EXPECT_FALSE(l.module_slot_nop);
     EXPECT_EQ(l.offset_of(WordKind::Adrp), 4u);
     const uint64_t e = 0xffff800080391010, literal = 0xffff8000803a0018;
-    const auto w = encode_ok(l, e, literal, 0xffff800080015058, 0);
+    const auto w = encode_ok(l, e, literal, 0);
     const std::vector<uint32_t> want = {0xd503245f, 0xf0000070, 0xf9400e10, 0xd61f0200};
     EXPECT_EQ(w, want);
     EXPECT_EQ(*sct::literal_address(l, e, w), literal);
@@ -185,7 +161,7 @@ TEST(SctLayout, EncodeDecodeRoundTripFixedSeed) {
         for (int k = 0; k < 2000; ++k) {
             const Placement p = place(l, rng);
             const uint32_t slot = l.has_slot() ? sct::slot_for(l, p.entry, p.target) : 0;
-            auto w = sct::encode(l, p.entry, p.literal, p.target, slot);
+            auto w = sct::encode(l, p.entry, p.literal, slot);
             ASSERT_TRUE(w.ok()) << w.error();
             ASSERT_EQ(w->size() * 4, l.stride);
             const auto code = code_of(l, *w);
@@ -193,11 +169,6 @@ TEST(SctLayout, EncodeDecodeRoundTripFixedSeed) {
             ASSERT_EQ(*sct::literal_address(l, p.entry, code), p.literal);
             for (uint64_t o = l.size; o < l.stride; o += 4) {
                 ASSERT_EQ((*w)[o / 4], l.pad);
-            }
-            if (l.literal == LiteralPlace::Inline) {
-                ASSERT_EQ(uint64_t((*w)[l.literal_offset / 4]) |
-                              uint64_t((*w)[l.literal_offset / 4 + 1]) << 32,
-                          p.target);
             }
             if (l.has_slot()) {
                 const uint64_t pc = p.entry + l.slot_offset();
@@ -217,7 +188,7 @@ TEST(SctLayout, EachLayoutMatchesOnlyItself) {
     std::mt19937_64 rng(7);
     for (const Layout &l : sct::kLayouts) {
         const Placement p = place(l, rng);
-        const auto w = encode_ok(l, p.entry, p.literal, p.target, a64::kNop);
+        const auto w = encode_ok(l, p.entry, p.literal, a64::kNop);
         for (const Layout &other : sct::kLayouts)
             EXPECT_EQ(sct::matches(other, code_of(other, w)), &other == &l)
                 << l.name << " words as " << other.name;
@@ -234,7 +205,7 @@ TEST(SctLayout, EverySingleBitCorruptionIsCaught) {
         const Placement p = place(l, rng);
         const uint64_t target = p.entry + 0x1000; // in range of the slot
         const uint32_t slot = l.has_slot() ? sct::slot_for(l, p.entry, target) : 0;
-        const auto code = code_of(l, encode_ok(l, p.entry, p.literal, target, slot));
+        const auto code = code_of(l, encode_ok(l, p.entry, p.literal, slot));
         for (size_t i = 0; i < code.size(); ++i)
             for (unsigned bit = 0; bit < 32; ++bit) {
                 auto bad = code;
@@ -256,11 +227,15 @@ TEST(SctLayout, EverySingleBitCorruptionIsCaught) {
 }
 
 TEST(SctLayout, MismatchesNameTheExpectedWord) {
-    const Layout &v2 = layout("v2"), &sa = layout("slot-adrp"), &ml = layout("mainline");
-    EXPECT_EQ(*sct::word_mismatch(v2, 2, 0x58ffff90), "`ldr x16, <entry+16>` (0x58000050)");
-    EXPECT_EQ(*sct::word_mismatch(v2, 0, a64::kNop), "`bti c` (0xd503245f)");
-    EXPECT_EQ(*sct::word_mismatch(v2, 1, *a64::ret()), "`b <target> | nop`");
-    EXPECT_FALSE(sct::word_mismatch(v2, 1, *a64::b(-0x1000)).has_value());
+    const Layout &sa = layout("slot-adrp"), &ml = layout("mainline");
+    EXPECT_EQ(*sct::word_mismatch(sa, 0, a64::kNop), "`bti c` (0xd503245f)");
+    EXPECT_EQ(*sct::word_mismatch(sa, 1, *a64::ret()), "`b <target> | nop`");
+    EXPECT_FALSE(sct::word_mismatch(sa, 1, *a64::b(-0x1000)).has_value());
+    EXPECT_FALSE(sct::word_mismatch(sa, 1, a64::kNop).has_value());
+    // v1's (and the old 6.12 layout's) literal load is no adrp layout's word.
+    EXPECT_EQ(*sct::word_mismatch(sa, 2, 0x58000050), "`adrp x16, <literal>`");
+    EXPECT_EQ(*sct::word_mismatch(sa, 4, *a64::br(17)), "`br x16` (0xd61f0200)");
+    EXPECT_EQ(*sct::word_mismatch(sa, 5, a64::kNop), "no word"); // padding is not code
     EXPECT_EQ(*sct::word_mismatch(sa, 2, *a64::adrp(17, 0)), "`adrp x16, <literal>`");
     EXPECT_EQ(*sct::word_mismatch(sa, 3, *a64::ldr_uimm(16, 17, 8)),
               "`ldr x16, [x16, :lo12:<literal>]`");

@@ -37,6 +37,23 @@ TransitionResult one(const Protocol &p, const Target &from, const Target &to,
     return check_transition(world(), p, {from.name, from, p.layout(from)}, to, order);
 }
 
+const sct::Layout &slot_adrp() {
+    return *sct::find_layout("slot-adrp");
+}
+
+// The code words of the trampoline in image `m`.
+std::vector<uint32_t> code_of(const Memory &m, const sct::Layout &l) {
+    std::vector<uint32_t> code;
+    for (uint64_t o = 0; o < l.code_bytes(); o += 4)
+        code.push_back(m.at(world().tramp + o));
+    return code;
+}
+
+// Where the trampoline in image `m` loads its literal from.
+Addr literal_of(const Memory &m, const sct::Layout &l) {
+    return *sct::literal_address(l, world().tramp, code_of(m, l));
+}
+
 } // namespace
 
 TEST(TrampModel, ShippedPassesEveryTransitionInBothReaderOrders) {
@@ -48,24 +65,38 @@ TEST(TrampModel, ShippedPassesEveryTransitionInBothReaderOrders) {
     }
 }
 
+// The shipped protocol's default layout is the series' slot-adrp: 20 bytes
+// of code at a 32-byte aligned entry, the literal in .rodata.
 TEST(TrampModel, ShippedLayoutIsTheSpecifiedImage) {
     const World &w = world();
-    EXPECT_EQ(w.tramp % 8, 0u);
-    EXPECT_EQ(w.tramp % 16, 8u); // 8-byte alignment is enough
+    const sct::Layout &l = slot_adrp();
+    EXPECT_EQ(shipped(w).name, "shipped");
+    EXPECT_EQ(w.tramp % l.align, 0u);
     const Memory m = shipped(w).layout(w.C);
-    ASSERT_EQ(m.size(), 6u); // 24 bytes: 4 code words and the literal
+    ASSERT_EQ(m.size(), 7u); // 5 code words, the literal's 2
     EXPECT_EQ(m.begin()->first, w.tramp);
-    EXPECT_EQ(m.rbegin()->first, w.tramp + 20);
     EXPECT_EQ(m.at(w.tramp), 0xd503245fu);
     EXPECT_EQ(m.at(w.tramp + 4), 0xd503201fu); // far target: nop
-    EXPECT_EQ(m.at(w.tramp + 8), 0x58000050u); // ldr x16, tramp+16
-    EXPECT_EQ(m.at(w.tramp + 12), 0xd61f0200u);
-    EXPECT_EQ(get64(m, w.tramp + 16), w.C.addr);
+    auto adrp = a64::decode(m.at(w.tramp + 8));
+    ASSERT_TRUE(adrp);
+    EXPECT_EQ(adrp->op, a64::Op::ADRP);
+    EXPECT_EQ(adrp->rd, 16u);
+    auto ldr = a64::decode(m.at(w.tramp + 12));
+    ASSERT_TRUE(ldr);
+    EXPECT_EQ(ldr->op, a64::Op::LDR_UIMM);
+    EXPECT_EQ(ldr->rd, 16u);
+    EXPECT_EQ(ldr->rn, 16u);
+    EXPECT_EQ(m.at(w.tramp + 16), 0xd61f0200u);
+    EXPECT_FALSE(m.count(w.tramp + 20)); // padding up to the stride, never executed
+    const Addr lit = literal_of(m, l);
+    EXPECT_EQ(lit % 8, 0u);
+    EXPECT_TRUE(lit >= w.tramp + l.stride || lit + 8 <= w.tramp); // outside the trampoline
+    EXPECT_EQ(get64(m, lit), w.C.addr);
     const Memory a = shipped(w).layout(w.A);
     EXPECT_EQ(a.at(w.tramp + 4), 0x14000000u | uint32_t((w.A.addr - (w.tramp + 4)) >> 2));
-    EXPECT_EQ(get64(a, w.tramp + 16), w.A.addr);
+    EXPECT_EQ(get64(a, lit), w.A.addr);
     const Memory n = shipped(w).layout(w.Null);
-    EXPECT_EQ(get64(n, w.tramp + 16), w.ret0); // NULL -> __static_call_return0, never 0
+    EXPECT_EQ(get64(n, lit), w.ret0); // NULL -> __static_call_return0, never 0
     EXPECT_EQ(n.at(w.tramp + 4) & 0xfc000000u, 0x14000000u);
 }
 
@@ -74,14 +105,15 @@ TEST(TrampModel, ShippedLayoutIsTheSpecifiedImage) {
 TEST(TrampModel, ShippedUpdateSteps) {
     const World &w = world();
     const Protocol p = shipped(w);
+    const Addr at = literal_of(p.layout(w.A), slot_adrp());
     const auto ab = p.update(p.layout(w.A), w.A, w.B);
     ASSERT_EQ(ab.size(), 3u);
     EXPECT_EQ(ab[0].type, Step::Type::Write);
     ASSERT_EQ(ab[0].pieces.size(), 1u);
     const Memory &lit = ab[0].pieces[0].words;
     ASSERT_EQ(lit.size(), 2u);
-    EXPECT_EQ(lit.begin()->first, w.tramp + 16);
-    EXPECT_EQ(get64(lit, w.tramp + 16), w.B.addr);
+    EXPECT_EQ(lit.begin()->first, at);
+    EXPECT_EQ(get64(lit, at), w.B.addr);
     EXPECT_EQ(ab[1].type, Step::Type::Write);
     ASSERT_EQ(ab[1].pieces.size(), 1u);
     EXPECT_EQ(ab[1].pieces[0].words.begin()->first, w.tramp + 4);
@@ -97,20 +129,21 @@ TEST(TrampModel, ShippedUpdateSteps) {
         const auto s = p.update(p.layout(from), from, to);
         ASSERT_EQ(s.size(), 1u) << from.name << " -> " << to.name;
         EXPECT_EQ(s[0].type, Step::Type::Write);
-        EXPECT_EQ(s[0].pieces[0].words.begin()->first, w.tramp + 16);
+        EXPECT_EQ(s[0].pieces[0].words.begin()->first, at);
     }
 }
 
-// The model executes the encoded words: the v1 `ldr x16, tramp-8` in the v2
-// image loads from outside the trampoline and every reader faults.
-TEST(TrampModel, V1LdrInV2ImageIsCaught) {
+// The model executes the encoded words: v1's `ldr x16, tramp-8` (LDR literal)
+// in place of the shipped image's adrp loads from outside the image and every
+// reader faults.
+TEST(TrampModel, V1LdrInShippedImageIsCaught) {
     const World &w = world();
     Protocol p = shipped(w);
     p.name = "test/v1-ldr";
-    const auto v2 = p.layout;
-    p.layout = [v2, &w](const Target &t) {
-        Memory m = v2(t);
-        m[w.tramp + 8] = 0x58ffff90u;
+    const auto image = p.layout;
+    p.layout = [image, &w](const Target &t) {
+        Memory m = image(t);
+        m[w.tramp + 8] = 0x58ffff90u; // ldr x16, . - 16
         return m;
     };
     auto r = check_transition(w, p, {"A", w.A, p.layout(w.A)}, w.C, ReaderOrder::Any);
@@ -225,9 +258,9 @@ TEST(TrampModel, EveryBrokenVariantExceptSlotFirstFails) {
     }
 }
 
-// The shipped protocol on every layout with a slot (the series on 6.12 and
-// on mainline), built from the layout description: every transition passes
-// in both reader orders, including from a module's assembled `nop`.
+// The shipped protocol on every layout with a slot (the series' slot-adrp),
+// built from the layout description: every transition passes in both reader
+// orders, including from a module's assembled `nop`.
 TEST(TrampModel, ShippedPassesOnEveryLayoutWithASlot) {
     size_t n = 0;
     for (const auto &l : sct::kLayouts) {
@@ -243,20 +276,17 @@ TEST(TrampModel, ShippedPassesOnEveryLayoutWithASlot) {
     EXPECT_GT(n, 0u);
 }
 
-// The 7.2 series' image: its code from the entry, the literal in .rodata
-// (found by the adrp/ldr pair), and its update writes that literal first.
+// The series' image: its code from the entry, the literal in .rodata (found
+// by the adrp/ldr pair), and its update writes that literal first.
 TEST(TrampModel, SlotAdrpImageAndUpdate) {
     const World &w = world();
-    const auto &l = *sct::find_layout("slot-adrp");
+    const auto &l = slot_adrp();
     const Protocol p = shipped(w, l);
-    EXPECT_EQ(p.name, "shipped-slot-adrp");
+    EXPECT_EQ(p.name, "shipped"); // the first layout with a slot
     EXPECT_TRUE(p.shipped);
     const Memory m = p.layout(w.A);
-    std::vector<uint32_t> code;
-    for (uint64_t o = 0; o < l.code_bytes(); o += 4)
-        code.push_back(m.at(w.tramp + o));
-    ASSERT_TRUE(sct::matches(l, code));
-    const uint64_t lit = *sct::literal_address(l, w.tramp, code);
+    ASSERT_TRUE(sct::matches(l, code_of(m, l)));
+    const uint64_t lit = literal_of(m, l);
     EXPECT_EQ(get64(m, lit), w.A.addr);
     EXPECT_EQ(*a64::pc_relative_target(m.at(w.tramp + 4), w.tramp + 4), w.A.addr);
     const auto ab = p.update(m, w.A, w.B);

@@ -8,7 +8,7 @@
 namespace tmodel {
 namespace {
 
-// The mainline-2026 shape's literal in .rodata.
+// The literal in .rodata of every layout's trampoline.
 constexpr Addr kRodataLiteral = 0xffff800100800008;
 
 uint32_t must(const a64::Result<uint32_t> &r) {
@@ -22,29 +22,24 @@ Addr resolved(const World &w, const Target &t) {
     return t.kind == Kind::Fn ? t.addr : w.ret0;
 }
 
-// Where a layout's slot and literal are, for the trampoline at w.tramp: an
-// inline literal at its offset, else the .rodata literal.
+// Where a layout's slot is, for the trampoline at w.tramp.
 Addr slot_addr(const World &w, const sct::Layout &l) {
     return w.tramp + l.slot_offset();
 }
-Addr literal_addr(const World &w, const sct::Layout &l) {
-    return l.literal == sct::LiteralPlace::Inline ? w.tramp + l.literal_offset : kRodataLiteral;
-}
 
 // The image of a trampoline of layout `l` at w.tramp for a target, from the
-// layout description: its `size` bytes (code, and an inline literal), the
-// slot `b target` when in range else `nop`, and a .rodata literal.
+// layout description: its `size` bytes of code, the slot `b target` when in
+// range else `nop`, and the .rodata literal.
 Memory layout_image(const World &w, const sct::Layout &l, const Target &t) {
     const Addr target = resolved(w, t);
     const uint32_t slot = l.has_slot() ? sct::slot_for(l, w.tramp, target) : 0;
-    auto words = sct::encode(l, w.tramp, literal_addr(w, l), target, slot);
+    auto words = sct::encode(l, w.tramp, kRodataLiteral, slot);
     if (!words)
         throw std::logic_error("encoding failed: " + words.error());
     Memory m;
     for (size_t i = 0; 4 * i < l.size; ++i)
         m[w.tramp + 4 * i] = (*words)[i];
-    if (l.literal != sct::LiteralPlace::Inline)
-        put64(m, kRodataLiteral, target);
+    put64(m, kRodataLiteral, target);
     return m;
 }
 
@@ -71,7 +66,7 @@ enum Departure : unsigned {
 // the `departures` (Departure bits) of a broken variant.
 std::vector<Step> update_to(const World &w, const sct::Layout &l, const Memory &cur,
                             const Memory &want, unsigned departures = 0) {
-    const Addr lit_at = literal_addr(w, l), slot_at = slot_addr(w, l);
+    const Addr lit_at = kRodataLiteral, slot_at = slot_addr(w, l);
     const uint64_t lit = get64(want, lit_at);
     const uint32_t slot = want.at(slot_at);
     std::vector<Step> literal, slot_steps;
@@ -136,8 +131,8 @@ World make_world() {
     World w;
     // The trampoline sits just below a 4 GiB boundary so that targets differ
     // in both 32-bit halves (a torn literal then yields a non-function). It is
-    // 8- but not 16-byte aligned, like every other trampoline at a 24-byte stride.
-    w.tramp = 0xffff8000fff00008;
+    // 32-byte aligned, as the series' trampolines are.
+    w.tramp = 0xffff8000fff00000;
     w.ret0 = w.tramp + 0x4000;
     w.A = {"A", Kind::Fn, w.tramp + 0x100000};   // +1 MiB: in range
     w.B = {"B", Kind::Fn, w.tramp - 0x2000000};  // -32 MiB: in range
@@ -152,9 +147,6 @@ World make_world() {
     w.fns.emplace(w.ret0, "__static_call_return0");
     w.fns.emplace(w.tramp + 0x300000, "D(stale)");
     w.syms.emplace(0, "0");
-    for (const auto &l : sct::kLayouts)
-        if (l.literal == sct::LiteralPlace::Inline)
-            w.syms.emplace(w.tramp + l.literal_offset, "literal");
     w.syms.emplace(kRodataLiteral, "rodata-literal");
     return w;
 }
@@ -252,9 +244,8 @@ Protocol mainline2026(const World &w, const sct::Layout &l) {
                           std::string(l.name) + ": " + sct::describe(l) + " -- literal only",
                           int(l.code.size()));
     p.layout = [&w, &l](const Target &t) { return layout_image(w, l, t); };
-    p.update = [&w, &l](const Memory &, const Target &, const Target &to) {
-        return std::vector<Step>{
-            Step::write(piece64("literal", literal_addr(w, l), resolved(w, to)))};
+    p.update = [&w](const Memory &, const Target &, const Target &to) {
+        return std::vector<Step>{Step::write(piece64("literal", kRodataLiteral, resolved(w, to)))};
     };
     return p;
 }
@@ -275,7 +266,7 @@ Protocol lazy_literal(const World &w, bool slot_first) {
             const sct::Layout &l = default_slot_layout();
             Memory m = layout_image(w, l, t);
             if (m.at(slot_addr(w, l)) != a64::kNop)
-                put64(m, literal_addr(w, l), stale); // literal left over from an older far target
+                put64(m, kRodataLiteral, stale); // literal left over from an older far target
             return m;
         });
     p.exact_final_state = false;

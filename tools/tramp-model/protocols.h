@@ -11,15 +11,14 @@ namespace tmodel {
 World make_world();
 
 // Shipped: the series' update on a layout with a slot (sct_layout.h; without
-// a layout the first such layout of sct::kLayouts, the 6.12 series' v2:
-// bti c; {b target | nop}; ldr x16, tramp+16; br x16; literal(8) at
-// tramp+16; other layouts keep their literal in .rodata). The image is built
-// from the layout description. Update: the literal (one aligned 8-byte
-// store), then, only if the slot changes, the slot and a synchronisation of
-// all CPUs (IPI: cache maintenance + context synchronisation) before
-// returning; literal-only updates do not synchronise. NULL and RET0 mean
-// __static_call_return0. Named "shipped" on the default layout, else
-// "shipped-<layout>".
+// a layout the first such layout of sct::kLayouts, the series' slot-adrp:
+// bti c; {b target | nop}; adrp x16, lit; ldr x16, [x16, :lo12:lit]; br x16,
+// the literal in .rodata). The image is built from the layout description.
+// Update: the literal (one aligned 8-byte store), then, only if the slot
+// changes, the slot and a synchronisation of all CPUs (IPI: cache
+// maintenance + context synchronisation) before returning; literal-only
+// updates do not synchronise. NULL and RET0 mean __static_call_return0.
+// Named "shipped" on the default layout, else "shipped-<layout>".
 Protocol shipped(const World &w);
 Protocol shipped(const World &w, const sct::Layout &layout);
 
