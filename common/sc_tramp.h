@@ -192,6 +192,14 @@ static inline unsigned int sc_tramp_code_size(enum sc_layout layout)
 	return layout == SC_LAYOUT_SLOT_ADRP ? 20 : 16;
 }
 
+/*
+ * Bytes of .static_call.text one trampoline of the series takes: its code
+ * and the NOP padding to the next 32-byte boundary, which the section's
+ * kprobe refusal covers as well (the last trampoline's padding ends the
+ * section).
+ */
+#define SC_SLOT_ADRP_STRIDE	32
+
 static inline bool sc_insn_is_b(u32 insn)
 {
 	return (insn & SC_INSN_B_MASK) == SC_INSN_B;

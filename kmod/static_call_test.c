@@ -1120,11 +1120,18 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 
 	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
-	/* Every word of every trampoline of this module, first to last. */
+	/*
+	 * Every word of every trampoline of this module, first to last, with
+	 * the padding that follows its code: the module's .static_call.text is
+	 * made of these strides, so its last word is the last one probed, and
+	 * a refusal range that stops short of it is seen even though that word
+	 * is never executed.
+	 */
 	n = sct_module_tramps(c, tramps, keys, SCT_MAX_TRAMPS);
 	for (i = 0; i < n; i++) {
 		sc_tramp_read(tramps[i], &t);
-		size = sc_tramp_code_size(t.layout);
+		size = t.layout == SC_LAYOUT_SLOT_ADRP ? SC_SLOT_ADRP_STRIDE :
+			sc_tramp_code_size(t.layout);
 		for (off = 0; off < size; off += sizeof(u32)) {
 			ret = sc_kprobe_try(tramps[i] + off);
 			if (ret == -EINVAL)
