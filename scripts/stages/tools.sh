@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the C++ host tools (tools/, CMake) outside the clone and run their
-# CTest suite (codec vs binutils oracle, model checker, auditor), then print
+# CTest suite (codec vs binutils oracle, model checker, auditor, the inline
+# series' call-site recorder), then print
 # tramp-model's table. One result line per CTest test.
 #   tools.sh
 set -euo pipefail
@@ -24,7 +25,21 @@ done
 (cd "$TOOLS_SRC" && find . -type f) | while IFS= read -r f; do
 	[ -e "$RIG_ROOT/tools/$f" ] || rm -f "$TOOLS_SRC/$f"
 done
-if ! { cmake -S "$TOOLS_SRC" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+# The recorder tests build scripts/static_call_sites.c from the inline
+# series' patches: mirror those the same way, beside the tools' copy.
+patches_src=$TOOLS_SRC.patches
+mkdir -p "$patches_src"
+(cd "$RIG_ROOT/patches" && find . -path './*-inline/*.patch' -type f) | while IFS= read -r f; do
+	if ! cmp -s "$RIG_ROOT/patches/$f" "$patches_src/$f"; then
+		mkdir -p "$(dirname "$patches_src/$f")"
+		cp "$RIG_ROOT/patches/$f" "$patches_src/$f"
+	fi
+done
+(cd "$patches_src" && find . -type f) | while IFS= read -r f; do
+	[ -e "$RIG_ROOT/patches/$f" ] || rm -f "$patches_src/$f"
+done
+if ! { cmake -S "$TOOLS_SRC" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DSC_PATCHES_DIR="$patches_src" &&
 	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
 	grep -E "error|Error" "$LOGS/tools-build.log" | head -10 >&2 || true
 	record tools "cmake build (-Wall -Wextra -Werror)" FAIL $(($(date +%s) - t)) "see $LOGS/tools-build.log"
