@@ -256,8 +256,8 @@ TEST_F(RecorderTest, SecondRunLeavesTheObjectAlone) {
         const auto r = record(rec, kTwoSites, false, &obj);
         ASSERT_EQ(r.exit_code, 0) << r.output;
         const std::string once = slurp(obj);
-        const auto again = testutil::run(testutil::shell_quote(rec.path) + " " +
-                                         testutil::shell_quote(obj));
+        const auto again =
+            testutil::run(testutil::shell_quote(rec.path) + " " + testutil::shell_quote(obj));
         EXPECT_EQ(again.exit_code, 0) << again.output;
         EXPECT_TRUE(slurp(obj) == once) << "the second run rewrote " << obj;
     }
