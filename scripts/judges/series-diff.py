@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare the lines that two series' matching patches add, file by file.
 
-    series-diff.py DIR_A FIRST_A DIR_B FIRST_B COUNT [--expect README]
+    series-diff.py DIR_A FIRST_A DIR_B FIRST_B COUNT [--expect README [--block NAME]]
 
 Patch FIRST_A + i of DIR_A is matched with patch FIRST_B + i of DIR_B, for
 i in 0..COUNT-1 (numbers as in git format-patch file names, 0001-...). For
@@ -14,8 +14,11 @@ compared: they differ wherever the bases differ.
 With --expect, the output is compared with the fenced block that follows
 the line "<!-- series-diff: ... -->" in README (patches/README.md, where
 each expected difference is explained): exit status 0 if they are equal,
-1 otherwise (the unified diff of the two is printed). Without it, the
-output is printed and the exit status is 0.
+1 otherwise (the unified diff of the two is printed). --block NAME reads
+the block after "<!-- NAME: ... -->" instead (README holds one block per
+pair of series: "series-diff" for the series, "series-diff-inline" for the
+inline series). Without --expect, the output is printed and the exit
+status is 0.
 """
 import argparse
 import difflib
@@ -60,15 +63,15 @@ def compare(da, fa, db, fb, count):
     return out
 
 
-def expected(readme):
+def expected(readme, block):
     lines = open(readme, encoding="utf-8").read().splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("<!-- series-diff:"):
+        if line.startswith("<!-- %s:" % block):
             if i + 1 >= len(lines) or lines[i + 1] != "```":
                 break
             end = lines.index("```", i + 2)
             return lines[i + 2:end]
-    sys.exit("series-diff: %s has no '<!-- series-diff: -->' block" % readme)
+    sys.exit("series-diff: %s has no '<!-- %s: -->' block" % (readme, block))
 
 
 def main():
@@ -79,12 +82,13 @@ def main():
     ap.add_argument("first_b", type=int)
     ap.add_argument("count", type=int)
     ap.add_argument("--expect")
+    ap.add_argument("--block", default="series-diff")
     args = ap.parse_args()
     got = compare(args.dir_a, args.first_a, args.dir_b, args.first_b, args.count)
     if not args.expect:
         print("\n".join(got))
         return 0
-    want = expected(args.expect)
+    want = expected(args.expect, args.block)
     if got == want:
         print("series-diff: %d differing added lines, as listed in %s"
               % (sum(1 for l in got if l[:1] in "+-"), args.expect))

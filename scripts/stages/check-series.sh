@@ -107,19 +107,25 @@ static_checks() {
 
 # The patches this series shares with another base's series (bases.tsv
 # "shared"): the lines they add must differ only as patches/README.md
-# lists, line by line.
+# lists, line by line. The inline series' own pair: SHARED_COL=inline_shared,
+# SHARED_SERIES_COL=inline_series, SHARED_BLOCK=series-diff-inline,
+# SHARED_STAGE=check-inline<sfx>.
 shared_check() {
+	local col=${SHARED_COL:-shared} scol=${SHARED_SERIES_COL:-series}
+	local stage=${SHARED_STAGE:-check$sfx} block=${SHARED_BLOCK:-series-diff}
 	local shared f1 b2 f2 n out
-	shared=$(base_col "$BASE" shared)
+	shared=$(base_col "$BASE" "$col")
 	[ "$shared" != - ] || return 0
 	IFS=: read -r f1 b2 f2 n <<<"$shared"
-	if out=$(python3 "$RIG_ROOT/scripts/judges/series-diff.py" "$(series_dir)" "$f1" \
-		"$RIG_ROOT/patches/$(base_col "$b2" series)" "$f2" "$n" \
-		--expect "$RIG_ROOT/patches/README.md" 2>&1); then
-		record "check$sfx" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1)) but for those patches/README.md lists" PASS 0 "$out"
+	if out=$(python3 "$RIG_ROOT/scripts/judges/series-diff.py" \
+		"$RIG_ROOT/patches/$(base_col "$BASE" "$scol")" "$f1" \
+		"$RIG_ROOT/patches/$(base_col "$b2" "$scol")" "$f2" "$n" \
+		--expect "$RIG_ROOT/patches/README.md" --block "$block" 2>&1); then
+		record "$stage" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1)) but for those patches/README.md lists" PASS 0 "$out"
 	else
 		awk '{ print "  " $0 }' <<<"$out" >&2
-		record "check$sfx" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1))" FAIL 0 "differences not in patches/README.md (above)"
+		record "$stage" "patches $f1-$((f1 + n - 1)) add the lines of $b2's $f2-$((f2 + n - 1))" FAIL 0 "differences not in patches/README.md (above)"
+		return 1
 	fi
 }
 
@@ -222,9 +228,9 @@ inline_checks() {
 	[ -e "$it/.git" ] || die "no inline tree: run 'scripts/sources/tree.sh inline'"
 	n=$(git -C "$it" log --oneline base..HEAD~1 | wc -l)
 	if [ "$n" -eq $((${#patches[@]} + ${#ipatches[@]})) ]; then
-		record check-inline "git am: the series and ${#ipatches[@]} inline patches apply to $(make -s -C "$src" kernelversion)" PASS 0
+		record "check-inline$sfx" "git am: the series and ${#ipatches[@]} inline patches apply to $(make -s -C "$src" kernelversion)" PASS 0
 	else
-		record check-inline "git am: inline patches apply" FAIL 0 "$n commits for ${#patches[@]} + ${#ipatches[@]} patches"
+		record "check-inline$sfx" "git am: inline patches apply" FAIL 0 "$n commits for ${#patches[@]} + ${#ipatches[@]} patches"
 		fail=1
 	fi
 	for p in "${ipatches[@]}"; do
@@ -235,10 +241,10 @@ inline_checks() {
 		rest=$(grep -E '^(ERROR|WARNING|CHECK)' <<<"$out" |
 			grep -vE '^CHECK: Avoid CamelCase: <G?Elf(32|64)?_?[A-Za-z]*>$' || true)
 		if [ -z "$rest" ] && grep -qE '^total: 0 errors, 0 warnings' <<<"$out"; then
-			record check-inline "checkpatch --strict $name" PASS 0 "$summary (CHECKs only for libelf's type names)"
+			record "check-inline$sfx" "checkpatch --strict $name" PASS 0 "$summary (CHECKs only for libelf's type names)"
 		else
 			awk '{ print "  " $0 }' <<<"$rest" >&2
-			record check-inline "checkpatch --strict $name" FAIL 0 "$summary"
+			record "check-inline$sfx" "checkpatch --strict $name" FAIL 0 "$summary"
 			fail=1
 		fi
 	done
@@ -249,9 +255,9 @@ inline_checks() {
 		secs=$( (cd "$it" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
 			--sections -f "$f") 2>/dev/null | grep -E '^[A-Z][A-Z0-9 /()_-]+$') || secs=""
 		if grep -qxF "STATIC BRANCH/CALL" <<<"$secs"; then
-			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" PASS 0
+			record "check-inline$sfx" "MAINTAINERS: STATIC BRANCH/CALL covers $f" PASS 0
 		else
-			record check-inline "MAINTAINERS: STATIC BRANCH/CALL covers $f" FAIL 0 "not matched"
+			record "check-inline$sfx" "MAINTAINERS: STATIC BRANCH/CALL covers $f" FAIL 0 "not matched"
 			fail=1
 		fi
 	done
@@ -262,10 +268,12 @@ inline_checks() {
 	for i in "${!commits[@]}"; do
 		name=$(basename "${ipatches[$i]}")
 		need_bisect_on
-		build_step check-inline "bisect build after $name (ARM64_STATIC_CALL=y)" "${commits[$i]}" \
-			"$bisect_on_v" "$LOGS/check-inline-$i.log" || fail=1
+		build_step "check-inline$sfx" "bisect build after $name (ARM64_STATIC_CALL=y)" "${commits[$i]}" \
+			"$bisect_on_v" "$LOGS/check-inline$sfx-$i.log" || fail=1
 	done
 	flock -u 9
+	SHARED_COL=inline_shared SHARED_STAGE="check-inline$sfx" SHARED_SERIES_COL=inline_series \
+		SHARED_BLOCK=series-diff-inline shared_check || fail=1
 	return "$fail"
 }
 
