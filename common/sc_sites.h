@@ -47,6 +47,17 @@ DECLARE_STATIC_CALL(a64sc_key_mod, a64sc_mod_target);
 /* Odd while the suite's key_mod_flips updates a64sc_key_mod. */
 extern unsigned long a64sc_key_mod_seq;
 
+/*
+ * A kernel key exported by its trampoline only (the suite's scaffold): a
+ * module calls it with static_call_mod(), updates it and finds its key
+ * through the exported functions.
+ */
+int a64sc_tramp_target(int x);
+int a64sc_key_tramp_call(int x);
+void a64sc_key_tramp_set(int (*func)(int x));
+struct static_call_key *a64sc_key_tramp_key(void);
+DECLARE_STATIC_CALL(a64sc_key_tramp, a64sc_tramp_target);
+
 struct sc_site {
 	void	*addr;
 	bool	tail;

@@ -92,7 +92,8 @@
 
 #include "sc_tramp.h"
 
-#define SC_SYNC_MAX_WORDS	24
+/* a trampoline and up to 64 call sites (the suite's inline_one_sync) */
+#define SC_SYNC_MAX_WORDS	80
 #define SC_SYNC_MIN_CPUS	3
 #define SC_SYNC_WHY_LEN		256
 

@@ -688,9 +688,11 @@ static unsigned long sct_find_call(const void *tramp, unsigned long *plt)
 
 /*
  * Inline sites: the call site in sct_tp_call(), found in this module's
- * own site table (static_call_add_module() resolved its key through the
- * kernel's .static_call_tramp_key), must hold the instruction for the
- * key's current target.
+ * own site table, must hold the instruction for the key's current target.
+ * The tracepoint's key is exported whole and static_call() references it,
+ * so the table names the key itself; the path through
+ * .static_call_tramp_key (a key exported by its trampoline only) is
+ * inline_sites' a64sc_key_tramp.
  */
 static void sct_tp_site_check(struct sct_case_state *c, const char *what,
 			      const void *tramp)
@@ -1286,9 +1288,10 @@ struct sct_case {
 /* ---- case: inline_sites ------------------------------------------------------- */
 
 /*
- * Inline call sites in a module: a call of the module's own key, and a
- * call of a kernel key (a64sc_key_mod, exported by the KUnit suite, which
- * also calls it from vmlinux). After every update each site must hold the
+ * Inline call sites in a module: a call of the module's own key, a call of
+ * a kernel key (a64sc_key_mod, exported by the KUnit suite, which also
+ * calls it from vmlinux), and a static_call_mod() call of a kernel key
+ * exported by its trampoline only (a64sc_key_tramp). After every update each site must hold the
  * instruction for the target (sc_sites.h): a direct BL in range, else its
  * route, which for the kernel key is the kernel's trampoline or the PLT
  * the loader made for it (far=1), and a NOP for NULL.
@@ -1308,6 +1311,18 @@ static noinline int sct_kmod_call(int x)
 static noinline int sct_kmod_target(int x)
 {
 	return x + 3;
+}
+
+/*
+ * A kernel key exported by its trampoline only (EXPORT_STATIC_CALL_TRAMP_GPL):
+ * static_call_mod() names the trampoline, never the key, so the module's
+ * table entry does too and the kernel finds the key through
+ * .static_call_tramp_key at load. Without that table this module is refused
+ * on an inline kernel ("Failed to fixup __raw_static_call() usage").
+ */
+static noinline int sct_ktramp_call(int x)
+{
+	return static_call_mod(a64sc_key_tramp)(x);
 }
 
 /* The sites of @key, and how many of them are in this module. */
@@ -1349,6 +1364,8 @@ static void sct_case_inline_sites(struct sct_case_state *c)
 	const void *kern_funcs[] = { sct_kmod_target, NULL,
 				     (void *)__static_call_return0,
 				     a64sc_mod_target };
+	const void *tramp_funcs[] = { sct_kmod_target, (void *)__static_call_return0,
+				      a64sc_tramp_target };
 	struct sc_site sites[SC_MAX_SITES];
 	char what[96];
 	unsigned long got, want;
@@ -1399,6 +1416,29 @@ static void sct_case_inline_sites(struct sct_case_state *c)
 		if (v != vw)
 			sct_case_err(c, "%s: module site returned %d, expected %d", what, v, vw);
 		v = a64sc_key_mod_call(7);
+		if (v != vw)
+			sct_case_err(c, "%s: vmlinux site returned %d, expected %d", what, v, vw);
+	}
+
+	n = sct_sites(c, a64sc_key_tramp_key(), sites, &mine);
+	if (n < 0)
+		return;
+	if (n != 2 || mine != 1)
+		sct_case_err(c, "a64sc_key_tramp: %d sites, %d in this module: expected 2 and 1",
+			     n, mine);
+	sct_check_sites(c, "a64sc_key_tramp as loaded", sites, n, a64sc_tramp_target,
+			SCT_TRAMP(a64sc_key_tramp));
+	for (i = 0; i < ARRAY_SIZE(tramp_funcs); i++) {
+		a64sc_key_tramp_set((typeof(&a64sc_tramp_target))tramp_funcs[i]);
+		snprintf(what, sizeof(what), "a64sc_key_tramp -> %ps", tramp_funcs[i]);
+		sct_check_sites(c, what, sites, n, tramp_funcs[i], SCT_TRAMP(a64sc_key_tramp));
+		vw = tramp_funcs[i] == (void *)__static_call_return0 ? 0 :
+		     ((int (*)(int))tramp_funcs[i])(7);
+		v = sct_ktramp_call(7);
+		if (v != vw)
+			sct_case_err(c, "%s: static_call_mod() site returned %d, expected %d", what,
+				     v, vw);
+		v = a64sc_key_tramp_call(7);
 		if (v != vw)
 			sct_case_err(c, "%s: vmlinux site returned %d, expected %d", what, v, vw);
 	}

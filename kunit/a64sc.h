@@ -82,6 +82,13 @@ static inline void a64sc_set(const struct a64sc_key *k, void *func)
 	__static_call_update(k->key, k->tramp, func);
 }
 
+/*
+ * The arm64 text patching entry point the inline cases use to put a
+ * foreign instruction in a call site. Its header is asm/patching.h on 6.12
+ * and asm/text-patching.h on mainline; the declaration is the same.
+ */
+int aarch64_insn_patch_text_nosync(void *addr, u32 insn);
+
 /* Helpers shared by the cases (a64sc_helpers.c). */
 void a64sc_require(struct kunit *test, const void *tramp);
 void a64sc_require_slot(struct kunit *test, const void *tramp);
@@ -130,5 +137,8 @@ void a64sc_inline_transitions(struct kunit *test);
 void a64sc_inline_init_site(struct kunit *test);
 void a64sc_inline_kprobe_refused(struct kunit *test);
 void a64sc_inline_all_sites(struct kunit *test);
+void a64sc_inline_site_refused(struct kunit *test);
+void a64sc_inline_route_refused(struct kunit *test);
+void a64sc_inline_one_sync(struct kunit *test);
 
 #endif /* _A64SC_H */

@@ -24,6 +24,11 @@
  *   key_mod_flips, key_mod_bad and key_mod_stale (parameters) and
  *   a64sc_key_mod_seq (exported) for the module selftest's
  *   load_unload_updating (kmod/selftest/static_call.sh).
+ * - the kernel key a64sc_key_tramp, exported by its trampoline only
+ *   (EXPORT_STATIC_CALL_TRAMP_GPL), with a64sc_tramp_target(),
+ *   a64sc_key_tramp_call() (its vmlinux site), a64sc_key_tramp_set() and
+ *   a64sc_key_tramp_key(), for the module's static_call_mod() site
+ *   (inline_sites).
  */
 
 #include <linux/delay.h>
@@ -226,6 +231,40 @@ noinline int a64sc_key_mod_call(int x)
 	return static_call(a64sc_key_mod)(x);
 }
 EXPORT_SYMBOL_GPL(a64sc_key_mod_call);
+
+/*
+ * A kernel key exported by its trampoline only (EXPORT_STATIC_CALL_TRAMP_GPL):
+ * a module calls it with static_call_mod() and cannot name the key, so its
+ * site's table entry names the trampoline, which the kernel maps back to
+ * the key through .static_call_tramp_key. Its updates and its key are
+ * reached through the exported functions below.
+ */
+int a64sc_tramp_target(int x)
+{
+	return x + A64SC_B_ADD;
+}
+EXPORT_SYMBOL_GPL(a64sc_tramp_target);
+
+DEFINE_STATIC_CALL(a64sc_key_tramp, a64sc_tramp_target);
+EXPORT_STATIC_CALL_TRAMP_GPL(a64sc_key_tramp);
+
+noinline int a64sc_key_tramp_call(int x)
+{
+	return static_call(a64sc_key_tramp)(x);
+}
+EXPORT_SYMBOL_GPL(a64sc_key_tramp_call);
+
+void a64sc_key_tramp_set(int (*func)(int x))
+{
+	static_call_update(a64sc_key_tramp, func);
+}
+EXPORT_SYMBOL_GPL(a64sc_key_tramp_set);
+
+struct static_call_key *a64sc_key_tramp_key(void)
+{
+	return &STATIC_CALL_KEY(a64sc_key_tramp);
+}
+EXPORT_SYMBOL_GPL(a64sc_key_tramp_key);
 
 /*
  * key_mod_flips, written at run time by the module selftest while it loads

@@ -37,7 +37,9 @@
  *	a64sc_cfi.c		cfi_ret0, perf_guest_state
  *	a64sc_sync.c		sync_after_update
  *	a64sc_concurrency.c	concurrency, and the three parameters above
- *	a64sc_inline.c		the inline_* cases
+ *	a64sc_inline.c		the other inline_* cases
+ *	a64sc_batch.c		inline_site_refused, inline_route_refused,
+ *				inline_one_sync
  */
 
 #include <kunit/test.h>
@@ -73,6 +75,9 @@ static struct kunit_case a64sc_cases[] = {
 	A64SC_CASE(inline_init_site),
 	A64SC_CASE(inline_kprobe_refused),
 	A64SC_CASE(inline_all_sites),
+	A64SC_CASE(inline_site_refused),
+	A64SC_CASE(inline_route_refused),
+	A64SC_CASE(inline_one_sync),
 	{}
 };
 
