@@ -29,10 +29,16 @@
  *   a64sc_key_tramp_call() (its vmlinux site), a64sc_key_tramp_set() and
  *   a64sc_key_tramp_key(), for the module's static_call_mod() site
  *   (inline_sites).
+ * - watch_load, a parameter written and read at run time: the cross-CPU
+ *   calls a module load's static call set-up sends (the module
+ *   selftest's load_sync).
  */
 
+#include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
@@ -40,6 +46,8 @@
 #include <linux/sizes.h>
 #include <linux/static_call.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
 #include <asm/cacheflush.h>
 #include <asm/sections.h>
@@ -403,3 +411,143 @@ static const struct kernel_param_ops a64sc_key_mod_flips_ops = {
 
 module_param_cb(key_mod_flips, &a64sc_key_mod_flips_ops, &key_mod_flips, 0644);
 MODULE_PARM_DESC(key_mod_flips, "write N: N updates of a64sc_key_mod, each checked (module selftest)");
+
+/* ---- watch_load: the synchronisations a module load costs ---- */
+
+/*
+ * watch_load, written 1 by the module selftest before an insmod (load_sync)
+ * and read after it: the cross-CPU calls the loading task queued, and for
+ * how many other CPUs, while static calls took in the arriving module
+ * (static_call_module_notify() for MODULE_STATE_COMING: with inline sites,
+ * every site of the module is written there). They are counted through
+ * the kernel's csd_queue_cpu tracepoint, between the entry and the return
+ * of the notifier (a kretprobe), as sc_sync.h counts an update's. Reading
+ * gives "calls=<n> cpus=<other CPUs that got one> others=<other online
+ * CPUs> sites=<the module's call sites>", or "error=<errno>". Writing 0
+ * stops watching.
+ */
+struct a64sc_load_watch {
+	struct task_struct *task;	/* the loading task, while in the notifier */
+	struct module *mod;
+	atomic_t calls;
+	struct cpumask hit;
+	unsigned int others;
+	int sites;
+	int err;
+};
+
+static struct a64sc_load_watch a64sc_lw;
+static bool watch_load;
+static struct tracepoint *a64sc_lw_tp;
+
+static void a64sc_lw_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "csd_queue_cpu"))
+		a64sc_lw_tp = tp;
+}
+
+static void a64sc_lw_queued(void *data, const unsigned int cpu,
+			    unsigned long callsite, smp_call_func_t func,
+			    call_single_data_t *csd)
+{
+	unsigned int type;
+
+	if (READ_ONCE(a64sc_lw.task) != current || !in_task() || !csd ||
+	    cpu >= nr_cpu_ids)
+		return;
+	type = csd->node.u_flags & CSD_FLAG_TYPE_MASK;
+	if (type != CSD_TYPE_SYNC && type != CSD_TYPE_ASYNC)
+		return;
+	atomic_inc(&a64sc_lw.calls);
+	cpumask_set_cpu(cpu, &a64sc_lw.hit);
+}
+
+static int a64sc_lw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	/* static_call_module_notify(nb, val, data) */
+	if (regs->regs[1] != MODULE_STATE_COMING)
+		return 1;	/* no return handler */
+	a64sc_lw.mod = (struct module *)regs->regs[2];
+	a64sc_lw.others = num_online_cpus() - 1;
+	WRITE_ONCE(a64sc_lw.task, current);
+	return 0;
+}
+
+static int a64sc_lw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	WRITE_ONCE(a64sc_lw.task, NULL);
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	if (a64sc_lw.mod)
+		a64sc_lw.sites = a64sc_lw.mod->num_static_call_sites;
+#endif
+	a64sc_lw.mod = NULL;
+	return 0;
+}
+
+static struct kretprobe a64sc_lw_krp = {
+	.kp.symbol_name = "static_call_module_notify",
+	.entry_handler = a64sc_lw_entry,
+	.handler = a64sc_lw_return,
+	.maxactive = 4,
+};
+
+static void a64sc_lw_stop(void)
+{
+	unregister_kretprobe(&a64sc_lw_krp);
+	tracepoint_probe_unregister(a64sc_lw_tp, a64sc_lw_queued, NULL);
+	tracepoint_synchronize_unregister();
+	watch_load = false;
+}
+
+static int a64sc_watch_load_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	if (watch_load)
+		a64sc_lw_stop();
+	if (!on)
+		return 0;
+	memset(&a64sc_lw, 0, sizeof(a64sc_lw));
+	atomic_set(&a64sc_lw.calls, 0);
+	a64sc_lw.sites = -1;
+	if (!a64sc_lw_tp)
+		for_each_kernel_tracepoint(a64sc_lw_find_tp, NULL);
+	if (!a64sc_lw_tp) {
+		a64sc_lw.err = -ENOENT;
+		return 0;
+	}
+	a64sc_lw.err = tracepoint_probe_register(a64sc_lw_tp, a64sc_lw_queued, NULL);
+	if (a64sc_lw.err)
+		return 0;
+	/* A kretprobe is reused: its instances and state start afresh. */
+	memset(&a64sc_lw_krp.kp, 0, sizeof(a64sc_lw_krp.kp));
+	a64sc_lw_krp.kp.symbol_name = "static_call_module_notify";
+	a64sc_lw.err = register_kretprobe(&a64sc_lw_krp);
+	if (a64sc_lw.err) {
+		tracepoint_probe_unregister(a64sc_lw_tp, a64sc_lw_queued, NULL);
+		tracepoint_synchronize_unregister();
+		return 0;
+	}
+	watch_load = true;
+	return 0;
+}
+
+static int a64sc_watch_load_get(char *buf, const struct kernel_param *kp)
+{
+	if (a64sc_lw.err)
+		return sysfs_emit(buf, "error=%d\n", a64sc_lw.err);
+	return sysfs_emit(buf, "calls=%d cpus=%u others=%u sites=%d\n",
+			  atomic_read(&a64sc_lw.calls), cpumask_weight(&a64sc_lw.hit),
+			  a64sc_lw.others, a64sc_lw.sites);
+}
+
+static const struct kernel_param_ops a64sc_watch_load_ops = {
+	.set = a64sc_watch_load_set,
+	.get = a64sc_watch_load_get,
+};
+module_param_cb(watch_load, &a64sc_watch_load_ops, &watch_load, 0644);
+MODULE_PARM_DESC(watch_load,
+		 "1: count the cross-CPU calls of the next module load's static call set-up (module selftest load_sync); read: calls=, cpus=, others=, sites=");

@@ -52,6 +52,11 @@
 #                        inline call sites (fails on a kernel without them)
 #   inline_load_exit     that load's insmod exit agreed with the module's own
 #                        results (0 exactly when all passed), rmmod worked
+#   load_sync            with inline sites, a load's static call set-up
+#                        (every site of the module written) interrupted each
+#                        other CPU exactly once, counted by the kernel (the
+#                        KUnit graft's watch_load: csd_queue_cpu calls of the
+#                        loading task in static_call_module_notify())
 #   reject_stress_scale  stress_scale=99999: insmod fails, with a clear message
 #   reject_scenarios     scenarios=bogus: insmod fails, with a clear message
 #   kprobe_blacklist     the kprobe blacklist (debugfs) has no entry for a
@@ -203,7 +208,7 @@ diag() {
 }
 
 ktap_print_header
-ktap_set_plan $((11 + 2 * place_far))
+ktap_set_plan $((12 + 2 * place_far))
 drain
 diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 : >"$log"
@@ -435,6 +440,41 @@ else
 fi
 result "$bad" inline_load
 result "$xbad" inline_load_exit
+
+# One synchronisation for all of a loading module's sites: the module's
+# text has not run, but another CPU may have fetched it, so the sites'
+# writes owe every other CPU one context synchronisation, after the last
+# of them, and no more (RFC v3 batches them).
+watch=/sys/module/arm64_static_call_kunit/parameters/watch_load
+bad=0
+if [ "$(cat /sys/module/arm64_static_call_kunit/parameters/inline_sites 2>/dev/null)" != Y ]; then
+	diag "load_sync: CONFIG_HAVE_STATIC_CALL_INLINE is not set: no call sites to write at load"
+	bad=1
+elif ! echo 1 >"$watch" 2>/dev/null; then
+	diag "load_sync: cannot write $watch"
+	bad=1
+else
+	load scenarios=null stress_scale=0
+	seen=$(cat "$watch")
+	echo 0 >"$watch"
+	unload || bad=1
+	[ "$rc" -eq 0 ] || bad=1
+	calls=$(echo "$seen" | sed -n 's/.*calls=\([0-9]*\).*/\1/p')
+	cpus=$(echo "$seen" | sed -n 's/.*cpus=\([0-9]*\).*/\1/p')
+	others=$(echo "$seen" | sed -n 's/.*others=\([0-9]*\).*/\1/p')
+	sites=$(echo "$seen" | sed -n 's/.*sites=\([0-9-]*\).*/\1/p')
+	diag "load_sync: $seen"
+	if [ -z "$calls" ] || [ -z "$others" ] || [ -z "$sites" ]; then
+		bad=1
+	elif [ "$others" -lt 1 ] || [ "$sites" -lt 2 ]; then
+		diag "load_sync: inconclusive: $others other CPUs, $sites sites"
+		bad=1
+	elif [ "$calls" -ne "$others" ] || [ "$cpus" -ne "$others" ]; then
+		diag "load_sync: $calls cross-CPU calls to $cpus of $others other CPUs for $sites sites: expected one to each"
+		bad=1
+	fi
+fi
+result "$bad" load_sync
 
 # 7, 8: invalid parameters are refused with a message naming the problem.
 # reject NAME PARAM TEXT1 TEXT2: one line of the module's log has both texts
