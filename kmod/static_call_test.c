@@ -1322,7 +1322,12 @@ static noinline int sct_kmod_target(int x)
  */
 static noinline int sct_ktramp_call(int x)
 {
+#ifdef CONFIG_HAVE_STATIC_CALL
 	return static_call_mod(a64sc_key_tramp)(x);
+#else
+	/* No static calls, no trampoline to export: inline_sites fails first. */
+	return a64sc_key_tramp_call(x);
+#endif
 }
 
 /* The sites of @key, and how many of them are in this module. */

@@ -254,7 +254,10 @@ int a64sc_tramp_target(int x)
 EXPORT_SYMBOL_GPL(a64sc_tramp_target);
 
 DEFINE_STATIC_CALL(a64sc_key_tramp, a64sc_tramp_target);
+/* Without static calls (the unpatched baseline) there is no trampoline. */
+#ifdef CONFIG_HAVE_STATIC_CALL
 EXPORT_STATIC_CALL_TRAMP_GPL(a64sc_key_tramp);
+#endif
 
 noinline int a64sc_key_tramp_call(int x)
 {
