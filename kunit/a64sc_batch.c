@@ -50,9 +50,23 @@ static noinline int a64sc_val_tail(int x)
 }
 #endif
 
-static int (*const a64sc_val_callers[])(int x) = {
-	a64sc_val_call0, a64sc_val_call1, a64sc_val_call2, a64sc_val_tail,
-};
+/*
+ * Caller @i of the key (3: the tail stub), called directly: the assembly
+ * stub has no kCFI type hash, so it must not be called through a pointer.
+ */
+static int a64sc_val_caller(int i, int x)
+{
+	switch (i) {
+	case 0:
+		return a64sc_val_call0(x);
+	case 1:
+		return a64sc_val_call1(x);
+	case 2:
+		return a64sc_val_call2(x);
+	default:
+		return a64sc_val_tail(x);
+	}
+}
 
 /* The key's four sites, the tail site last; fails the case otherwise. */
 static void a64sc_val_sites(struct kunit *test, struct sc_site *sites)
@@ -159,7 +173,7 @@ void a64sc_inline_site_refused(struct kunit *test)
 		if (!sc_site_check(&sites[i], a64sc_a,
 				   STATIC_CALL_TRAMP_ADDR(a64sc_key_val), why, sizeof(why)))
 			KUNIT_FAIL(test, "restored: %s", why);
-		got = a64sc_val_callers[i](A64SC_ARG);
+		got = a64sc_val_caller(i, A64SC_ARG);
 		KUNIT_EXPECT_EQ_MSG(test, got, A64SC_ARG + A64SC_A_ADD,
 				    "restored: caller %d: expected %d, seen %d", i,
 				    A64SC_ARG + A64SC_A_ADD, got);
@@ -198,7 +212,7 @@ void a64sc_inline_route_refused(struct kunit *test)
 		if (!sc_site_check(&sites[i], a64sc_a, tramp, why, sizeof(why)))
 			KUNIT_FAIL(test, "an update through another trampoline changed a site: %s",
 				   why);
-		got = a64sc_val_callers[i](A64SC_ARG);
+		got = a64sc_val_caller(i, A64SC_ARG);
 		KUNIT_EXPECT_EQ_MSG(test, got, A64SC_ARG + A64SC_A_ADD,
 				    "caller %d: expected %d, seen %d", i,
 				    A64SC_ARG + A64SC_A_ADD, got);
