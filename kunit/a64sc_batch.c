@@ -22,6 +22,9 @@
 /*
  * a64sc_key_val has three call sites, one per noinline caller, and a tail
  * site; a64sc_key_val2 only lends its trampoline to inline_route_refused.
+ * The callers differ (GCC's -fipa-icf folds identical functions into one,
+ * which would leave one site for three callers); every target of these
+ * cases adds a constant, so each returns target(x).
  */
 DEFINE_STATIC_CALL(a64sc_key_val, a64sc_a);
 DEFINE_STATIC_CALL(a64sc_key_val2, a64sc_c);
@@ -33,12 +36,12 @@ static noinline int a64sc_val_call0(int x)
 
 static noinline int a64sc_val_call1(int x)
 {
-	return static_call(a64sc_key_val)(x);
+	return static_call(a64sc_key_val)(x + 1) - 1;
 }
 
 static noinline int a64sc_val_call2(int x)
 {
-	return static_call(a64sc_key_val)(x);
+	return static_call(a64sc_key_val)(x + 2) - 2;
 }
 
 #ifdef CONFIG_HAVE_STATIC_CALL
@@ -94,6 +97,24 @@ static u32 a64sc_insn_at(const void *addr)
 	return le32_to_cpu(READ_ONCE(*(const __le32 *)addr));
 }
 
+/* The instructions a case wrote over, put back however the case ends. */
+struct a64sc_saved_sites {
+	void *addr[2];
+	u32 insn[2];
+};
+
+static void a64sc_put_back(void *data)
+{
+	struct a64sc_saved_sites *sv = data;
+	int i;
+
+	mutex_lock(&text_mutex);
+	for (i = 0; i < 2; i++)
+		if (sv->addr[i] && a64sc_insn_at(sv->addr[i]) != sv->insn[i])
+			aarch64_insn_patch_text_nosync(sv->addr[i], sv->insn[i]);
+	mutex_unlock(&text_mutex);
+}
+
 static void a64sc_write_site(struct kunit *test, void *addr, u32 insn)
 {
 	int ret;
@@ -113,6 +134,7 @@ static void a64sc_write_site(struct kunit *test, void *addr, u32 insn)
 void a64sc_inline_site_refused(struct kunit *test)
 {
 	struct sc_site sites[SC_MAX_SITES];
+	struct a64sc_saved_sites *sv;
 	char why[SC_TRAMP_WHY_LEN];
 	void *victim, *tail;
 	u32 built, tail_built, as_b;
@@ -124,6 +146,10 @@ void a64sc_inline_site_refused(struct kunit *test)
 	tail = sites[3].addr;
 	built = a64sc_insn_at(victim);
 	tail_built = a64sc_insn_at(tail);
+	sv = kunit_kzalloc(test, sizeof(*sv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sv);
+	*sv = (struct a64sc_saved_sites){ { victim, tail }, { built, tail_built } };
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, a64sc_put_back, sv), 0);
 
 	/* A foreign instruction at a call site: warned about, untouched. */
 	a64sc_write_site(test, victim, A64SC_FOREIGN_INSN);
@@ -299,12 +325,16 @@ static const struct a64sc_chain a64sc_chains[] = {
 
 #define A64SC_CHAIN_MAX_SITES	64
 
+struct a64sc_chain_step {
+	const struct a64sc_chain *c;
+	void *func;
+};
+
 static void a64sc_chain_update(void *arg)
 {
-	const struct a64sc_chain *c = arg;
+	const struct a64sc_chain_step *st = arg;
 
-	/* Every site and the trampoline's slot change: a64sc_a <-> a64sc_b. */
-	a64sc_set(&c->k, READ_ONCE(c->k.key->func) == a64sc_a ? a64sc_b : a64sc_a);
+	a64sc_set(&st->c->k, st->func);
 }
 
 /*
@@ -350,13 +380,17 @@ void a64sc_inline_one_sync(struct kunit *test)
 		for (i = 0; i < n; i++)
 			sc_sync_watch_word(w, sites[i].addr);
 
-		/* a64sc_a -> a64sc_b, then back. */
+		/* a64sc_a -> a64sc_b, then back: every site and the slot change. */
 		for (r = 0; r < 2; r++) {
 			void *func = r ? a64sc_a : a64sc_b;
+			struct a64sc_chain_step st = { ch, func };
 
-			ret = sc_sync_probe(a64sc_chain_update, (void *)ch, w, res);
-			if (ret == -EAGAIN)
-				ret = sc_sync_probe(a64sc_chain_update, (void *)ch, w, res);
+			ret = sc_sync_probe(a64sc_chain_update, &st, w, res);
+			/* No verdict (a CPU came or went): again, from the old target. */
+			if (ret == -EAGAIN) {
+				a64sc_set(&ch->k, r ? a64sc_b : a64sc_a);
+				ret = sc_sync_probe(a64sc_chain_update, &st, w, res);
+			}
 			KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: sync probe: %d", ch->k.name, ret);
 			if (!sc_sync_judge(res, true, why, sizeof(why)))
 				KUNIT_FAIL(test, "%s, %d sites, to %ps: %s", ch->k.name, n, func,

@@ -426,16 +426,20 @@ MODULE_PARM_DESC(key_mod_flips, "write N: N updates of a64sc_key_mod, each check
  * the kernel's csd_queue_cpu tracepoint, between the entry and the return
  * of the notifier (a kretprobe), as sc_sync.h counts an update's. Reading
  * gives "calls=<n> cpus=<other CPUs that got one> others=<other online
- * CPUs> sites=<the module's call sites>", or "error=<errno>". Writing 0
- * stops watching.
+ * CPUs> sites=<the module's call sites>" (and the calls queued without
+ * waiting, the kretprobe's missed hits and the module's name), or
+ * "error=<errno>". Writing 0 stops watching; the next write of 1 starts
+ * afresh.
  */
 struct a64sc_load_watch {
 	struct task_struct *task;	/* the loading task, while in the notifier */
 	struct module *mod;
-	atomic_t calls;
+	atomic_t calls;		/* waited for (CSD_TYPE_SYNC) */
+	atomic_t unwaited;	/* queued without waiting (CSD_TYPE_ASYNC) */
 	struct cpumask hit;
 	unsigned int others;
 	int sites;
+	char name[MODULE_NAME_LEN];
 	int err;
 };
 
@@ -461,7 +465,10 @@ static void a64sc_lw_queued(void *data, const unsigned int cpu,
 	type = csd->node.u_flags & CSD_FLAG_TYPE_MASK;
 	if (type != CSD_TYPE_SYNC && type != CSD_TYPE_ASYNC)
 		return;
-	atomic_inc(&a64sc_lw.calls);
+	if (type == CSD_TYPE_SYNC)
+		atomic_inc(&a64sc_lw.calls);
+	else
+		atomic_inc(&a64sc_lw.unwaited);
 	cpumask_set_cpu(cpu, &a64sc_lw.hit);
 }
 
@@ -471,6 +478,7 @@ static int a64sc_lw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (regs->regs[1] != MODULE_STATE_COMING)
 		return 1;	/* no return handler */
 	a64sc_lw.mod = (struct module *)regs->regs[2];
+	strscpy(a64sc_lw.name, a64sc_lw.mod->name, sizeof(a64sc_lw.name));
 	a64sc_lw.others = num_online_cpus() - 1;
 	WRITE_ONCE(a64sc_lw.task, current);
 	return 0;
@@ -515,6 +523,7 @@ static int a64sc_watch_load_set(const char *val, const struct kernel_param *kp)
 		return 0;
 	memset(&a64sc_lw, 0, sizeof(a64sc_lw));
 	atomic_set(&a64sc_lw.calls, 0);
+	atomic_set(&a64sc_lw.unwaited, 0);
 	a64sc_lw.sites = -1;
 	if (!a64sc_lw_tp)
 		for_each_kernel_tracepoint(a64sc_lw_find_tp, NULL);
@@ -542,9 +551,11 @@ static int a64sc_watch_load_get(char *buf, const struct kernel_param *kp)
 {
 	if (a64sc_lw.err)
 		return sysfs_emit(buf, "error=%d\n", a64sc_lw.err);
-	return sysfs_emit(buf, "calls=%d cpus=%u others=%u sites=%d\n",
-			  atomic_read(&a64sc_lw.calls), cpumask_weight(&a64sc_lw.hit),
-			  a64sc_lw.others, a64sc_lw.sites);
+	return sysfs_emit(buf,
+			  "calls=%d unwaited=%d cpus=%u others=%u sites=%d missed=%d module=%s\n",
+			  atomic_read(&a64sc_lw.calls), atomic_read(&a64sc_lw.unwaited),
+			  cpumask_weight(&a64sc_lw.hit), a64sc_lw.others, a64sc_lw.sites,
+			  a64sc_lw_krp.nmissed, a64sc_lw.name[0] ? a64sc_lw.name : "-");
 }
 
 static const struct kernel_param_ops a64sc_watch_load_ops = {

@@ -463,8 +463,17 @@ else
 	cpus=$(echo "$seen" | sed -n 's/.*cpus=\([0-9]*\).*/\1/p')
 	others=$(echo "$seen" | sed -n 's/.*others=\([0-9]*\).*/\1/p')
 	sites=$(echo "$seen" | sed -n 's/.*sites=\([0-9-]*\).*/\1/p')
+	unwaited=$(echo "$seen" | sed -n 's/.*unwaited=\([0-9]*\).*/\1/p')
+	missed=$(echo "$seen" | sed -n 's/.*missed=\([0-9]*\).*/\1/p')
 	diag "load_sync: $seen"
-	if [ -z "$calls" ] || [ -z "$others" ] || [ -z "$sites" ]; then
+	if [ -z "$calls" ] || [ -z "$cpus" ] || [ -z "$others" ] || [ -z "$sites" ] ||
+		[ -z "$unwaited" ] || [ -z "$missed" ]; then
+		bad=1
+	elif [ "$missed" -ne 0 ] || ! echo "$seen" | grep -q 'module=static_call_test$'; then
+		diag "load_sync: the watch missed the load, or saw another module's"
+		bad=1
+	elif [ "$unwaited" -ne 0 ]; then
+		diag "load_sync: $unwaited cross-CPU calls were queued without waiting for them"
 		bad=1
 	elif [ "$others" -lt 1 ] || [ "$sites" -lt 2 ]; then
 		diag "load_sync: inconclusive: $others other CPUs, $sites sites"

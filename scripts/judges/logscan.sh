@@ -31,21 +31,18 @@ if [ ! -s "$logf" ]; then
 	exit 1
 fi
 pat="$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT"
-# The messages the suite announced: their lines are not reports.
-announced=$(tr -d '\r' <"$logf" | sed -n 's/.*expected WARNING follows: "\(.*\)"[[:space:]]*$/\1/p')
-scan() {
-	if [ -n "$announced" ]; then
-		tr -d '\r' <"$logf" | grep -vF -- "$announced"
-	else
-		tr -d '\r' <"$logf"
-	fi
-}
-hits=$(scan | grep -cE "$pat" || true)
+# The lines of messages the suite announced are not reports
+# (log_unannounced, scripts/lib/lib.sh). Read once into a file: a grep that
+# stops early must not cut the pipe that feeds it (pipefail).
+scanned=$(mktemp)
+trap 'rm -f "$scanned"' EXIT
+log_unannounced "$logf" >"$scanned"
+hits=$(grep -cE "$pat" "$scanned" || true)
 bad=0
 first=
 if [ "$hits" -gt 0 ]; then
-	scan | grep -m5 -E "$pat" | sed 's/^/  | /' >&2
-	first=$(scan | grep -m1 -E "$pat")
+	grep -m5 -E "$pat" "$scanned" | sed 's/^/  | /' >&2
+	first=$(grep -m1 -E "$pat" "$scanned")
 	bad=1
 fi
 # Pair every WARNING with the announcement before it and the message just
@@ -54,7 +51,7 @@ unpaired=$(tr -d '\r' <"$logf" | awk '
 	/expected WARNING follows: static_call_update\(\) to misaligned / {
 		if (want != "") print "unannounced or mismatched: announced, no WARNING: " want
 		s = $0; sub(/.*to misaligned /, "", s); want = s; exact = 0; next }
-	/expected WARNING follows: "/ {
+	/expected WARNING follows: ".+"/ {
 		if (want != "") print "unannounced or mismatched: announced, no WARNING: " want
 		s = $0; sub(/.*expected WARNING follows: "/, "", s); sub(/"[[:space:]]*$/, "", s)
 		want = s; exact = 1; next }

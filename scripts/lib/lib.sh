@@ -92,6 +92,22 @@ KERNEL_CRASH_PAT='CFI failure|Unable to handle|Internal error|Oops|BUG:|Kernel p
 # encoder's.
 SERIES_REPORT_PAT='static_call: .*(left unpatched|failed \(|no route recorded)|unexpected \.static_call\.text layout|offset out of range|A64 instructions must be word aligned|unknown branch encoding'
 
+# log_unannounced LOG: the console log without carriage returns and without
+# the lines that hold a message the suite announced, in quotes, with
+# 'expected WARNING follows: "<message>"' (the series refusing what a test
+# asked it to refuse; scripts/judges/logscan.sh pairs each announcement
+# with its WARNING): what the report patterns are matched against.
+log_unannounced() {
+	local announced
+	announced=$(tr -d '\r' <"$1" |
+		sed -n 's/.*expected WARNING follows: "\(..*\)"[[:space:]]*$/\1/p')
+	if [ -n "$announced" ]; then
+		tr -d '\r' <"$1" | grep -vF -- "$announced" || true
+	else
+		tr -d '\r' <"$1"
+	fi
+}
+
 # record STAGE NAME RESULT SECONDS [DETAIL]: one line per check for the summary.
 record() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$RESULTS"

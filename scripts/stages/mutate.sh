@@ -130,7 +130,9 @@ judge() {
 	crash=
 	for f in "$out/logs/kunit-$v.console.log" "$out/logs/kmod-$v.console.log"; do
 		[ -f "$f" ] || continue
-		crash=$(grep -m1 -E "$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT" "$f" | tr -d '\r' | cut -c1-200 || true)
+		# Announced refusals are the test's, not the mutant's (lib.sh).
+		crash=$(log_unannounced "$f" | grep -E "$KERNEL_CRASH_PAT|$SERIES_REPORT_PAT" |
+			head -n1 | cut -c1-200 || true)
 		if [ -n "$crash" ]; then
 			crash="$(basename "$f" .console.log | sed "s/-$v\$//"): crash: $crash"
 			break
