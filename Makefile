@@ -79,7 +79,7 @@ gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layou
 perf: ## Debian's perf (the bug report's command) on the patched and the unpatched (CFI_PERMISSIVE off) Clang kCFI kernels
 	@$(S)/evidence.sh run perf $(S)/rig.sh perf
 
-inline: ## the inline call-site series on 6.12 and 7.2 (patches/*-inline/): GCC, Clang kCFI+BTI, ThinLTO: KUnit, module selftest (far load, PLT routes), sc-audit, sc-sites; 7.3-rc apply+build
+inline: ## the inline call-site series on 6.12 and 7.2 (bases.tsv inline_series): GCC, Clang kCFI+BTI, ThinLTO: KUnit, module selftest (far load, PLT routes), sc-audit, sc-sites; 7.3-rc apply+build
 	@$(S)/evidence.sh run inline $(S)/rig.sh inline
 
 mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by side, no static calls, bisect, 7.3-rc apply+build

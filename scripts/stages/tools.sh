@@ -26,10 +26,14 @@ done
 	[ -e "$RIG_ROOT/tools/$f" ] || rm -f "$TOOLS_SRC/$f"
 done
 # The recorder tests build scripts/static_call_sites.c from the inline
-# series' patches: mirror those the same way, beside the tools' copy.
+# series' patches (bases.tsv inline_series): mirror those the same way,
+# beside the tools' copy.
 patches_src=$TOOLS_SRC.patches
 mkdir -p "$patches_src"
-(cd "$RIG_ROOT/patches" && find . -path './*-inline/*.patch' -type f) | while IFS= read -r f; do
+table_get "$RIG_ROOT/scripts/tables/bases.tsv" inline_series | sort -u | grep -vx -- - |
+	while IFS= read -r d; do
+		(cd "$RIG_ROOT/patches" && find "./$d" -name '*.patch' -type f)
+	done | while IFS= read -r f; do
 	if ! cmp -s "$RIG_ROOT/patches/$f" "$patches_src/$f"; then
 		mkdir -p "$(dirname "$patches_src/$f")"
 		cp "$RIG_ROOT/patches/$f" "$patches_src/$f"
