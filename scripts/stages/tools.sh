@@ -13,35 +13,33 @@ t=$(date +%s)
 # One tools build at a time: clones share it.
 exec 8>"$CACHE/.tools.lock"
 flock 8
-# Mirror tools/ into the cache: a file is rewritten only when its content
-# differs, so a fresh clone of the same sources rebuilds nothing.
-mkdir -p "$TOOLS_SRC"
-(cd "$RIG_ROOT/tools" && find . -type f ! -path './build/*') | while IFS= read -r f; do
-	if ! cmp -s "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"; then
-		mkdir -p "$(dirname "$TOOLS_SRC/$f")"
-		cp "$RIG_ROOT/tools/$f" "$TOOLS_SRC/$f"
-	fi
-done
-(cd "$TOOLS_SRC" && find . -type f) | while IFS= read -r f; do
-	[ -e "$RIG_ROOT/tools/$f" ] || rm -f "$TOOLS_SRC/$f"
-done
-# The recorder tests build scripts/static_call_sites.c from the inline
-# series' patches (bases.tsv inline_series): mirror those the same way,
-# beside the tools' copy.
+# mirror SRC DST: make DST hold exactly the files of SRC listed on stdin
+# (relative paths), each rewritten only when its content differs, so that a
+# fresh clone of the same sources rebuilds nothing.
+mirror() {
+	local src=$1 dst=$2 list f
+	list=$(mktemp)
+	sort -u >"$list"
+	mkdir -p "$dst"
+	while IFS= read -r f; do
+		if ! cmp -s "$src/$f" "$dst/$f"; then
+			mkdir -p "$(dirname "$dst/$f")"
+			cp "$src/$f" "$dst/$f"
+		fi
+	done <"$list"
+	(cd "$dst" && find . -type f) | while IFS= read -r f; do
+		grep -qxF -- "$f" "$list" || rm -f "$dst/$f"
+	done
+	rm -f "$list"
+}
+# tools/, and for the recorder tests, which build scripts/static_call_sites.c
+# from the inline series' patches, those series (bases.tsv inline_series).
+(cd "$RIG_ROOT/tools" && find . -type f ! -path './build/*') | mirror "$RIG_ROOT/tools" "$TOOLS_SRC"
 patches_src=$TOOLS_SRC.patches
-mkdir -p "$patches_src"
 table_get "$RIG_ROOT/scripts/tables/bases.tsv" inline_series | sort -u | grep -vx -- - |
 	while IFS= read -r d; do
 		(cd "$RIG_ROOT/patches" && find "./$d" -name '*.patch' -type f)
-	done | while IFS= read -r f; do
-	if ! cmp -s "$RIG_ROOT/patches/$f" "$patches_src/$f"; then
-		mkdir -p "$(dirname "$patches_src/$f")"
-		cp "$RIG_ROOT/patches/$f" "$patches_src/$f"
-	fi
-done
-(cd "$patches_src" && find . -type f) | while IFS= read -r f; do
-	[ -e "$RIG_ROOT/patches/$f" ] || rm -f "$patches_src/$f"
-done
+	done | mirror "$RIG_ROOT/patches" "$patches_src"
 if ! { cmake -S "$TOOLS_SRC" -B "$bd" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DSC_PATCHES_DIR="$patches_src" &&
 	cmake --build "$bd" -j "$JOBS"; } >"$LOGS/tools-build.log" 2>&1; then
