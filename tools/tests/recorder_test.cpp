@@ -99,6 +99,18 @@ class RecorderTest : public ::testing::Test {
                              testutil::shell_quote(obj));
     }
 
+    // Records `src` with `rec` and returns the object's .static_call_sites
+    // relocations; a failing run of the recorder fails the test and gives
+    // no relocations.
+    std::vector<Reloc> recorded_sites(const Recorder &rec, const std::string &src, bool module) {
+        std::string obj;
+        const auto r = record(rec, src, module, &obj);
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        if (r.exit_code != 0)
+            return {};
+        return relocs(obj, ".static_call_sites");
+    }
+
     TempDir dir_;
     std::vector<Recorder> all_;
     int n_ = 0;
@@ -165,10 +177,7 @@ TEST_F(RecorderTest, ModuleSiteWithoutAKeyNamesTheTrampoline) {
 )";
     for (const Recorder &rec : all_) {
         SCOPED_TRACE(rec.series);
-        std::string obj;
-        const auto r = record(rec, src, true, &obj);
-        ASSERT_EQ(r.exit_code, 0) << r.output;
-        const auto sites = relocs(obj, ".static_call_sites");
+        const auto sites = recorded_sites(rec, src, true);
         ASSERT_EQ(sites.size(), 2u);
         EXPECT_EQ(sites[1].value, "__SCT__hidden");
     }
@@ -185,10 +194,7 @@ TEST_F(RecorderTest, ModuleNamesAnExportedKey) {
 )";
     for (const Recorder &rec : all_) {
         SCOPED_TRACE(rec.series);
-        std::string obj;
-        const auto r = record(rec, src, true, &obj);
-        ASSERT_EQ(r.exit_code, 0) << r.output;
-        const auto sites = relocs(obj, ".static_call_sites");
+        const auto sites = recorded_sites(rec, src, true);
         ASSERT_EQ(sites.size(), 2u);
         EXPECT_EQ(sites[1].value, "__SCK__exported");
     }
@@ -208,10 +214,7 @@ TEST_F(RecorderTest, EachSiteGetsItsOwnKeyAmongMany) {
                ": .quad 0\n";
     for (const Recorder &rec : all_) {
         SCOPED_TRACE(rec.series);
-        std::string obj;
-        const auto r = record(rec, src, false, &obj);
-        ASSERT_EQ(r.exit_code, 0) << r.output;
-        const auto sites = relocs(obj, ".static_call_sites");
+        const auto sites = recorded_sites(rec, src, false);
         ASSERT_EQ(sites.size(), 2u * kKeys);
         for (int i = 0; i < kKeys; ++i)
             EXPECT_EQ(sites[2 * i + 1].value, "__SCK__k" + std::to_string((i * 37) % kKeys))
@@ -234,16 +237,13 @@ TEST_F(RecorderTest, SiteInASectionNumberedAboveLoreserve) {
     const std::string last = ".text.s" + std::to_string(kSections - 1);
     for (const Recorder &rec : all_) {
         SCOPED_TRACE(rec.series);
-        std::string obj;
-        const auto r = record(rec, src, false, &obj);
-        ASSERT_EQ(r.exit_code, 0) << r.output;
         const std::vector<Reloc> sites{
             {0x0, "R_AARCH64_PREL32", last + "+0x4"},
             {0x4, "R_AARCH64_PREL32", "__SCK__foo"},
             {0x8, "R_AARCH64_PREL32", last + "+0x8"},
             {0xc, "R_AARCH64_PREL32", "__SCK__foo+0x1"},
         };
-        EXPECT_EQ(relocs(obj, ".static_call_sites"), sites);
+        EXPECT_EQ(recorded_sites(rec, src, false), sites);
     }
 }
 
