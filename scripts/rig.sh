@@ -202,6 +202,25 @@ st_mainline-kcfi() {
 		"no CFI failure in the module run!=CFI failure"
 }
 st_audit() { run_stage "audit-$2" "$S/stages/audit.sh" "$2"; }
+st_workload() { if kernel_ok "$2"; then run_stage "workload-$2" "$S/stages/workload.sh" "$2"; fi; }
+# One base's table from the workload rows of the variants named in the
+# options (variants=a,b,...), compared with the committed results of an
+# earlier run (Documentation/workload/BASE.json) when there are some.
+st_workload-report() {
+	local v id args=()
+	for v in $(opt "$3" variants | tr ',' ' '); do
+		id=$(BASE=$1 variant_id "$v")
+		stage_ok "workload-$id" || continue
+		args+=("$OUT/workload-$id.tsv" --config "$id=$(build_dir "$id")/.config")
+	done
+	if [ "${#args[@]}" -eq 0 ]; then
+		failed=1
+		record "workload-report$(base_suffix "$1")" "workload table" FAIL 0 "no workload rows for base $1"
+		return 0
+	fi
+	run_stage "workload-report$(base_suffix "$1")" python3 "$S/judges/workload_report.py" \
+		--base "$1" --out "$OUT" --reference "$RIG_ROOT/Documentation/workload/$1.json" "${args[@]}"
+}
 st_sites() { run_stage "sites-$2" "$S/stages/sites.sh" "$2"; }
 st_cfi() { run_stage "cfi-$2" "$S/stages/cfi-baseline.sh" "$2"; }
 

@@ -36,7 +36,8 @@ qemu_require() {
 }
 # Trace events to enable at boot: tracepoints call their probes through
 # static calls, so these exercise trampoline updates and calls in the guest.
-TRACE_EVENTS="trace_event=sched:*,irq:*,timer:*,workqueue:*"
+# A stage that measures sets TRACE_EVENTS= (empty) in the environment.
+TRACE_EVENTS=${TRACE_EVENTS-"trace_event=sched:*,irq:*,timer:*,workqueue:*"}
 
 # The build environment of every kernel and module build: ccache, and
 # reproducible version strings.

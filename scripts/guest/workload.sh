@@ -1,0 +1,41 @@
+#!/bin/sh
+# Guest side of scripts/stages/workload.sh (run by /init as
+# rig.run=workload.sh, under QEMU -icount on one vCPU): the workload
+# program (workload/workload.c, /sc-workload in the initramfs) bare, then
+# its context-switch ping-pong under "perf record -e sched:sched_switch -a"
+# (Debian's perf, appended to the initramfs), so that every switch runs the
+# tracepoint's probe. Every line the host reads starts with "WL ".
+#   workload.sh [ITERATIONS] [RUNS]
+iters=${1:-2000}
+runs=${2:-5}
+export HOME=/tmp PATH=/usr/bin:/bin
+cd /tmp || exit 1
+
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+echo "WL lsm $(cat /sys/kernel/security/lsm 2>/dev/null || echo none)"
+echo "WL kernel $(uname -r)"
+
+rc=0
+/sc-workload "$iters" "$runs" || rc=1
+
+# The traced ping-pong. On a kernel where a tracepoint sample fails its
+# CFI check (unpatched 6.12 with CFI_PERMISSIVE: the reported bug, each
+# sample a warning with a backtrace), the loop measures the warnings, not
+# the static calls: a short probe run finds out first.
+dmesg -c >/dev/null
+perf record -e sched:sched_switch -a -o /tmp/probe.data -- /sc-workload 10 1 ctxsw >/tmp/probe.txt 2>&1
+n=$(dmesg | grep -c 'CFI failure')
+if [ "$n" -gt 0 ]; then
+	echo "WL ctxsw_traced skipped: $n CFI failures in a 10-round probe run: $(dmesg | grep -m1 'CFI failure')"
+else
+	perf record -e sched:sched_switch -a -o /tmp/wl.data -- \
+		/sc-workload "$iters" "$runs" ctxsw >/tmp/traced.txt 2>&1
+	prc=$?
+	sed -n 's/^WL ctxsw /WL ctxsw_traced /p' /tmp/traced.txt
+	grep '^WL error' /tmp/traced.txt
+	# "[ perf record: Captured and wrote 0.123 MB /tmp/wl.data (N samples) ]"
+	echo "WL ctxsw_traced perf_rc=$prc samples=$(sed -n 's/.*(\([0-9]*\) samples).*/\1/p' /tmp/traced.txt)"
+	[ "$prc" -eq 0 ] || { rc=1; sed 's/^/WL perf| /' /tmp/traced.txt | head -n 20; }
+fi
+echo "WL end rc=$rc"
+exit "$rc"

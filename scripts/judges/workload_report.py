@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""One base's workload table (make workload), from scripts/stages/workload.sh's
+rows: instructions per operation for each design the base has (indirect:
+unpatched; mainline: mainline's trampoline; slot: the series; inline: the
+inline call sites), with the program's empty loop subtracted, over the
+repeated runs: median, minimum and spread (maximum - minimum). Then the
+differences to the unpatched kernel and to mainline's trampoline; a
+difference smaller than the two spreads together is marked as within the
+noise. The kernels' configurations are compared, so that the table says
+what else differs between them. With --reference (the JSON of an earlier
+run), the largest deviation of a median from it is reported.
+
+  workload_report.py --base 6.12 --out DIR ROWS.tsv... [--config VARIANT=PATH]...
+                     [--reference FILE.json] [--tolerance PERCENT]
+Writes DIR/workload-BASE.md and DIR/workload-BASE.json and prints the table.
+Exit status 1 on a deviation from the reference beyond the tolerance.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+
+DESIGNS = ["indirect", "mainline", "slot", "inline"]
+DESIGN_TEXT = {
+    "indirect": "indirect calls (unpatched)",
+    "mainline": "mainline's trampoline",
+    "slot": "slot series",
+    "inline": "inline sites",
+}
+WORKLOADS = ["getpid", "open_close", "stat", "read", "mmap", "ctxsw", "ctxsw_traced"]
+WORKLOAD_TEXT = {
+    "getpid": "getpid (no LSM hook: the control)",
+    "open_close": "openat + close",
+    "stat": "stat",
+    "read": "lseek + read (1 byte)",
+    "mmap": "mmap + munmap (1 page)",
+    "ctxsw": "pipe ping-pong (2 switches)",
+    "ctxsw_traced": "ping-pong, perf record -e sched:sched_switch",
+}
+
+
+def read_rows(paths):
+    runs = {}  # (design, workload) -> [instructions per operation]
+    variants = {}  # design -> variant
+    skipped = {}  # (design, workload) -> reason
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            header = None
+            for line in f:
+                line = line.rstrip("\n")
+                if not line:
+                    continue
+                if line.startswith("#skipped\t"):
+                    continue
+                cols = line.split("\t")
+                if header is None:
+                    header = cols
+                    continue
+                r = dict(zip(header, cols))
+                d = r["design"]
+                if variants.setdefault(d, r["variant"]) != r["variant"]:
+                    sys.exit(f"workload_report: two variants with design {d}: "
+                             f"{variants[d]} and {r['variant']}")
+                insn = int(r["ticks"]) * 1e9 / int(r["freq"])
+                runs.setdefault((d, r["workload"]), []).append(insn / int(r["iters"]))
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#skipped\t"):
+                    _, w, why = line.rstrip("\n").split("\t", 2)
+                    v = path.rsplit("workload-", 1)[-1].removesuffix(".tsv")
+                    for d, var in variants.items():
+                        if var == v:
+                            skipped[(d, w)] = why
+    return runs, variants, skipped
+
+
+def read_config(path):
+    cfg = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("CONFIG_") and "=" in line:
+                k, v = line.split("=", 1)
+                cfg[k] = v
+            elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
+                cfg[line[2:-11]] = "n"
+    return cfg
+
+
+def config_differences(configs):
+    """Symbols whose value is not the same in every kernel (compiler
+    version strings and the like excluded)."""
+    cfgs = {v: read_config(p) for v, p in configs.items()}
+    keys = sorted(set().union(*cfgs.values())) if cfgs else []
+    ignore = ("CONFIG_CC_VERSION_TEXT", "CONFIG_LOCALVERSION")
+    diff = {}
+    for k in keys:
+        if k in ignore:
+            continue
+        vals = {v: c.get(k, "n") for v, c in cfgs.items()}
+        if len(set(vals.values())) > 1:
+            diff[k] = vals
+    return diff
+
+
+def fmt(x):
+    return f"{x:,.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--config", action="append", default=[])
+    ap.add_argument("--reference")
+    ap.add_argument("--tolerance", type=float, default=1.0)
+    ap.add_argument("rows", nargs="+")
+    a = ap.parse_args()
+
+    runs, variants, skipped = read_rows(a.rows)
+    designs = [d for d in DESIGNS if d in variants]
+    if not designs:
+        sys.exit("workload_report: no rows")
+    stats = {}
+    for d in designs:
+        loop = runs.get((d, "loop"))
+        if not loop:
+            sys.exit(f"workload_report: no 'loop' runs for {variants[d]}")
+        lm = statistics.median(loop)
+        for w in WORKLOADS:
+            xs = runs.get((d, w))
+            if not xs:
+                continue
+            ys = [x - lm for x in xs]
+            stats[(d, w)] = {
+                "median": statistics.median(ys),
+                "min": min(ys),
+                "spread": max(ys) - min(ys),
+                "runs": len(ys),
+            }
+
+    out = []
+    out.append(f"### Base {a.base}: instructions per operation (QEMU -icount shift=0, 1 vCPU)")
+    out.append("")
+    out.append("Median over the runs, the program's empty loop subtracted; "
+               "[spread] = maximum - minimum over the runs.")
+    out.append("")
+    out.append("| workload | " + " | ".join(
+        f"{DESIGN_TEXT[d]} ({variants[d]})" for d in designs) + " |")
+    out.append("|---|" + "---:|" * len(designs))
+    for w in WORKLOADS:
+        cells = []
+        for d in designs:
+            s = stats.get((d, w))
+            if s:
+                cells.append(f"{fmt(s['median'])} [{fmt(s['spread'])}]")
+            elif (d, w) in skipped:
+                cells.append("not measured (a CFI failure per sample)")
+            else:
+                cells.append("-")
+        if any(c != "-" for c in cells):
+            out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
+    out.append("")
+
+    refs = [r for r in ("indirect", "mainline") if r in designs]
+    diffs = {}
+    for r in refs:
+        others = [d for d in designs if d != r and DESIGNS.index(d) > DESIGNS.index(r)]
+        if not others:
+            continue
+        out.append(f"Difference to {DESIGN_TEXT[r]}, instructions per operation "
+                   "(negative: fewer); ~ marks a difference within the spreads:")
+        out.append("")
+        out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in others) + " |")
+        out.append("|---|" + "---:|" * len(others))
+        for w in WORKLOADS:
+            if (r, w) not in stats:
+                continue
+            cells = []
+            for d in others:
+                s = stats.get((d, w))
+                if not s:
+                    cells.append("-")
+                    continue
+                dv = s["median"] - stats[(r, w)]["median"]
+                noise = s["spread"] + stats[(r, w)]["spread"]
+                rel = 100 * dv / stats[(r, w)]["median"] if stats[(r, w)]["median"] else 0
+                diffs[f"{d}-{r}:{w}"] = {"diff": dv, "percent": rel, "noise": noise}
+                mark = "~" if abs(dv) <= noise else ""
+                cells.append(f"{mark}{dv:+,.1f} ({rel:+.1f}%)")
+            out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
+        out.append("")
+
+    cdiff = {}
+    if a.config:
+        configs = dict(c.split("=", 1) for c in a.config)
+        cdiff = config_differences(configs)
+        out.append("The kernels' configurations differ only in: " + (", ".join(
+            f"{k} ({', '.join(f'{v}={x}' for v, x in vals.items())})"
+            for k, vals in cdiff.items()) or "nothing") + ".")
+        out.append("")
+
+    bad = 0
+    dev = None
+    if a.reference:
+        try:
+            with open(a.reference, encoding="utf-8") as f:
+                ref = json.load(f)
+        except FileNotFoundError:
+            ref = None
+        if ref:
+            worst = (0.0, "")
+            for k, s in ref.get("stats", {}).items():
+                cur = stats.get(tuple(k.split(":", 1)))
+                if not cur or not s["median"]:
+                    continue
+                p = 100 * abs(cur["median"] - s["median"]) / s["median"]
+                if p >= worst[0]:
+                    worst = (p, k)
+            dev = {"percent": worst[0], "where": worst[1], "reference": a.reference}
+            out.append(f"Largest deviation of a median from {a.reference}: "
+                       f"{worst[0]:.2f}% ({worst[1]}); tolerance {a.tolerance}%.")
+            out.append("")
+            if worst[0] > a.tolerance:
+                bad = 1
+
+    text = "\n".join(out)
+    print(text)
+    with open(f"{a.out}/workload-{a.base}.md", "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    with open(f"{a.out}/workload-{a.base}.json", "w", encoding="utf-8") as f:
+        json.dump({
+            "base": a.base,
+            "variants": variants,
+            "stats": {f"{d}:{w}": s for (d, w), s in stats.items()},
+            "skipped": {f"{d}:{w}": why for (d, w), why in skipped.items()},
+            "differences": diffs,
+            "config_differences": cdiff,
+            "reference_deviation": dev,
+        }, f, indent=1, sort_keys=True)
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())
