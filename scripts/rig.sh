@@ -203,8 +203,9 @@ st_mainline-kcfi() {
 }
 st_audit() { run_stage "audit-$2" "$S/stages/audit.sh" "$2"; }
 st_workload() { if kernel_ok "$2"; then run_stage "workload-$2" "$S/stages/workload.sh" "$2"; fi; }
-# One base's table from the workload rows of the variants named in the
-# options (variants=a,b,...), compared with the committed results of an
+st_footprint() { if stage_ok "workload-$2"; then run_stage "footprint-$2" "$S/stages/footprint.sh" "$2"; fi; }
+# One base's tables from the workload and footprint rows of the variants
+# named in the options (variants=a,b,...), compared with the committed results of an
 # earlier run (Documentation/workload/BASE.json) when there are some.
 st_workload-report() {
 	local v id args=()
@@ -212,6 +213,7 @@ st_workload-report() {
 		id=$(BASE=$1 variant_id "$v")
 		stage_ok "workload-$id" || continue
 		args+=("$OUT/workload-$id.tsv" --config "$id=$(build_dir "$id")/.config")
+		! stage_ok "footprint-$id" || args+=(--footprint "$OUT/footprint-$id.tsv")
 	done
 	if [ "${#args[@]}" -eq 0 ]; then
 		failed=1
@@ -219,7 +221,7 @@ st_workload-report() {
 		return 0
 	fi
 	run_stage "workload-report$(base_suffix "$1")" python3 "$S/judges/workload_report.py" \
-		--base "$1" --out "$OUT" --reference "$RIG_ROOT/Documentation/workload/$1.json" "${args[@]}"
+		--base "$1" --out "$OUT" --models "$S/tables/cache-models.tsv" --reference "$RIG_ROOT/Documentation/workload/$1.json" "${args[@]}"
 }
 st_sites() { run_stage "sites-$2" "$S/stages/sites.sh" "$2"; }
 st_cfi() { run_stage "cfi-$2" "$S/stages/cfi-baseline.sh" "$2"; }

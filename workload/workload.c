@@ -28,12 +28,14 @@
  *
  * Output, one line each: "WL freq <CNTFRQ_EL0>", then per run
  * "WL <workload> iters=<n> run=<r> ticks=<t>", then "WL done". Arguments:
- * [iterations] [runs] [workload...] (default 2000 iterations, 5 runs, all).
+ * [-p] [iterations] [runs] [workload...] (default 2000 iterations, 5 runs,
+ * all; -p: count PMU events too, see wl_events[]).
  *
  * Built static and without a C library (the kernel's tools/include/nolibc),
  * so that the initramfs needs nothing else: see workload/Makefile.
  */
 #include "nolibc.h"
+#include <linux/perf_event.h>
 
 #define WL_FILE		"/wl.dat"
 
@@ -51,6 +53,91 @@ static unsigned long wl_freq(void)
 
 	asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
 	return v;
+}
+
+/*
+ * With -p, each timed run is also counted by the PMU through perf events
+ * opened on this process (kernel included, the hypervisor excluded): what
+ * the CPU has of these, named in the output; an event the kernel or the
+ * CPU lacks is reported once as unsupported and left out. The ping-pong's
+ * counts are the parent's side of each round trip (the child does the
+ * same work on its side).
+ */
+struct wl_event {
+	const char *name;
+	__u32 type;
+	__u64 config;
+	int fd;
+};
+
+#define WL_CACHE(c, r)	((c) | (PERF_COUNT_HW_CACHE_OP_READ << 8) | ((r) << 16))
+
+static struct wl_event wl_events[] = {
+	{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1 },
+	{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, -1 },
+	{ "branch_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, -1 },
+	{ "l1i_misses", PERF_TYPE_HW_CACHE,
+	  WL_CACHE(PERF_COUNT_HW_CACHE_L1I, PERF_COUNT_HW_CACHE_RESULT_MISS), -1 },
+	{ "l1d_misses", PERF_TYPE_HW_CACHE,
+	  WL_CACHE(PERF_COUNT_HW_CACHE_L1D, PERF_COUNT_HW_CACHE_RESULT_MISS), -1 },
+};
+
+#define WL_NEVENTS	(sizeof(wl_events) / sizeof(wl_events[0]))
+
+static int wl_pmu;
+
+static void wl_pmu_open(void)
+{
+	size_t i;
+
+	for (i = 0; i < WL_NEVENTS; i++) {
+		struct perf_event_attr attr;
+		long fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.size = sizeof(attr);
+		attr.type = wl_events[i].type;
+		attr.config = wl_events[i].config;
+		attr.disabled = 1;
+		attr.exclude_hv = 1;
+		attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
+				   PERF_FORMAT_TOTAL_TIME_RUNNING;
+		fd = my_syscall5(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+		if (fd < 0) {
+			printf("WL pmu %s unsupported errno=%ld\n", wl_events[i].name, -fd);
+			continue;
+		}
+		wl_events[i].fd = fd;
+		printf("WL pmu %s ok\n", wl_events[i].name);
+	}
+}
+
+static void wl_pmu_ctl(unsigned long req)
+{
+	size_t i;
+
+	for (i = 0; i < WL_NEVENTS; i++)
+		if (wl_events[i].fd >= 0)
+			ioctl(wl_events[i].fd, req, 0);
+}
+
+/* " name=value" for each counted event; "name=mux" if it was multiplexed. */
+static void wl_pmu_print(void)
+{
+	size_t i;
+
+	for (i = 0; i < WL_NEVENTS; i++) {
+		__u64 v[3];
+
+		if (wl_events[i].fd < 0)
+			continue;
+		if (read(wl_events[i].fd, v, sizeof(v)) != sizeof(v))
+			printf(" %s=error", wl_events[i].name);
+		else if (v[2] != v[1])
+			printf(" %s=mux", wl_events[i].name);
+		else
+			printf(" %s=%llu", wl_events[i].name, (unsigned long long)v[0]);
+	}
 }
 
 static int wl_fd;
@@ -152,26 +239,43 @@ static int wl_run(const struct wl *w, long iters, int runs)
 	for (r = 0; r < runs; r++) {
 		unsigned long t0, t1;
 
+		if (wl_pmu) {
+			wl_pmu_ctl(PERF_EVENT_IOC_RESET);
+			wl_pmu_ctl(PERF_EVENT_IOC_ENABLE);
+		}
 		t0 = wl_counter();
 		for (i = 0; i < iters; i++)
 			if (w->op())
 				return -1;
 		t1 = wl_counter();
-		printf("WL %s iters=%ld run=%d ticks=%lu\n", w->name, iters, r, t1 - t0);
+		if (wl_pmu)
+			wl_pmu_ctl(PERF_EVENT_IOC_DISABLE);
+		printf("WL %s iters=%ld run=%d ticks=%lu", w->name, iters, r, t1 - t0);
+		if (wl_pmu)
+			wl_pmu_print();
+		printf("\n");
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	long iters = argc > 1 ? atol(argv[1]) : 2000;
-	int runs = argc > 2 ? atoi(argv[2]) : 5;
+	long iters;
+	int runs;
 	pid_t child;
 	int ret = 0, fd;
 	size_t k;
 
+	if (argc > 1 && !strcmp(argv[1], "-p")) {
+		wl_pmu = 1;
+		argv++;
+		argc--;
+	}
+	iters = argc > 1 ? atol(argv[1]) : 2000;
+	runs = argc > 2 ? atoi(argv[2]) : 5;
+
 	if (iters <= 0 || runs <= 0) {
-		printf("WL error usage: workload [iterations] [runs] [workload...]\n");
+		printf("WL error usage: workload [-p] [iterations] [runs] [workload...]\n");
 		return 2;
 	}
 	fd = open(WL_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -195,6 +299,8 @@ int main(int argc, char **argv)
 	close(wl_to_parent[1]);
 
 	printf("WL freq %lu\n", wl_freq());
+	if (wl_pmu)
+		wl_pmu_open();
 	for (k = 0; k < WL_NR; k++) {
 		int i, want = argc <= 3;
 

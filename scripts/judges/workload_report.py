@@ -17,6 +17,7 @@ Exit status 1 on a deviation from the reference beyond the tolerance.
 """
 
 import argparse
+import csv
 import json
 import statistics
 import sys
@@ -104,6 +105,45 @@ def config_differences(configs):
     return diff
 
 
+def ops(k):
+    """Operations one workload run of k makes: a warm-up round of k/10 + 1,
+    then k (workload.c, one run)."""
+    return k + k // 10 + 1
+
+
+def read_footprint(paths):
+    """(design, workload, model) -> accesses and misses per operation, and
+    the noise: the difference between the two identical first boots, per
+    operation."""
+    fp, noise, models = {}, {}, []
+    for path in paths:
+        boots = {}
+        with open(path, encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            for line in f:
+                r = dict(zip(header, line.rstrip("\n").split("\t")))
+                if r["model"] not in models:
+                    models.append(r["model"])
+                boots[(r["group"], r["boot"], r["model"])] = r
+        for (group, boot, model), r in boots.items():
+            base = boots.get((group, f"{group}-base", model))
+            again = boots.get((group, f"{group}-base-again", model))
+            if not base or not again:
+                sys.exit(f"workload_report: {path}: no base boots for {group}/{model}")
+            dn = ops(int(r["long_n"])) - ops(int(r["n"]))
+            d = r["design"]
+            keys = ("iacc", "imiss", "dacc", "dmiss")
+            if boot == f"{group}-base":
+                nz = noise.setdefault((d, group, model), {k: 0.0 for k in keys})
+                for k in keys:
+                    nz[k] = max(nz[k], abs(int(again[k]) - int(base[k])) / dn)
+            if r["long"] == "-":
+                continue
+            fp[(d, r["long"], model)] = {
+                k: (int(r[k]) - int(base[k])) / dn for k in keys}
+    return fp, noise, models
+
+
 def fmt(x):
     return f"{x:,.1f}"
 
@@ -115,6 +155,9 @@ def main():
     ap.add_argument("--config", action="append", default=[])
     ap.add_argument("--reference")
     ap.add_argument("--tolerance", type=float, default=1.0)
+    ap.add_argument("--models", help="scripts/tables/cache-models.tsv")
+    ap.add_argument("--footprint", action="append", default=[],
+                    help="footprint-VARIANT.tsv of scripts/stages/footprint.sh")
     ap.add_argument("rows", nargs="+")
     a = ap.parse_args()
 
@@ -192,6 +235,51 @@ def main():
             out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
         out.append("")
 
+    fp, noise, models = read_footprint(a.footprint)
+    if fp:
+        fdesigns = [d for d in designs if any(k[0] == d for k in fp)]
+        cm = {}
+        try:
+            with open(a.models, encoding="utf-8") as f:
+                rows = [l for l in f if not l.startswith("#")]
+            cm = {r["model"]: r["note"] for r in csv.DictReader(rows, delimiter="\t")}
+        except (OSError, KeyError, TypeError):
+            pass
+        out.append("Footprint per operation, QEMU's cache model (contrib/plugins/cache.c, "
+                   "LRU): accesses, the same for every model, then misses per model.")
+        out.append("")
+        out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in fdesigns) + " |")
+        out.append("|---|" + "---:|" * len(fdesigns))
+        for w in WORKLOADS:
+            cells = []
+            for d in fdesigns:
+                x = fp.get((d, w, models[0]))
+                cells.append(f"I {fmt(x['iacc'])} · D {fmt(x['dacc'])}" if x else "-")
+            if any(c != "-" for c in cells):
+                out.append(f"| {WORKLOAD_TEXT[w]}: L1 accesses | " + " | ".join(cells) + " |")
+        out.append("")
+        for m in models:
+            out.append(f"L1 misses per operation, model {m}"
+                       + (f" ({cm[m]})" if m in cm else "") + ":")
+            out.append("")
+            out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in fdesigns) + " |")
+            out.append("|---|" + "---:|" * len(fdesigns))
+            for w in WORKLOADS:
+                cells = []
+                for d in fdesigns:
+                    x = fp.get((d, w, m))
+                    cells.append(f"I {x['imiss']:.2f} · D {x['dmiss']:.2f}" if x else "-")
+                if any(c != "-" for c in cells):
+                    out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
+            out.append("")
+            for g, what in (("bare", "the bare workloads"), ("traced", "the traced ping-pong")):
+                nz = [noise[(d, g, m)] for d in fdesigns if (d, g, m) in noise]
+                if nz:
+                    out.append(f"Noise for {what} (two identical boots, per operation): up to "
+                               f"I {max(z['imiss'] for z in nz):.2f} · D {max(z['dmiss'] for z in nz):.2f} misses, "
+                               f"I {max(z['iacc'] for z in nz):.1f} · D {max(z['dacc'] for z in nz):.1f} accesses.")
+            out.append("")
+
     cdiff = {}
     if a.config:
         configs = dict(c.split("=", 1) for c in a.config)
@@ -237,6 +325,8 @@ def main():
             "skipped": {f"{d}:{w}": why for (d, w), why in skipped.items()},
             "differences": diffs,
             "config_differences": cdiff,
+            "footprint": {f"{d}:{w}:{m}": x for (d, w, m), x in fp.items()},
+            "footprint_noise": {f"{d}:{g}:{m}": x for (d, g, m), x in noise.items()},
             "reference_deviation": dev,
         }, f, indent=1, sort_keys=True)
     return bad

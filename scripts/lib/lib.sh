@@ -275,7 +275,8 @@ link_build_dir() {
 }
 
 # apt_private DIR ARCH SUITE...: point apt at a private sources list, state
-# and cache in DIR (Debian's SUITEs, main, architecture ARCH only) and read
+# and cache in DIR (Debian's SUITEs, main, architecture ARCH only; ARCH
+# "source": the source packages, deb-src lines) and read
 # the lists when they are missing or a day old. Sets APT_OPTS for apt-get
 # and apt-cache. The system's apt configuration is never read or changed:
 # for a foreign ARCH the package status is an empty file, so nothing the
@@ -286,17 +287,21 @@ apt_private() {
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 	[ -f "$dir/status" ] || : >"$dir/status"
 	for s in "$@"; do
-		echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s main"
+		if [ "$arch" = source ]; then
+			echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s main"
+		else
+			echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s main"
+		fi
 	done >"$dir/sources.list.new"
-	cmp -s "$dir/sources.list.new" "$dir/sources.list" || rm -f "$dir"/lists/*_Packages*
+	cmp -s "$dir/sources.list.new" "$dir/sources.list" || rm -f "$dir"/lists/*_Packages* "$dir"/lists/*_Sources*
 	mv "$dir/sources.list.new" "$dir/sources.list"
 	APT_OPTS=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::Etc::sourceparts=-"
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
-		-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1"
-		-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
+		-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+	[ "$arch" = source ] || APT_OPTS+=(-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
 	[ "$arch" = "$(dpkg --print-architecture)" ] || APT_OPTS+=(-o "Dir::State::status=$dir/status")
 	# Read the suites once a day at most: unstable moves.
-	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+	if [ -z "$(find "$dir/lists" -maxdepth 1 \( -name '*_Packages*' -o -name '*_Sources*' \) -mmin -1440 2>/dev/null | head -n1)" ]; then
 		log "reading Debian $* ($arch; private apt lists in $dir)"
 		apt-get "${APT_OPTS[@]}" update >"$LOGS/apt-$(basename "$dir").log" 2>&1 ||
 			die "apt-get update of Debian $* failed, see $LOGS/apt-$(basename "$dir").log"

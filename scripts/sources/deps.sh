@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the rig needs on Debian 12, quietly and only when missing.
-#   deps.sh [kernel|tools|all]
+#   deps.sh [kernel|tools|all|workload]   (workload: all, and glib's headers
+#                                          for QEMU's cache plugin)
 set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
@@ -11,11 +12,13 @@ pkgs_tools=(cmake g++ make pkg-config libelf-dev libgtest-dev
 pkgs_kernel=(linux-source-6.12 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	clang-19 lld-19 llvm-19 make flex bison bc libssl-dev
 	libelf-dev ccache cpio gzip xz-utils rsync git python3 perl shellcheck kmod)
+pkgs_workload=(libglib2.0-dev)
 case $what in
 tools) pkgs=("${pkgs_tools[@]}") ;;
 kernel) pkgs=("${pkgs_kernel[@]}") ;;
 all) pkgs=("${pkgs_kernel[@]}" "${pkgs_tools[@]}") ;;
-*) die "usage: deps.sh [kernel|tools|all]" ;;
+workload) pkgs=("${pkgs_kernel[@]}" "${pkgs_tools[@]}" "${pkgs_workload[@]}") ;;
+*) die "usage: deps.sh [kernel|tools|all|workload]" ;;
 esac
 
 missing=()

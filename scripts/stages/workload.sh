@@ -3,9 +3,8 @@
 # program (workload/workload.c: system calls through LSM hooks, getpid as
 # the control, a pipe ping-pong bare and under perf record -e
 # sched:sched_switch) in the variant's guest under QEMU -icount shift=0 on
-# one vCPU, where guest time is instructions. The program is built once
-# per base with the cross compiler against the base's nolibc, so every
-# kernel of a base runs the same binary.
+# one vCPU, where guest time is instructions. Every kernel of a base runs
+# the same binary (scripts/build/workload-program.sh).
 #   workload.sh VARIANT   -> $OUT/workload-VARIANT.tsv (one row per run)
 # scripts/judges/workload_report.py turns the rows of a base's variants
 # into its table (make workload). Environment: WL_ITERS (operations per
@@ -26,31 +25,19 @@ done
 img=$b/arch/arm64/boot/Image.gz
 [ -f "$img" ] || die "no kernel for $variant in $b: run 'make kernel V=$variant' first"
 
-# The program, once per base and source (the key), from the variant's tree.
-cross=aarch64-linux-gnu-
-command -v "${cross}gcc" >/dev/null || die "${cross}gcc missing: run 'make deps' (gcc-aarch64-linux-gnu)"
-key=$(hash_files "$RIG_ROOT/workload/workload.c" "$RIG_ROOT/workload/Makefile")
-wdir=$CACHE/build/workload-$base-$key
-if [ ! -x "$wdir/sc-workload" ]; then
-	rm -rf "$CACHE/build/workload-$base-"*
-	mkdir -p "$wdir"
-	log "$stage: building the workload program against $tree (nolibc)"
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		make -C "$RIG_ROOT/workload" KDIR="$tree" OUT="$wdir/out" CROSS_COMPILE="$cross" \
-		>"$LOGS/workload-build-$base.log" 2>&1 ||
-		die "workload program build failed, see $LOGS/workload-build-$base.log"
-	mkdir -p "$wdir/root"
-	install -m 755 "$wdir/out/workload" "$wdir/root/sc-workload"
-	(cd "$wdir/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -9n) \
-		>"$wdir/workload.cpio.gz"
-	cp "$wdir/out/workload" "$wdir/sc-workload"
-fi
-
-# The rig's initramfs, Debian's perf and the program, concatenated.
+# The rig's initramfs, Debian's perf and the program, as one uncompressed
+# archive: the kernel then copies perf (about 40 MiB) instead of inflating
+# it, which under the cache model (footprint.sh) would cost more than the
+# measured work.
+program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant")
 perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
-initrd=$b/rig-initramfs-workload.cpio.gz
-cat "$b/rig-initramfs.cpio.gz" "$perf_archive" "$wdir/workload.cpio.gz" >"$initrd"
+initrd=$b/rig-initramfs-workload.cpio
+{
+	gzip -dc "$b/rig-initramfs.cpio.gz"
+	gzip -dc "$perf_archive"
+	cat "$program"
+} >"$initrd"
 
 logf=$LOGS/$stage.console.log
 # No trace events enabled at boot (the rig's other guests enable some):
