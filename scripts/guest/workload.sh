@@ -17,7 +17,7 @@ cd /tmp || exit 1
 # traced_ok: no CFI failure on a short traced run (see below)
 traced_ok() {
 	dmesg -c >/dev/null
-	perf record -B -N -e sched:sched_switch -a -o /tmp/probe.data -- /sc-workload 10 1 ctxsw >/tmp/probe.txt 2>&1
+	perf record -e sched:sched_switch -a -o /tmp/probe.data -- /sc-workload 10 1 ctxsw >/tmp/probe.txt 2>&1
 	cfi=$(dmesg | grep -c 'CFI failure')
 	[ "$cfi" -eq 0 ]
 }
@@ -31,7 +31,9 @@ if [ "${1:-}" = footprint ]; then
 		case $w in
 		ctxsw_traced)
 			# (the host leaves it out where the workload stage saw
-			# CFI failures: no probe run here)
+			# CFI failures: no probe run here). -B -N: no build-id
+			# pass over the data at the end, which grows with the
+			# samples and would count as the workload's footprint.
 			perf record -B -N -e sched:sched_switch -a -o /tmp/wl.data -- \
 				/sc-workload "$k" 1 ctxsw >/tmp/traced.txt 2>&1 || rc=1
 			;;
@@ -59,9 +61,7 @@ rc=0
 if ! traced_ok; then
 	echo "WL ctxsw_traced skipped: $cfi CFI failures in a 10-round probe run: $(dmesg | grep -m1 'CFI failure')"
 else
-	# -B -N: no build-id pass over the data at the end (guest time
-	# outside the timed loops, but it adds up under the cache model)
-	perf record -B -N -e sched:sched_switch -a -o /tmp/wl.data -- \
+	perf record -e sched:sched_switch -a -o /tmp/wl.data -- \
 		/sc-workload "$iters" "$runs" ctxsw >/tmp/traced.txt 2>&1
 	prc=$?
 	sed -n 's/^WL ctxsw /WL ctxsw_traced /p' /tmp/traced.txt

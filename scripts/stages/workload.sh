@@ -61,6 +61,15 @@ if ! grep -q '^WL end rc=0$' "$logf"; then
 	exit 1
 fi
 
+# An LSM kernel runs its workload with the LSMs active (at least the
+# capability module and four of lsm.config's five: SELinux and AppArmor
+# exclude each other).
+lsms=$(sed -n 's/^WL lsm //p' "$logf")
+if variant_has "$variant" lsm && [ "$(tr ',' '\n' <<<"$lsms" | grep -c .)" -lt 5 ]; then
+	record "$stage" "the LSMs of lsm.config are active" FAIL "$secs" "/sys/kernel/security/lsm: $lsms"
+	exit 1
+fi
+
 # The design the kernel carries, from its row of variants.tsv.
 case $(variant_kind "$variant") in
 unpatched) design=indirect ;;
@@ -87,7 +96,7 @@ if ! grep -q '^#skipped' "$rows" && [ "${samples:-0}" -eq 0 ]; then
 		"$(grep -m1 '^WL ctxsw_traced perf_rc' "$logf" || echo "no perf line in $logf")"
 	exit 1
 fi
-record "$stage" "workload: $nrows timed runs ($design design; LSMs: $(sed -n 's/^WL lsm //p' "$logf"); ${samples:-no} sched_switch samples traced)" DONE "$secs"
+record "$stage" "workload: $nrows timed runs ($design design; LSMs: $lsms; ${samples:-no} sched_switch samples traced)" DONE "$secs"
 if grep -q '^#skipped' "$rows"; then
 	record "$stage" "traced ping-pong not measured: $(sed -n 's/^#skipped\t[^\t]*\t//p' "$rows" | cut -c1-100)" INFO 0
 fi
