@@ -7,7 +7,7 @@ S := scripts
 # without V, rig.sh's default.
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench workload mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
+	boot check bisect tools bench workload hwkit mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
 	status all suite
 
 help: ## this list
@@ -65,6 +65,9 @@ bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; 
 
 workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per design and base (unpatched, mainline's trampoline, slot, inline), their suite, system calls and a traced ping-pong under -icount; one table per base (about 100 min cold)
 	@$(S)/evidence.sh run workload $(S)/rig.sh workload
+
+hwkit: ## the hardware kit: with KDIR=<arm64 kernel build>, one archive (bench module, workload program, run.sh, report) for that kernel in out/; without, the kit checked on canned input and run under QEMU on one rig kernel per design, 6.12 and 7.2
+	@$(if $(KDIR),$(S)/stages/hwkit.sh $(KDIR),$(S)/evidence.sh run hwkit $(S)/rig.sh hwkit)
 
 mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be killed by a test verdict or a kernel report; verdicts cached
 	@$(S)/sources/tree.sh all

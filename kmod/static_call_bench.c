@@ -1028,6 +1028,37 @@ static void scb_far_teardown(void)
 
 /* ---- init --------------------------------------------------------------- */
 
+/*
+ * The design the running kernel carries, read from code rather than from
+ * the configuration (the hardware kit's run.sh reports it): no
+ * trampolines at all (generic static calls: indirect calls), mainline's
+ * literal-only trampoline, the series' slot trampoline, and on top of it
+ * inline sites when this module's own site is a direct bl to its target.
+ */
+static const char *scb_design(void)
+{
+#ifdef CONFIG_HAVE_STATIC_CALL
+	struct sc_tramp t;
+
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	static char why[SC_TRAMP_WHY_LEN];
+	struct sc_site site;
+
+	if (sc_key_sites(&STATIC_CALL_KEY(scb_inl), &site, 1) == 1 &&
+	    sc_site_check(&site, scb_fn, NULL, why, sizeof(why)))
+		return "inline";
+#endif
+	sc_tramp_read(SCB_TRAMP(scb_in), &t);
+	if (t.layout == SC_LAYOUT_LITERAL_ONLY)
+		return "mainline";
+	if (t.layout == SC_LAYOUT_SLOT_ADRP)
+		return "slot";
+	return "unknown";
+#else
+	return "indirect";
+#endif
+}
+
 static void scb_meta(void)
 {
 	SCB("meta kernel %s %s", init_utsname()->release,
@@ -1039,6 +1070,7 @@ static void scb_meta(void)
 	SCB("meta static_call %s",
 	    IS_ENABLED(CONFIG_HAVE_STATIC_CALL) ? "arch trampolines" :
 	    "generic (no CONFIG_HAVE_STATIC_CALL)");
+	SCB("meta design %s", scb_design());
 	SCB("meta cntfrq %u", scb_freq);
 	SCB("meta batches %u", batches);
 	SCB("meta calls_per_batch %u", calls);

@@ -223,6 +223,8 @@ st_workload-report() {
 	run_stage "workload-report$(base_suffix "$1")" python3 "$S/judges/workload_report.py" \
 		--base "$1" --out "$OUT" --models "$S/tables/cache-models.tsv" --reference "$RIG_ROOT/Documentation/workload/$1.json" "${args[@]}"
 }
+st_hwkit-check() { if kernel_ok "$2"; then run_stage "hwkit-$2" "$S/stages/hwkit-check.sh" "$2"; fi; }
+st_hwkit-canned() { run_stage hwkit-canned "$S/stages/hwkit-canned.sh"; }
 st_sites() { run_stage "sites-$2" "$S/stages/sites.sh" "$2"; }
 st_cfi() { run_stage "cfi-$2" "$S/stages/cfi-baseline.sh" "$2"; }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The hardware kit, validated on a rig kernel under QEMU (make hwkit): the
+# kit built for VARIANT's kernel (scripts/stages/hwkit.sh), unpacked into
+# the guest's initramfs beside Debian's perf, run.sh run as on a board
+# (scripts/guest/hwkit-guest.sh), under -icount shift=0 on one vCPU. QEMU
+# emulates a PMUv3 with only a few events: the report names which the
+# kernel refused, and its numbers are emulated (cycles under -icount are
+# not a core's cycles). Checked: run.sh exits 0, the design the module
+# decoded is the variant's (scripts/tables/variants.tsv kind and traits),
+# report.md has the workload and per-call tables, report.json parses and
+# holds every workload the kernel can run, with the same medians as the
+# table.
+#   hwkit-check.sh VARIANT
+set -euo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
+rig_init
+
+variant_setup hwkit-check.sh "${1:-}"
+stage=hwkit-$variant
+[ -f "$b/arch/arm64/boot/Image.gz" ] || die "no kernel for $variant: run 'make kernel V=$variant' first"
+case $(variant_kind "$variant") in
+unpatched) want=indirect ;;
+mainline-own) want=mainline ;;
+patched) if variant_has "$variant" inline; then want=inline; else want=slot; fi ;;
+*) die "$variant: kind $(variant_kind "$variant") has no design name" ;;
+esac
+
+kit=$("$RIG_ROOT/scripts/stages/hwkit.sh" --variant "$variant" | tail -n1)
+work=$CACHE/build/hwkit-check-$variant
+rm -rf "$work"
+mkdir -p "$work/root"
+tar -C "$work/root" -xzf "$kit"
+mv "$work/root"/hwkit-* "$work/root/hwkit"
+(cd "$work/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$work/kit.cpio"
+perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
+"$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
+initrd=$work/initramfs.cpio
+{
+	gzip -dc "$b/rig-initramfs.cpio.gz"
+	gzip -dc "$perf_archive"
+	cat "$work/kit.cpio"
+} >"$initrd"
+
+logf=$LOGS/$stage.console.log
+export MACHINE=icount SMP=1 TRACE_EVENTS=
+qemu_require
+record_qemu "$stage"
+t=$(date +%s)
+rc=0
+INITRD=$initrd BOOT_TIMEOUT=${BOOT_TIMEOUT:-900} nice -n 5 "$RIG_ROOT/scripts/machine/boot.sh" "$variant" "$logf" \
+	rig.run=hwkit-guest.sh "rig.args=2000,3,batches=20,calls=2000,updates=50" || rc=$?
+secs=$(($(date +%s) - t))
+sed -i 's/\r$//' "$logf"
+bad=0
+if [ "$rc" -ne 0 ] || ! grep -q '^HWKIT rc=0$' "$logf"; then
+	record "$stage" "run.sh on $variant's kernel exits 0" FAIL "$secs" "$(grep -m1 '^HWKIT rc=' "$logf" || echo "boot exit $rc"), see $logf"
+	exit 1
+fi
+record "$stage" "run.sh on $variant's kernel exits 0" PASS "$secs"
+sed -n '/^HWKIT json begin$/,/^HWKIT json end$/p' "$logf" | sed '1d;$d' >"$OUT/$stage.json"
+sed -n '/^## Static calls on/,/^HWKIT rc=/p' "$logf" | sed '$d' | grep -v '^run\.sh: ' >"$OUT/$stage.md"
+
+got=$(sed -n 's/^## Static calls on .*: \([a-z]*\) design$/\1/p' "$OUT/$stage.md")
+if [ "$got" = "$want" ]; then
+	record "$stage" "the kit decodes the $want design" PASS 0
+else
+	record "$stage" "the kit decodes the $want design" FAIL 0 "report says '${got:-nothing}'"
+	bad=1
+fi
+# JSON: parses, the workloads the kernel runs, medians equal the table's
+if python3 - "$OUT/$stage.json" "$OUT/$stage.md" >"$LOGS/$stage.json-check.log" 2>&1 <<'PY'; then
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+md = open(sys.argv[2]).read()
+need = ["getpid", "open_close", "stat", "read", "mmap", "ctxsw"]
+if "ctxsw_traced not measured: unpatched kCFI kernel" not in md:
+    need.append("ctxsw_traced")
+missing = [w for w in need if w not in r["workloads"]]
+assert not missing, f"workloads missing from report.json: {missing}"
+assert r["calls"], "no per-call rows"
+for w, ms in r["workloads"].items():
+    for m, v in ms.items():
+        assert v["min"] <= v["median"] <= v["max"], f"{w} {m}: {v}"
+ns = r["workloads"]["getpid"]["ns"]["median"]
+cell = re.search(r"^\| getpid [^|]*\| ([0-9.]+) \[", md, re.M).group(1)
+assert abs(float(cell) - ns) <= max(1.0, 0.01 * ns), f"table {cell} vs json {ns}"
+ok = [e for e, s in r["events"].items() if s == "ok"]
+no = [e for e, s in r["events"].items() if s != "ok"]
+print("counted:", " ".join(ok) or "none", "; not counted:", " ".join(no) or "none")
+PY
+	record "$stage" "report.json holds every workload and call row, medians as in report.md" PASS 0
+	record "$stage" "QEMU's PMU (emulated): $(tail -n1 "$LOGS/$stage.json-check.log")" INFO 0
+else
+	record "$stage" "report.json holds every workload and call row" FAIL 0 "$(tail -n1 "$LOGS/$stage.json-check.log")"
+	bad=1
+fi
+exit "$bad"
