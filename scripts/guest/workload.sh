@@ -70,5 +70,17 @@ else
 	echo "WL ctxsw_traced perf_rc=$prc samples=$(sed -n 's/.*(\([0-9]*\) samples).*/\1/p' /tmp/traced.txt)"
 	[ "$prc" -eq 0 ] || { rc=1; sed 's/^/WL perf| /' /tmp/traced.txt | head -n 20; }
 fi
+
+# The bench module's per-call rows (small batches: the rows are exact
+# instruction counts under -icount), for the BPF dispatcher replica.
+dmesg -c >/dev/null
+if insmod /lib/modules/static_call_bench.ko batches=5 calls=20000 updates=10 >/tmp/insmod.txt 2>&1; then
+	rmmod static_call_bench
+	dmesg | sed -n 's/^.*static_call_bench: SCB call /WL bench /p'
+	dmesg | grep -q 'static_call_bench: SCB end ok' || { echo "WL bench-error: $(dmesg | grep -m1 'SCB error\|SCB end')"; rc=1; }
+else
+	echo "WL bench-error: insmod: $(cat /tmp/insmod.txt)"
+	rc=1
+fi
 echo "WL end rc=$rc"
 exit "$rc"

@@ -41,10 +41,20 @@ WORKLOAD_TEXT = {
 }
 
 
+BENCH_ROWS = [
+    ("direct", "direct bl (the limit)"),
+    ("sc_in", "static call, target in range"),
+    ("indirect_kcfi", "indirect call, kCFI-checked"),
+    ("bpf_disp", "BPF dispatcher (the bench's replica of its shape)"),
+    ("bpf_direct", "direct bl to the BPF program (its limit)"),
+]
+
+
 def read_rows(paths):
     runs = {}  # (design, workload) -> [instructions per operation]
     variants = {}  # design -> variant
     skipped = {}  # (design, workload) -> reason
+    bench = {}  # (design, id) -> instructions per call (median)
     for path in paths:
         with open(path, encoding="utf-8") as f:
             header = None
@@ -52,7 +62,7 @@ def read_rows(paths):
                 line = line.rstrip("\n")
                 if not line:
                     continue
-                if line.startswith("#skipped\t"):
+                if line.startswith("#"):
                     continue
                 cols = line.split("\t")
                 if header is None:
@@ -65,15 +75,18 @@ def read_rows(paths):
                              f"{variants[d]} and {r['variant']}")
                 insn = int(r["ticks"]) * 1e9 / int(r["freq"])
                 runs.setdefault((d, r["workload"]), []).append(insn / int(r["iters"]))
+        v = path.rsplit("workload-", 1)[-1].removesuffix(".tsv")
+        ds = [d for d, var in variants.items() if var == v]
         with open(path, encoding="utf-8") as f:
             for line in f:
-                if line.startswith("#skipped\t"):
-                    _, w, why = line.rstrip("\n").split("\t", 2)
-                    v = path.rsplit("workload-", 1)[-1].removesuffix(".tsv")
-                    for d, var in variants.items():
-                        if var == v:
-                            skipped[(d, w)] = why
-    return runs, variants, skipped
+                cols = line.rstrip("\n").split("\t")
+                if cols[0] == "#skipped":
+                    for d in ds:
+                        skipped[(d, cols[1])] = cols[2]
+                elif cols[0] == "#bench":
+                    for d in ds:
+                        bench[(d, cols[1])] = float(cols[3])
+    return runs, variants, skipped, bench
 
 
 def read_config(path):
@@ -161,7 +174,7 @@ def main():
     ap.add_argument("rows", nargs="+")
     a = ap.parse_args()
 
-    runs, variants, skipped = read_rows(a.rows)
+    runs, variants, skipped, bench = read_rows(a.rows)
     designs = [d for d in DESIGNS if d in variants]
     if not designs:
         sys.exit("workload_report: no rows")
@@ -233,6 +246,19 @@ def main():
                 mark = "~" if abs(dv) <= noise else ""
                 cells.append(f"{mark}{dv:+,.1f} ({rel:+.1f}%)")
             out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
+        out.append("")
+
+    if bench:
+        out.append("Per call, from static_call_bench.ko in the same guests (a micro-loop: "
+                   "instructions per call, its empty loop subtracted; the BPF dispatcher "
+                   "row is a replica of the dispatcher's shape, not the kernel's own):")
+        out.append("")
+        out.append("| call | " + " | ".join(DESIGN_TEXT[d] for d in designs) + " |")
+        out.append("|---|" + "---:|" * len(designs))
+        for k, text in BENCH_ROWS:
+            cells = [f"{bench[(d, k)]:.2f}" if (d, k) in bench else "-" for d in designs]
+            if any(c != "-" for c in cells):
+                out.append(f"| {text} | " + " | ".join(cells) + " |")
         out.append("")
 
     fp, noise, models = read_footprint(a.footprint)
@@ -324,6 +350,7 @@ def main():
             "stats": {f"{d}:{w}": s for (d, w), s in stats.items()},
             "skipped": {f"{d}:{w}": why for (d, w), why in skipped.items()},
             "differences": diffs,
+            "bench": {f"{d}:{k}": x for (d, k), x in bench.items()},
             "config_differences": cdiff,
             "footprint": {f"{d}:{w}:{m}": x for (d, w, m), x in fp.items()},
             "footprint_noise": {f"{d}:{g}:{m}": x for (d, g, m), x in noise.items()},

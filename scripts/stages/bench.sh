@@ -52,35 +52,13 @@ if [ ! -f "$img" ] || [ ! -f "$b/Module.symvers" ]; then
 fi
 qemu_require
 
-# A single small module: one job, low priority.
-JOBS=1
-mapfile -t margs < <(kmake_args "$tc")
 work=$CACHE/build/bench-$tag
 stage=bench-$tag
 rm -rf "$work"
-mkdir -p "$work/src/kmod" "$work/src/common" "$work/rig-kmod" "$work/arch/arm64/boot"
-
-# Build from a copy, as scripts/stages/kmod.sh does, with a Kbuild file naming only
-# the benchmark so that the test module is not rebuilt here.
-cp "$RIG_ROOT/kmod/static_call_bench.c" "$work/src/kmod/"
-cp "$RIG_ROOT"/common/*.h "$work/src/common/"
-# shellcheck disable=SC2016 # $(src) is for make, not the shell
-printf '%s\n' 'obj-m += static_call_bench.o' 'ccflags-y += -I$(src)/../common' \
-	>"$work/src/kmod/Kbuild"
-blog=$LOGS/$stage-build.log
+mkdir -p "$work/rig-kmod" "$work/arch/arm64/boot"
 log "$stage: building static_call_bench.ko against $b"
-# A "make bench V=clang" passes V=clang down in MAKEFLAGS, where kbuild
-# would take it for its verbosity switch.
-if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice -n 19 \
-	make -C "$b" "${margs[@]}" M="$work/src/kmod" W=1 modules >"$blog" 2>&1; then
-	grep -E "error|warning" "$blog" | head -20 >&2 || true
-	die "module build failed ($variant), see $blog"
-fi
-if grep -q "warning:" "$blog"; then
-	grep "warning:" "$blog" | head -10 >&2
-	die "module build has W=1 warnings ($variant), see $blog"
-fi
-cp "$work/src/kmod/static_call_bench.ko" "$work/rig-kmod/"
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$work/src")
+cp "$ko" "$work/rig-kmod/"
 # What the timed loops and trampolines look like, for the record.
 loops=$OUT/bench-$tag-code.txt
 {

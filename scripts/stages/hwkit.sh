@@ -14,7 +14,6 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
-kbuild_env
 
 variant=
 if [ "${1:-}" = --variant ]; then
@@ -24,7 +23,8 @@ else
 	kdir=${1:?usage: hwkit.sh KDIR | --variant VARIANT (make hwkit KDIR=/path/to/kernel/build)}
 	kdir=$(cd "$kdir" && pwd) || die "KDIR=$1: no such directory"
 	if grep -q '^CONFIG_CC_IS_CLANG=y' "$kdir/.config" 2>/dev/null; then tc=clang; else tc=gcc; fi
-	mapfile -t margs < <(kmake_args "$tc")
+	# Another tree's compiler may warn where the rig's does not.
+	export W1_FATAL=0
 fi
 for f in .config Module.symvers include/config/kernel.release; do
 	[ -f "$kdir/$f" ] || die "$kdir/$f missing: KDIR must be a built kernel (make modules_prepare is not enough: Module.symvers comes from a full build)"
@@ -43,20 +43,12 @@ release=$(cat "$kdir/include/config/kernel.release")
 name=hwkit-$release${variant:+-$variant}
 work=$CACHE/build/$name
 rm -rf "$work"
-mkdir -p "$work/kmod" "$work/common" "$work/$name"
+mkdir -p "$work/$name"
 t=$(date +%s)
 
-# The module, from a copy, as scripts/stages/bench.sh builds it.
-cp "$RIG_ROOT/kmod/static_call_bench.c" "$work/kmod/"
-cp "$RIG_ROOT"/common/*.h "$work/common/"
-# shellcheck disable=SC2016 # $(src) is for make
-printf '%s\n' 'obj-m += static_call_bench.o' 'ccflags-y += -I$(src)/../common' >"$work/kmod/Kbuild"
-JOBS=1
 log "hwkit: building static_call_bench.ko against $kdir ($tc)"
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" "${margs[@]}" M="$work/kmod" modules \
-	>"$LOGS/hwkit-$release-module.log" 2>&1 ||
-	die "module build failed, see $LOGS/hwkit-$release-module.log"
-cp "$work/kmod/static_call_bench.ko" "$work/$name/"
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$kdir" "$tc" "$work/module")
+cp "$ko" "$work/$name/"
 
 log "hwkit: building the workload program against $src (nolibc)"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$RIG_ROOT/workload" KDIR="$src" OUT="$work/wl" \

@@ -30,13 +30,20 @@ img=$b/arch/arm64/boot/Image.gz
 # it, which under the cache model (footprint.sh) would cost more than the
 # measured work.
 program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant")
+# static_call_bench.ko for the per-call rows beside the workloads (the
+# BPF dispatcher replica among them), in its own archive.
+mdir=$CACHE/build/workload-module-$variant
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$mdir/build")
+mkdir -p "$mdir/root/lib/modules"
+cp "$ko" "$mdir/root/lib/modules/"
+(cd "$mdir/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$mdir/module.cpio"
 perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
 initrd=$b/rig-initramfs-workload.cpio
 {
 	gzip -dc "$b/rig-initramfs.cpio.gz"
 	gzip -dc "$perf_archive"
-	cat "$program"
+	cat "$program" "$mdir/module.cpio"
 } >"$initrd"
 
 logf=$LOGS/$stage.console.log
@@ -57,7 +64,7 @@ if [ "$rc" -ne 0 ]; then
 	exit 1
 fi
 if ! grep -q '^WL end rc=0$' "$logf"; then
-	record "$stage" "workload program" FAIL "$secs" "$(grep -m1 -E '^WL (error|end)|^WL perf\|' "$logf" || echo "no WL end line in $logf")"
+	record "$stage" "workload program" FAIL "$secs" "$(grep -m1 -E '^WL (error|bench-error|end)|^WL perf\|' "$logf" || echo "no WL end line in $logf")"
 	exit 1
 fi
 
@@ -87,8 +94,14 @@ rows=$OUT/workload-$variant.tsv
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$base" "$design" "$w" "$n" "$r" "$tk" "$freq"
 		done
 	sed -n 's/^WL \(ctxsw_traced\) skipped: \(.*\)$/#skipped\t\1\t\2/p' "$logf"
+	# "WL bench ID PATH MIN MEDIAN MEAN WHAT...": the module's call rows
+	sed -n 's/^WL bench \([^ ]*\) \([^ ]*\) \([^ ]*\) \([^ ]*\) \([^ ]*\) \(.*\)$/#bench\t\1\t\2\t\4\t\6/p' "$logf"
 } >"$rows"
 nrows=$(grep -vc '^variant\|^#' "$rows" || true)
+if ! grep -q '^#bench	bpf_disp	' "$rows"; then
+	record "$stage" "static_call_bench.ko's per-call rows" FAIL "$secs" "$(grep -m1 '^WL bench-error' "$logf" || echo "no bpf_disp row in $logf")"
+	exit 1
+fi
 # The traced ping-pong measures a probe only if perf recorded its samples.
 samples=$(sed -n 's/^WL ctxsw_traced perf_rc=0 samples=\([0-9]*\)$/\1/p' "$logf")
 if ! grep -q '^#skipped' "$rows" && [ "${samples:-0}" -eq 0 ]; then
