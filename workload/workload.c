@@ -39,6 +39,10 @@
 
 #define WL_FILE		"/wl.dat"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 static unsigned long wl_counter(void)
 {
 	unsigned long v;
@@ -82,7 +86,7 @@ static struct wl_event wl_events[] = {
 	  WL_CACHE(PERF_COUNT_HW_CACHE_L1D, PERF_COUNT_HW_CACHE_RESULT_MISS), -1 },
 };
 
-#define WL_NEVENTS	(sizeof(wl_events) / sizeof(wl_events[0]))
+#define WL_NEVENTS	ARRAY_SIZE(wl_events)
 
 static int wl_pmu;
 
@@ -212,7 +216,7 @@ static const struct wl wl_all[] = {
 	{ "ctxsw", wl_op_ctxsw },
 };
 
-#define WL_NR	(sizeof(wl_all) / sizeof(wl_all[0]))
+#define WL_NR	ARRAY_SIZE(wl_all)
 
 /* The child of ctxsw: echo every byte back until the pipe closes. */
 static void wl_echo(void)
