@@ -94,7 +94,7 @@ mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by si
 status: ## each evidence target (scripts/tables/evidence.tsv): current, or stale since which inputs changed (Documentation/evidence.tsv)
 	@$(S)/evidence.sh status
 
-all: ## every evidence target in order (test inline mainline gki matrix perf bench mutate), one summary line
+all: ## every evidence target in order (test inline mainline gki matrix perf bench workload hwkit mutate), one summary line
 	@$(S)/evidence.sh all
 
 suite: ## a variant's whole suite (V=..., scripts/tables/stages.tsv): kernel, layout, KUnit, module, and what else applies
