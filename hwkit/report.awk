@@ -10,9 +10,11 @@
 #
 # Per operation figures are the median over the runs, with the spread
 # (maximum - minimum) in brackets, after subtracting the median of the
-# program's empty loop, per metric. A metric a run could not count
-# (multiplexed, "mux") is left out of that run. Exit status 1 when a file
-# reports an error, or there are no workload runs.
+# program's empty loop, per metric. A metric a run could not count for the
+# whole run ("mux": multiplexed; "off": never counted, the event belongs to
+# another CPU's PMU) is left out of that run, and the cell says how many
+# runs it holds. Exit status 1 when a file reports an error, or there are
+# no workload runs.
 
 function isort(a, n,    i, j, t) {
 	for (i = 2; i <= n; i++) {
@@ -103,7 +105,11 @@ $1 == "WL" && $3 ~ /^iters=/ {
 			p[2] = p[2] * 1e9 / freq
 		}
 		if (p[2] == "mux" || p[2] == "error") {
-			muxed[w, m] = 1
+			muxed[w, m]++
+			continue
+		}
+		if (p[2] == "off") {
+			off[w, m]++
 			continue
 		}
 		k = w SUBSEP m
@@ -172,15 +178,21 @@ END {
 		printf "| %s |", wtext[w]
 		for (i = 1; i <= nm; i++) {
 			m = metric[i]
-			base = stats("loop" SUBSEP m) ? med : 0
-			if (muxed[w, m])
-				cell = "multiplexed"
-			else if (stats(w SUBSEP m)) {
+			# No loop runs of this metric: nothing to subtract, no cell.
+			hasbase = stats("loop" SUBSEP m)
+			base = med
+			if (hasbase && (n = stats(w SUBSEP m))) {
 				cell = num(med - base) " [" num(hi - lo) "]"
+				if (muxed[w, m] + off[w, m])
+					cell = cell " (" n " of " n + muxed[w, m] + off[w, m] " runs)"
 				res[w, m] = med - base
 				rlo[w, m] = lo - base
 				rhi[w, m] = hi - base
-			} else
+			} else if (off[w, m])
+				cell = "not counted on this CPU"
+			else if (muxed[w, m])
+				cell = "multiplexed"
+			else
 				cell = "-"
 			printf " %s |", cell
 		}

@@ -51,9 +51,10 @@ fi
 para=/proc/sys/kernel/perf_event_paranoid
 old=$(cat "$para" 2>/dev/null || echo "")
 [ -z "$old" ] || echo -1 >"$para" 2>/dev/null
-# shellcheck disable=SC2317 # called by the trap
+# shellcheck disable=SC2317 # called by the traps
 restore() { [ -z "$old" ] || echo "$old" >"$para" 2>/dev/null; }
-trap restore EXIT INT TERM
+trap restore EXIT
+trap 'restore; exit 130' INT TERM
 
 {
 	echo "HW kernel $release"
@@ -75,24 +76,49 @@ echo "$marker" >/dev/kmsg 2>/dev/null
 if $pin insmod "$here/static_call_bench.ko" ${BENCH_ARGS:-} >"$out/insmod.txt" 2>&1; then
 	rmmod static_call_bench >/dev/null 2>&1
 else
-	echo "SCB error insmod failed: $(cat "$out/insmod.txt")" >"$out/bench.txt"
+	echo "SCB error insmod failed: $(tr '\n\t' '  ' <"$out/insmod.txt")" >"$out/bench.txt"
 fi
-# The module's lines of this run: after the marker, or all if the log
-# could not take one.
+# The module's lines of this run: after the marker, or, if the log could
+# not take one, the last run's (from its last "meta kernel" line).
 if dmesg | grep -q "$marker"; then
 	dmesg | sed -n "/$marker/,\$p"
 else
 	dmesg
-fi | sed -n 's/^.*static_call_bench: SCB /SCB /p' >>"$out/bench.txt"
+fi | sed -n 's/^.*static_call_bench: SCB /SCB /p' |
+	awk '/^SCB meta kernel / { n = 0 } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' >>"$out/bench.txt"
 
-design=$(sed -n 's/^SCB meta design //p' "$out/bench.txt")
-cfi=$(sed -n 's/^SCB meta cfi //p' "$out/bench.txt")
+design=$(sed -n 's/^SCB meta design //p' "$out/bench.txt" | tail -n1)
+cfi=$(sed -n 's/^SCB meta cfi //p' "$out/bench.txt" | tail -n1)
+# What the kernel was built with (hwkit.sh copied these from its .config):
+# with kCFI and without static calls, the traced row is the reported crash.
+kcfi_nosc=0
+if grep -q '^CONFIG_CFI_CLANG=y\|^CONFIG_CFI=y' "$here/KERNEL_CONFIG" &&
+	! grep -q '^CONFIG_HAVE_STATIC_CALL=y' "$here/KERNEL_CONFIG"; then
+	kcfi_nosc=1
+fi
+
+# The perf type of the PMU of CPU $cpu (big.LITTLE boards have one per
+# kind of core): the workload program asks for its events there.
+in_list() { # in_list N "0-3,6": is N in the list?
+	echo "$2" | tr ',' '\n' | awk -F- -v n="$1" '{ hi = NF > 1 ? $2 : $1 } n >= $1 && n <= hi { f = 1 } END { exit !f }'
+}
+pmu_type=""
+for d in /sys/bus/event_source/devices/*; do
+	if [ ! -f "$d/cpus" ] || [ ! -f "$d/type" ]; then continue; fi
+	if in_list "$cpu" "$(cat "$d/cpus")"; then
+		pmu_type=$(cat "$d/type")
+		echo "HW pmu $(basename "$d") type $pmu_type" >>"$out/hw.txt"
+		break
+	fi
+done
 
 echo "run.sh: workload program, $runs runs of $iters operations, CPU $cpu" >&2
 cd "$out" || die "cannot enter $out"
 # shellcheck disable=SC2086 # $pin is a command prefix or empty
-$pin "$here/sc-workload" -p "$iters" "$runs" >"$out/workload.txt" 2>&1 ||
+$pin "$here/sc-workload" -p ${pmu_type:+-t "$pmu_type"} "$iters" "$runs" >"$out/workload.txt" 2>&1 ||
 	echo "run.sh: the workload program failed (see $out/workload.txt)" >&2
+[ -n "$pin" ] ||
+	echo "WL note the ping-pong ran unpinned (no taskset): its switches may cross CPUs" >>"$out/workload.txt"
 
 # The ping-pong under perf record -e sched:sched_switch (a probe on every
 # switch), where perf exists; Android's simpleperf is used the same way.
@@ -100,17 +126,28 @@ traced=""
 for p in perf simpleperf; do
 	command -v "$p" >/dev/null 2>&1 && traced=$p && break
 done
-if [ "$design" = indirect ] && [ "$cfi" = kcfi ]; then
+if { [ "$design" = indirect ] && [ "$cfi" = kcfi ]; } || [ "$kcfi_nosc" -eq 1 ]; then
 	# Generic static calls under kCFI: every sched_switch sample calls
 	# __static_call_return0 through a mismatched pointer, the crash the
 	# series fixes (a warning per sample with CFI_PERMISSIVE).
 	echo "WL note ctxsw_traced not measured: unpatched kCFI kernel, perf record -e sched:sched_switch hits the CFI failure the series fixes" >>"$out/workload.txt"
+elif [ -z "$design" ]; then
+	echo "WL note ctxsw_traced not measured: the module did not say which design the kernel carries (see bench.txt), and on an unpatched kCFI kernel the traced run crashes it" >>"$out/workload.txt"
 elif [ -n "$traced" ]; then
 	echo "run.sh: ping-pong under $traced record -e sched:sched_switch" >&2
-	# shellcheck disable=SC2086
-	$pin "$traced" record -e sched:sched_switch -a -o "$out/perf.data" -- \
-		"$here/sc-workload" -p "$iters" "$runs" ctxsw >"$out/traced.raw" 2>&1
-	sed -n 's/^WL ctxsw /WL ctxsw_traced /p' "$out/traced.raw" >>"$out/workload.txt"
+	# The probe on CPU $cpu's switches; perf itself not pinned there.
+	case $traced in
+	perf) on="-C $cpu" ;;
+	*) on="--cpu $cpu" ;;
+	esac
+	# shellcheck disable=SC2086 # $on and $pin are words
+	"$traced" record -e sched:sched_switch $on -o "$out/perf.data" -- \
+		$pin "$here/sc-workload" -p ${pmu_type:+-t "$pmu_type"} "$iters" "$runs" ctxsw \
+		>"$out/traced.raw" 2>&1
+	trc=$?
+	sed -n 's/^WL ctxsw /WL ctxsw_traced /p; /^WL error/p' "$out/traced.raw" >>"$out/workload.txt"
+	[ "$trc" -eq 0 ] ||
+		echo "WL error ctxsw_traced: $traced record exited $trc (see traced.raw)" >>"$out/workload.txt"
 	rm -f "$out/perf.data"
 else
 	echo "WL note ctxsw_traced not measured: no perf or simpleperf on this system" >>"$out/workload.txt"

@@ -8,7 +8,7 @@
  *	open_close	openat() + close() of a file on the root (tmpfs/ramfs):
  *			file_open, inode_permission, file_alloc/free hooks
  *	stat		stat() of that file: inode_getattr
- *	read		pread() of one byte of it: file_permission
+ *	read		lseek() + read() of one byte of it: file_permission
  *	mmap		mmap() + munmap() of one anonymous page: mmap_addr,
  *			mmap_file
  *	ctxsw		one round trip of a byte through two pipes between this
@@ -28,8 +28,8 @@
  *
  * Output, one line each: "WL freq <CNTFRQ_EL0>", then per run
  * "WL <workload> iters=<n> run=<r> ticks=<t>", then "WL done". Arguments:
- * [-p] [iterations] [runs] [workload...] (default 2000 iterations, 5 runs,
- * all; -p: count PMU events too, see wl_events[]).
+ * [-p] [-t TYPE] [iterations] [runs] [workload...] (default 2000
+ * iterations, 5 runs, all; -p: count PMU events too, see wl_events[]).
  *
  * Built static and without a C library (the kernel's tools/include/nolibc),
  * so that the initramfs needs nothing else: see workload/Makefile.
@@ -37,7 +37,8 @@
 #include "nolibc.h"
 #include <linux/perf_event.h>
 
-#define WL_FILE		"/wl.dat"
+/* In the working directory: the root may be read-only (Android). */
+#define WL_FILE		"wl.dat"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -66,47 +67,72 @@ static unsigned long wl_freq(void)
  * CPU lacks is reported once as unsupported and left out. The ping-pong's
  * counts are the parent's side of each round trip (the child does the
  * same work on its side).
+ *
+ * On a big.LITTLE system a generic hardware event belongs to one of the
+ * CPU PMUs; -t TYPE (the perf type of the PMU of the CPU the program runs
+ * on, from /sys/bus/event_source/devices/NAME/type) asks for that PMU
+ * through the extended type (PERF_PMU_TYPE_SHIFT, Linux 6.0 and later);
+ * a kernel without it gets the generic event. A run in which an event
+ * did not count the whole time (multiplexed, or on another CPU's PMU)
+ * reports it as "mux" (ran part of the time) or "off" (not at all).
  */
 struct wl_event {
 	const char *name;
 	__u32 type;
 	__u64 config;
 	int fd;
+	__u64 enabled, running;		/* at the start of the run */
 };
+
+#ifndef PERF_PMU_TYPE_SHIFT
+#define PERF_PMU_TYPE_SHIFT	32
+#endif
 
 #define WL_CACHE(c, r)	((c) | (PERF_COUNT_HW_CACHE_OP_READ << 8) | ((r) << 16))
 
+#define WL_EVENT(n, t, c)	{ .name = (n), .type = (t), .config = (c), .fd = -1 }
+
 static struct wl_event wl_events[] = {
-	{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1 },
-	{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, -1 },
-	{ "branch_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, -1 },
-	{ "l1i_misses", PERF_TYPE_HW_CACHE,
-	  WL_CACHE(PERF_COUNT_HW_CACHE_L1I, PERF_COUNT_HW_CACHE_RESULT_MISS), -1 },
-	{ "l1d_misses", PERF_TYPE_HW_CACHE,
-	  WL_CACHE(PERF_COUNT_HW_CACHE_L1D, PERF_COUNT_HW_CACHE_RESULT_MISS), -1 },
+	WL_EVENT("cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES),
+	WL_EVENT("instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS),
+	WL_EVENT("branch_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES),
+	WL_EVENT("l1i_misses", PERF_TYPE_HW_CACHE,
+		 WL_CACHE(PERF_COUNT_HW_CACHE_L1I, PERF_COUNT_HW_CACHE_RESULT_MISS)),
+	WL_EVENT("l1d_misses", PERF_TYPE_HW_CACHE,
+		 WL_CACHE(PERF_COUNT_HW_CACHE_L1D, PERF_COUNT_HW_CACHE_RESULT_MISS)),
 };
 
 #define WL_NEVENTS	ARRAY_SIZE(wl_events)
 
 static int wl_pmu;
+static unsigned long wl_pmu_type;
+
+static long wl_event_open(const struct wl_event *e, __u64 pmu)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = e->type;
+	attr.config = e->config | (pmu << PERF_PMU_TYPE_SHIFT);
+	attr.disabled = 1;
+	attr.exclude_hv = 1;
+	attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
+			   PERF_FORMAT_TOTAL_TIME_RUNNING;
+	return my_syscall5(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+}
 
 static void wl_pmu_open(void)
 {
 	size_t i;
 
 	for (i = 0; i < WL_NEVENTS; i++) {
-		struct perf_event_attr attr;
-		long fd;
+		long fd = -1;
 
-		memset(&attr, 0, sizeof(attr));
-		attr.size = sizeof(attr);
-		attr.type = wl_events[i].type;
-		attr.config = wl_events[i].config;
-		attr.disabled = 1;
-		attr.exclude_hv = 1;
-		attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
-				   PERF_FORMAT_TOTAL_TIME_RUNNING;
-		fd = my_syscall5(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+		if (wl_pmu_type)
+			fd = wl_event_open(&wl_events[i], wl_pmu_type);
+		if (fd < 0)
+			fd = wl_event_open(&wl_events[i], 0);
 		if (fd < 0) {
 			printf("WL pmu %s unsupported errno=%ld\n", wl_events[i].name, -fd);
 			continue;
@@ -125,19 +151,49 @@ static void wl_pmu_ctl(unsigned long req)
 			ioctl(wl_events[i].fd, req, 0);
 }
 
-/* " name=value" for each counted event; "name=mux" if it was multiplexed. */
+/*
+ * Reset the counts and note the times enabled and running (a reset
+ * leaves those alone), then enable: a run is judged by its own times.
+ */
+static void wl_pmu_start(void)
+{
+	size_t i;
+
+	wl_pmu_ctl(PERF_EVENT_IOC_RESET);
+	for (i = 0; i < WL_NEVENTS; i++) {
+		__u64 v[3];
+
+		if (wl_events[i].fd < 0 ||
+		    read(wl_events[i].fd, v, sizeof(v)) != sizeof(v))
+			continue;
+		wl_events[i].enabled = v[1];
+		wl_events[i].running = v[2];
+	}
+	wl_pmu_ctl(PERF_EVENT_IOC_ENABLE);
+}
+
+/*
+ * " name=value" for each event that counted for the whole run; "mux" for
+ * one that ran part of it, "off" for one that never ran.
+ */
 static void wl_pmu_print(void)
 {
 	size_t i;
 
 	for (i = 0; i < WL_NEVENTS; i++) {
-		__u64 v[3];
+		__u64 v[3], en, run;
 
 		if (wl_events[i].fd < 0)
 			continue;
-		if (read(wl_events[i].fd, v, sizeof(v)) != sizeof(v))
+		if (read(wl_events[i].fd, v, sizeof(v)) != sizeof(v)) {
 			printf(" %s=error", wl_events[i].name);
-		else if (v[2] != v[1])
+			continue;
+		}
+		en = v[1] - wl_events[i].enabled;
+		run = v[2] - wl_events[i].running;
+		if (!run)
+			printf(" %s=off", wl_events[i].name);
+		else if (run != en)
 			printf(" %s=mux", wl_events[i].name);
 		else
 			printf(" %s=%llu", wl_events[i].name, (unsigned long long)v[0]);
@@ -243,10 +299,8 @@ static int wl_run(const struct wl *w, long iters, int runs)
 	for (r = 0; r < runs; r++) {
 		unsigned long t0, t1;
 
-		if (wl_pmu) {
-			wl_pmu_ctl(PERF_EVENT_IOC_RESET);
-			wl_pmu_ctl(PERF_EVENT_IOC_ENABLE);
-		}
+		if (wl_pmu)
+			wl_pmu_start();
 		t0 = wl_counter();
 		for (i = 0; i < iters; i++)
 			if (w->op())
@@ -275,11 +329,16 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		wl_pmu_type = strtoul(argv[2], NULL, 10);
+		argv += 2;
+		argc -= 2;
+	}
 	iters = argc > 1 ? atol(argv[1]) : 2000;
 	runs = argc > 2 ? atoi(argv[2]) : 5;
 
 	if (iters <= 0 || runs <= 0) {
-		printf("WL error usage: workload [-p] [iterations] [runs] [workload...]\n");
+		printf("WL error usage: workload [-p] [-t TYPE] [iterations] [runs] [name...]\n");
 		return 2;
 	}
 	fd = open(WL_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);

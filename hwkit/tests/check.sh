@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The hardware kit's report on canned input (canned/): every PMU event a
-# board may have, one the kernel refuses, multiplexed runs, a missing
-# traced row; the output must equal canned/expected.{md,json} with every
-# awk at hand (the host's awk, mawk, gawk, and busybox's, the one boards
-# often have, under qemu-aarch64 when the rig's busybox and qemu-user are
-# there). Then inputs that must make the report fail: an error from the
+# board may have, one the kernel refuses, multiplexed runs, events that
+# belong to another CPU's PMU, a missing traced row; the output must equal
+# canned/expected.{md,json} with every awk at hand (mawk, gawk, and
+# busybox's, the one boards often have, under qemu-aarch64). Then inputs that must make the report fail: an error from the
 # module, a failed module run, no workload runs.
 #   check.sh [BUSYBOX]   (scripts/stages/hwkit.sh passes the rig's busybox)
 set -euo pipefail
@@ -15,9 +14,15 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 ran=0
 
+# Each implementation once (Debian's awk is mawk).
 awks=()
+seen=" "
 for a in awk mawk gawk; do
-	command -v "$a" >/dev/null && awks+=("$a")
+	p=$(command -v "$a") || continue
+	r=$(readlink -f "$p")
+	case $seen in *" $r "*) continue ;; esac
+	seen="$seen$r "
+	awks+=("$(basename "$r")")
 done
 bb=${1:-}
 if [ -n "$bb" ]; then
@@ -30,6 +35,8 @@ fi
 for a in "${awks[@]}"; do
 	read -r -a cmd <<<"$a"
 	rc=0
+	: >"$tmp/d"
+	: >"$tmp/err"
 	"${cmd[@]}" -v json="$tmp/r.json" -f "$here/../report.awk" "$c/hw.txt" "$c/workload.txt" "$c/bench.txt" \
 		>"$tmp/r.md" 2>"$tmp/err" || rc=$?
 	ran=$((ran + 1))

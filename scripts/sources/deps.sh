@@ -8,7 +8,7 @@ rig_init
 
 what=${1:-all}
 pkgs_tools=(cmake g++ make pkg-config libelf-dev libgtest-dev
-	binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu clang-format qemu-user)
+	binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu clang-format qemu-user gawk)
 pkgs_kernel=(linux-source-6.12 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	clang-19 lld-19 llvm-19 make flex bison bc libssl-dev
 	libelf-dev ccache cpio gzip xz-utils rsync git python3 perl shellcheck kmod)

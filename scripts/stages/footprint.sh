@@ -45,6 +45,7 @@ mkdir -p "$work"
 # state between two -plugin options).
 plugin_args=()
 mapfile -t models < <(table_get "$RIG_ROOT/scripts/tables/cache-models.tsv" model)
+[ "${#models[@]}" -gt 0 ] || die "scripts/tables/cache-models.tsv names no cache model"
 k=0
 for m in "${models[@]}"; do
 	k=$((k + 1))

@@ -59,6 +59,10 @@ install -m 755 "$work/wl/workload" "$work/$name/sc-workload"
 install -m 755 "$RIG_ROOT/hwkit/run.sh" "$work/$name/run.sh"
 install -m 644 "$RIG_ROOT/hwkit/report.awk" "$RIG_ROOT/hwkit/README.md" "$work/$name/"
 echo "$release" >"$work/$name/KERNEL_RELEASE"
+# What run.sh needs to know before it runs anything that could crash the
+# kernel (kCFI without static calls: the traced row is the reported crash).
+grep -E '^(# )?CONFIG_(CFI_CLANG|CFI|CFI_PERMISSIVE|HAVE_STATIC_CALL|HAVE_STATIC_CALL_INLINE|ARM64_STATIC_CALL|SECURITY|LSM|PERF_EVENTS|ARM_PMUV3)[= ]' \
+	"$kdir/.config" >"$work/$name/KERNEL_CONFIG" || true
 {
 	echo "kernel release: $release"
 	echo "kernel build: $kdir"
