@@ -107,8 +107,10 @@ def checks(res):
             f"sc_in {c['sc_in']:.2f} - mainline {c['mainline']:.2f} = {d:+.2f}")
     if {"sc_inline", "direct"} <= c.keys():
         d = c["sc_inline"] - c["direct"]
-        add("inline static call == direct call", abs(d) < 1e-9,
-            f"sc_inline {c['sc_inline']:.2f} - direct {c['direct']:.2f} = {d:+.2f}")
+        # Equal to within the counter's rounding (a batch's two counter
+        # reads spread over its calls: thousandths of an instruction).
+        add("inline static call == direct call", abs(d) < 0.01,
+            f"sc_inline {c['sc_inline']:.3f} - direct {c['direct']:.3f} = {d:+.3f}")
     if {"sc_out", "mainline"} <= c.keys():
         d = c["sc_out"] - c["mainline"]
         add("out-of-range path within 1 of mainline shape", abs(d) <= 1.0 + 1e-9,
