@@ -24,7 +24,7 @@ READELF=aarch64-linux-gnu-readelf
 command -v "$READELF" >/dev/null || die "$READELF missing: run 'make deps' (binutils-aarch64-linux-gnu)"
 
 apt_private "$CACHE/apt/perf-arm64" arm64 bookworm "$PERF_SUITE"
-ver=$(apt-cache "${APT_OPTS[@]}" madison "$PERF_PKG" | awk -v s="$PERF_SUITE" '$0 ~ s"/" { print $3; exit }')
+ver=$(apt-cache "${APT_OPTS[@]}" madison "$PERF_PKG" | awk -v s="$PERF_SUITE" '$0 ~ s"/" && v == "" { v = $3 } END { print v }')
 [ -n "$ver" ] || die "$PERF_PKG:arm64 not found in $PERF_SUITE (see $LOGS/apt-perf-arm64.log)"
 dir=$CACHE/perf/${PERF_PKG}_${ver//[:~]/_}
 archive=$dir/perf-root.cpio.gz

@@ -33,7 +33,7 @@ install_backports() {
 	apt-get "${apt_opts[@]}" update >"$LOGS/qemu-apt-update.log" 2>&1 ||
 		die "apt-get update of $suite failed, see $LOGS/qemu-apt-update.log"
 	local ver
-	ver=$(apt-cache "${apt_opts[@]}" madison qemu-system-arm | awk -v s="$suite" '$0 ~ s { print $3; exit }')
+	ver=$(apt-cache "${apt_opts[@]}" madison qemu-system-arm | awk -v s="$suite" '$0 ~ s && v == "" { v = $3 } END { print v }')
 	[ -n "$ver" ] || die "qemu-system-arm not found in $suite (see $LOGS/qemu-apt-update.log)"
 	local root=$qdir/${ver//[:~]/_}
 	if [ ! -x "$root/usr/bin/qemu-system-aarch64" ]; then

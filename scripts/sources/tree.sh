@@ -89,7 +89,7 @@ fetch_deb() {
 	local pkg=$1 suite=$2
 	apt_private "$CACHE/apt/$suite" "$(dpkg --print-architecture)" "$suite"
 	mkdir -p "$CACHE/debs"
-	DEB_VERSION=$(apt-cache "${APT_OPTS[@]}" madison "$pkg" | awk -v s="$suite" '$0 ~ s { print $3; exit }')
+	DEB_VERSION=$(apt-cache "${APT_OPTS[@]}" madison "$pkg" | awk -v s="$suite" '$0 ~ s && v == "" { v = $3 } END { print v }')
 	[ -n "$DEB_VERSION" ] || die "$pkg not found in Debian $suite (see $LOGS/apt-$suite.log)"
 	DEB_ROOT=$CACHE/debs/${pkg}_${DEB_VERSION//[:~]/_}
 	if [ ! -f "$DEB_ROOT/.rig-unpacked" ]; then
