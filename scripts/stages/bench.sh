@@ -57,7 +57,8 @@ stage=bench-$tag
 rm -rf "$work"
 mkdir -p "$work/rig-kmod" "$work/arch/arm64/boot"
 log "$stage: building static_call_bench.ko against $b"
-ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$work/src")
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$work/src") ||
+	die "scripts/build/bench-module.sh failed (its messages are above)"
 cp "$ko" "$work/rig-kmod/"
 # What the timed loops and trampolines look like, for the record.
 loops=$OUT/bench-$tag-code.txt

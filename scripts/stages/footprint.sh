@@ -31,9 +31,12 @@ rows_wl=$OUT/workload-$variant.tsv
 design=$(awk -F'\t' 'NR == 2 { print $3 }' "$rows_wl")
 [ -f "$b/arch/arm64/boot/Image.gz" ] || die "no kernel for $variant: run 'make kernel V=$variant' first"
 
-plugin=$("$RIG_ROOT/scripts/sources/qemu-plugins.sh")
-program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant")
-perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
+plugin=$("$RIG_ROOT/scripts/sources/qemu-plugins.sh") ||
+	die "scripts/sources/qemu-plugins.sh failed (its messages are above)"
+program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant") ||
+	die "scripts/build/workload-program.sh failed (its messages are above)"
+perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh") ||
+	die "scripts/sources/perf-rootfs.sh failed (its messages are above)"
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
 work=$CACHE/build/footprint-$variant
 rm -rf "$work"

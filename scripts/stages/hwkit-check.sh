@@ -25,14 +25,16 @@ patched) if variant_has "$variant" inline; then want=inline; else want=slot; fi 
 *) die "$variant: kind $(variant_kind "$variant") has no design name" ;;
 esac
 
-kit=$("$RIG_ROOT/scripts/stages/hwkit.sh" --variant "$variant" | tail -n1)
+kit=$("$RIG_ROOT/scripts/stages/hwkit.sh" --variant "$variant" | tail -n1) ||
+	die "scripts/stages/hwkit.sh failed (its messages are above)"
 work=$CACHE/build/hwkit-check-$variant
 rm -rf "$work"
 mkdir -p "$work/root"
 tar -C "$work/root" -xzf "$kit"
 mv "$work/root"/hwkit-* "$work/root/hwkit"
 (cd "$work/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$work/kit.cpio"
-perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
+perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh") ||
+	die "scripts/sources/perf-rootfs.sh failed (its messages are above)"
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
 initrd=$work/initramfs.cpio
 {

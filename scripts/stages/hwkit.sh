@@ -47,7 +47,8 @@ mkdir -p "$work/$name"
 t=$(date +%s)
 
 log "hwkit: building static_call_bench.ko against $kdir ($tc)"
-ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$kdir" "$tc" "$work/module")
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$kdir" "$tc" "$work/module") ||
+	die "scripts/build/bench-module.sh failed (its messages are above)"
 cp "$ko" "$work/$name/"
 
 log "hwkit: building the workload program against $src (nolibc)"

@@ -23,7 +23,8 @@ stage=${PERF_STAGE:-perf-$variant}
 grep -q '^CONFIG_CFI_CLANG=y\|^CONFIG_CFI=y' "$b/.config" ||
 	die "$variant is not a kCFI kernel: the perf check needs one"
 
-archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
+archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh") ||
+	die "scripts/sources/perf-rootfs.sh failed (its messages are above)"
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
 initrd=$b/rig-initramfs-perf.cpio.gz
 cat "$b/rig-initramfs.cpio.gz" "$archive" >"$initrd"

@@ -29,15 +29,18 @@ img=$b/arch/arm64/boot/Image.gz
 # archive: the kernel then copies perf (about 40 MiB) instead of inflating
 # it, which under the cache model (footprint.sh) would cost more than the
 # measured work.
-program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant")
+program=$("$RIG_ROOT/scripts/build/workload-program.sh" "$variant") ||
+	die "scripts/build/workload-program.sh failed (its messages are above)"
 # static_call_bench.ko for the per-call rows beside the workloads (the
 # BPF dispatcher replica among them), in its own archive.
 mdir=$CACHE/build/workload-module-$variant
-ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$mdir/build")
+ko=$("$RIG_ROOT/scripts/build/bench-module.sh" "$b" "$tc" "$mdir/build") ||
+	die "scripts/build/bench-module.sh failed (its messages are above)"
 mkdir -p "$mdir/root/lib/modules"
 cp "$ko" "$mdir/root/lib/modules/"
 (cd "$mdir/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$mdir/module.cpio"
-perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh")
+perf_archive=$("$RIG_ROOT/scripts/sources/perf-rootfs.sh") ||
+	die "scripts/sources/perf-rootfs.sh failed (its messages are above)"
 "$RIG_ROOT/scripts/machine/initramfs.sh" "$variant"
 initrd=$b/rig-initramfs-workload.cpio
 {
