@@ -172,7 +172,7 @@ def main():
     ap.add_argument("--footprint", action="append", default=[],
                     help="footprint-VARIANT.tsv of scripts/stages/footprint.sh")
     ap.add_argument("rows", nargs="+")
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
 
     runs, variants, skipped, bench = read_rows(a.rows)
     designs = [d for d in DESIGNS if d in variants]
