@@ -119,7 +119,8 @@ static long wl_event_open(const struct wl_event *e, __u64 pmu)
 	attr.exclude_hv = 1;
 	attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
 			   PERF_FORMAT_TOTAL_TIME_RUNNING;
-	return my_syscall5(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+	/* syscall(): nolibc's raw macros were renamed after 6.12 */
+	return syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0);
 }
 
 static void wl_pmu_open(void)
@@ -134,7 +135,7 @@ static void wl_pmu_open(void)
 		if (fd < 0)
 			fd = wl_event_open(&wl_events[i], 0);
 		if (fd < 0) {
-			printf("WL pmu %s unsupported errno=%ld\n", wl_events[i].name, -fd);
+			printf("WL pmu %s unsupported errno=%d\n", wl_events[i].name, errno);
 			continue;
 		}
 		wl_events[i].fd = fd;
