@@ -274,30 +274,23 @@ def main():
         out.append("Footprint per operation, QEMU's cache model (contrib/plugins/cache.c, "
                    "LRU): accesses, the same for every model, then misses per model.")
         out.append("")
-        out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in fdesigns) + " |")
-        out.append("|---|" + "---:|" * len(fdesigns))
-        for w in WORKLOADS:
-            cells = []
-            for d in fdesigns:
-                x = fp.get((d, w, models[0]))
-                cells.append(f"I {fmt(x['iacc'])} · D {fmt(x['dacc'])}" if x else "-")
-            if any(c != "-" for c in cells):
-                out.append(f"| {WORKLOAD_TEXT[w]}: L1 accesses | " + " | ".join(cells) + " |")
-        out.append("")
+        def fp_table(model, cell, label=""):
+            """One footprint table: a row per workload, a column per design."""
+            out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in fdesigns) + " |")
+            out.append("|---|" + "---:|" * len(fdesigns))
+            for w in WORKLOADS:
+                xs = [fp.get((d, w, model)) for d in fdesigns]
+                cells = [cell(x) if x else "-" for x in xs]
+                if any(c != "-" for c in cells):
+                    out.append(f"| {WORKLOAD_TEXT[w]}{label} | " + " | ".join(cells) + " |")
+            out.append("")
+
+        fp_table(models[0], lambda x: f"I {fmt(x['iacc'])} · D {fmt(x['dacc'])}", ": L1 accesses")
         for m in models:
             out.append(f"L1 misses per operation, model {m}"
                        + (f" ({cm[m]})" if m in cm else "") + ":")
             out.append("")
-            out.append("| workload | " + " | ".join(DESIGN_TEXT[d] for d in fdesigns) + " |")
-            out.append("|---|" + "---:|" * len(fdesigns))
-            for w in WORKLOADS:
-                cells = []
-                for d in fdesigns:
-                    x = fp.get((d, w, m))
-                    cells.append(f"I {x['imiss']:.2f} · D {x['dmiss']:.2f}" if x else "-")
-                if any(c != "-" for c in cells):
-                    out.append(f"| {WORKLOAD_TEXT[w]} | " + " | ".join(cells) + " |")
-            out.append("")
+            fp_table(m, lambda x: f"I {x['imiss']:.2f} · D {x['dmiss']:.2f}")
             for g, what in (("bare", "the bare workloads"), ("traced", "the traced ping-pong")):
                 nz = [noise[(d, g, m)] for d in fdesigns if (d, g, m) in noise]
                 if nz:
