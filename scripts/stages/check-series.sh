@@ -60,6 +60,29 @@ build_step() {
 	return 1
 }
 
+# cover_check STAGE DIR: the cover letter mailed (DIR/0000-cover-letter.patch)
+# says what DIR/cover-letter.txt says, which export-series.sh puts into it
+# on the next export: an edit made to one of them only would be lost or
+# mailed unreviewed.
+cover_check() {
+	local stage=$1 dir=$2 name
+	name=${dir#"$RIG_ROOT"/}
+	if [ ! -f "$dir/0000-cover-letter.patch" ] || [ ! -f "$dir/cover-letter.txt" ]; then
+		record "$stage" "cover letter: $name/0000-cover-letter.patch and cover-letter.txt" FAIL 0 "one of them is missing"
+		return 1
+	fi
+	# The body of the mail: after the headers, up to the shortlog's first
+	# author line ("Name (N):").
+	if diff -u <(tail -n +3 "$dir/cover-letter.txt") \
+		<(awk 'hdr && /^[^ \t].*\([0-9]+\):$/ { exit } hdr { print } !hdr && /^$/ { hdr = 1 }' \
+			"$dir/0000-cover-letter.patch" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}') >"$LOGS/cover-$(basename "$dir").diff"; then
+		record "$stage" "cover letter: $name/0000-cover-letter.patch carries cover-letter.txt" PASS 0
+	else
+		record "$stage" "cover letter: $name/0000-cover-letter.patch carries cover-letter.txt" FAIL 0 "they differ: $LOGS/cover-$(basename "$dir").diff"
+		return 1
+	fi
+}
+
 static_checks() {
 	# apply: tree.sh already applied the series with git am; confirm the commits.
 	n=$(git -C "$patched" log --oneline base..HEAD~1 | wc -l)
@@ -101,6 +124,7 @@ static_checks() {
 		fi
 	done
 
+	cover_check "check$sfx" "$(series_dir)" || true
 	shared_check
 	kconfig_attempt
 }
@@ -248,6 +272,7 @@ inline_checks() {
 			fail=1
 		fi
 	done
+	cover_check "check-inline$sfx" "$RIG_ROOT/patches/$(base_col "$BASE" inline_series)" || fail=1
 	# The series' last commit in the inline tree, below the inline patches.
 	local v2tip
 	v2tip=$(git -C "$it" rev-parse "HEAD~$((1 + ${#ipatches[@]}))")
