@@ -35,7 +35,10 @@ qemu=("$QEMU" -machine "$(machine_col machine_opts)" -cpu "$(machine_col cpu)"
 	-smp "${SMP:-$(machine_col smp)}" -m "$(machine_col mem)" -accel "$(machine_col accel)"
 	-nographic -no-reboot -nodefaults -serial stdio "${extra[@]}" -kernel "$img")
 if [ "$kunit" -eq 1 ]; then
-	cmdline="console=ttyAMA0 panic=-1 kunit.enable=1 kunit_shutdown=reboot $TRACE_EVENTS $mcmd $*"
+	# log_buf_len: the suite's site dump (about 2,000 lines on an LSM
+	# kernel) outruns the serial console, and the default 128 KiB buffer
+	# wrapped under it ("printk messages dropped": lines lost to sc-sites).
+	cmdline="console=ttyAMA0 log_buf_len=4M panic=-1 kunit.enable=1 kunit_shutdown=reboot $TRACE_EVENTS $mcmd $*"
 else
 	# INITRD: another initramfs (scripts/stages/perf.sh appends perf to the rig's).
 	initrd=${INITRD:-$b/rig-initramfs.cpio.gz}
