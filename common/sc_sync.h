@@ -69,7 +69,12 @@
  * the idle one): with fewer, sc_sync_judge() fails the step as
  * inconclusive rather than pass it. A CPU going online or offline during
  * the probe, or a missed kprobe hit, makes sc_sync_probe() return -EAGAIN:
- * the record would be incomplete.
+ * the record would be incomplete. So does a spinner that has not turned
+ * its interrupts off within 5 * SC_SYNC_HOLD_MS, before the update is
+ * called: CPU hotplug's stop_machine() waits for this CPU, which waits
+ * with preemption off for that spinner, until the deadline breaks the
+ * circle. Nothing of the update has run then, so the caller may restore
+ * the old target and probe again.
  */
 #ifndef _SC_SYNC_H
 #define _SC_SYNC_H
@@ -456,7 +461,8 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 		if (ktime_get_ns() > deadline) {
 			preempt_enable();
 			smp_store_release(&s->returned, 1);
-			res->err = -ETIMEDOUT;
+			/* The update has not run: no verdict, see above. */
+			res->err = -EAGAIN;
 			goto out_stop;
 		}
 		cpu_relax();

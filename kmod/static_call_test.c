@@ -641,22 +641,41 @@ static noinline void sct_tp_call(void)
 }
 
 /*
+ * The size of the function at @fn as kallsyms knows it: %pS prints
+ * "name+0x0/0xSIZE [module]". 0 if it cannot be told.
+ */
+static unsigned long sct_func_size(const void *fn)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned long size;
+	const char *p;
+
+	snprintf(sym, sizeof(sym), "%pS", fn);
+	p = strchr(sym, '/');
+	if (!p || sscanf(p + 1, "%lx", &size) != 1)
+		return 0;
+	return size;
+}
+
+/*
  * Where the BL in sct_tp_call() leads: *@plt is the PLT entry it goes
  * through (adrp x16; add x16, x16, #lo12; br x16) or 0 for a direct BL.
- * Returns the final destination, or 0 if no BL reaches @tramp.
+ * Returns the final destination, or 0 if no BL in the function's first
+ * @n instructions reaches @tramp.
  */
-static unsigned long sct_find_call(const void *tramp, unsigned long *plt)
+static unsigned long sct_find_call(const void *tramp, unsigned long *plt,
+				   unsigned long n)
 {
 	const u32 *code = (const u32 *)sct_tp_call;
-	unsigned int i;
+	unsigned long i;
 
 	*plt = 0;
 	/*
-	 * Not up to the first RET: compilers put the tracepoint's unlikely
-	 * call after an early return. Nothing else here calls @tramp, so a
-	 * window past the function's end is harmless.
+	 * The whole function, not up to the first RET: compilers put the
+	 * tracepoint's unlikely call after an early return, and KASAN's
+	 * checks put it some 130 instructions in.
 	 */
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned long pc = (unsigned long)&code[i], to;
 		const u32 *e;
 		u32 insn, adrp, add;
@@ -733,6 +752,7 @@ static void sct_case_kernel_key(struct sct_case_state *c)
 {
 	const void *tramp = SCT_TRAMP(tp_func_sched_update_nr_running_tp);
 	unsigned long probe = (unsigned long)sct_tp_probe;
+	unsigned long size = sct_func_size(sct_tp_call);
 	unsigned long plt, dest;
 	struct sc_tramp t;
 	enum sc_path path;
@@ -746,8 +766,11 @@ static void sct_case_kernel_key(struct sct_case_state *c)
 	if (sct_inline) {
 		/* Inline: the site is the key's, not the trampoline's. */
 		sct_tp_site_check(c, "before registering", tramp);
-	} else if (!sct_find_call(tramp, &plt)) {
-		sct_case_err(c, "no BL from sct_tp_call() reaches %ps, directly or through a PLT",
+	} else if (!size) {
+		sct_case_err(c, "kallsyms gives no size for sct_tp_call() (%pS)",
+			     sct_tp_call);
+	} else if (!sct_find_call(tramp, &plt, size / sizeof(u32))) {
+		sct_case_err(c, "no BL in sct_tp_call() reaches %ps, directly or through a PLT",
 			     tramp);
 	} else if (plt) {
 		sct_ktap_info("%s: module -> %ps through the PLT entry at %+ld MiB (trampoline %+ld MiB from the call)",
@@ -1155,6 +1178,9 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 
 /* ---- case: sync ------------------------------------------------------------ */
 
+/* probes of one step that may end without a verdict (CPU hotplug) */
+#define SCT_SYNC_TRIES		5
+
 static void sct_sync_update(void *func)
 {
 	static_call_update(sct_sync, (unsigned long (*)(unsigned long))func);
@@ -1185,7 +1211,7 @@ static void sct_case_sync(struct sct_case_state *c)
 	/* Off the stack (with KASAN the frame would pass 2 KiB): cases run one at a time. */
 	static struct sc_sync_result res;
 	struct sc_sync_words w = { };
-	int i, n, ret;
+	int i, n, ret, tries;
 
 	if (!sct_have_tramp(c, tramp) || !sct_need_slot(c, tramp))
 		return;
@@ -1211,8 +1237,20 @@ static void sct_case_sync(struct sct_case_state *c)
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		const struct sct_target *tg = &sct_targets[steps[i].t];
+		enum sct_tid from = i ? steps[i - 1].t : SCT_T_A;
 
 		ret = sc_sync_probe(sct_sync_update, tg->fn, &w, &res);
+		/*
+		 * No verdict: a CPU came or went (the runner's -H hotplug
+		 * loop), which may have run the update or not. Again, from
+		 * the step's old target.
+		 */
+		for (tries = 1; ret == -EAGAIN && tries < SCT_SYNC_TRIES; tries++) {
+			sct_ktap_info("%s: %s: no verdict (a CPU came or went), probing again",
+				      c->name, steps[i].name);
+			static_call_update(sct_sync, sct_targets[from].fn);
+			ret = sc_sync_probe(sct_sync_update, tg->fn, &w, &res);
+		}
 		if (ret) {
 			sct_case_err(c, "%s: sc_sync_probe() failed: %d",
 				     steps[i].name, ret);
