@@ -38,7 +38,8 @@
 #                        (a parent's result is its subtests' alone; what only
 #                        the runner sees is a leaf of its own)
 #   first_load           insmod returned 0, the module's KTAP was complete,
-#                        rmmod worked
+#                        rmmod worked; with -F/-H, the background load ran
+#                        rounds and never failed
 #   load_unload_cycles   CYCLES more loads and unloads, each one clean
 #   load_unload_updating 3 loads and unloads (scenarios=key_moving) while
 #                        the KUnit suite's key_mod_flips updates
@@ -217,14 +218,18 @@ diag "kernel log before the runner: $(wc -l <"$chunk") lines (not scanned)"
 # $busy is removed and counts its rounds in a file, reported afterwards.
 busy=$tmp/busy
 tracing=/sys/kernel/tracing
+# The race's kernel target, and every function of the module once it is
+# loaded (the "mod" filter command is kept for a module loaded later).
+# Tracing them makes ftrace rewrite the very functions the trampoline
+# branches to, while it rewrites the trampoline. Set before insmod starts:
+# written while the module is coming but before ftrace has enabled its
+# records, the "mod" command fails with EINVAL.
+ftrace_filter() {
+	echo int_sqrt >"$tracing/set_ftrace_filter" &&
+		echo "*:mod:$name" >>"$tracing/set_ftrace_filter"
+}
 ftrace_loop() {
 	n=0
-	# The race's kernel target, and every function of the module once
-	# it is loaded (the "mod" filter command applies to modules loaded
-	# later). Tracing them makes ftrace rewrite the very functions the
-	# trampoline branches to, while it rewrites the trampoline.
-	echo int_sqrt >"$tracing/set_ftrace_filter" &&
-		echo "*:mod:$name" >>"$tracing/set_ftrace_filter" || return 1
 	while [ -e "$busy" ]; do
 		echo function >"$tracing/current_tracer" || return 1
 		sleep 0.2
@@ -255,8 +260,12 @@ bg_start() {
 	bg_pids=""
 	: >"$busy"
 	if [ "$ftrace" -eq 1 ]; then
-		ftrace_loop &
-		bg_pids="$bg_pids $!"
+		if ftrace_filter; then
+			ftrace_loop &
+			bg_pids="$bg_pids $!"
+		else
+			diag "could not set the function tracer's filter (int_sqrt, *:mod:$name)"
+		fi
 	fi
 	if [ "$hotplug" -eq 1 ]; then
 		hotplug_loop &
@@ -292,9 +301,10 @@ bg_stop() {
 bg_start
 load scenarios="$first" stress_scale="$scale" emulator_stale_ok="$stale_ok"
 first_rc=$rc
+bg_ok=1
 bg_stop || {
 	diag "the background load (-F/-H) failed or never completed a round"
-	first_rc=1
+	bg_ok=0
 }
 bad=0
 ktap_verdict || bad=1
@@ -313,6 +323,10 @@ result "$bad" "$name"
 bad=0
 if [ "$first_rc" -ne 0 ]; then
 	diag "first_load: insmod exit $first_rc: $(cat "$out")"
+	bad=1
+fi
+if [ "$bg_ok" -ne 1 ]; then
+	diag "first_load: its background load (-F/-H) failed"
 	bad=1
 fi
 if [ -z "$plan" ] || [ $((nok + nnot)) -ne "$plan" ]; then
