@@ -63,7 +63,7 @@ tools: ## build and test the C++ host tools (CTest)
 bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
 	@$(S)/evidence.sh run bench $(S)/stages/bench.sh
 
-workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per design and base (unpatched, mainline's trampoline, slot, inline), their suite, system calls and a traced ping-pong under -icount; one table per base (about 100 min cold)
+workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per design and base (unpatched, mainline's trampoline, slot, inline), their suite, system calls and a traced ping-pong under -icount; one table per base (about 80 min with the kernels built)
 	@$(S)/evidence.sh run workload $(S)/rig.sh workload
 
 hwkit: ## the hardware kit: with KDIR=<arm64 kernel build>, one archive (bench module, workload program, run.sh, report) for that kernel in out/; without, the kit checked on canned input and run under QEMU on one rig kernel per design, 6.12 and 7.2

@@ -220,8 +220,11 @@ st_workload-report() {
 		record "workload-report$(base_suffix "$1")" "workload table" FAIL 0 "no workload rows for base $1"
 		return 0
 	fi
+	# The comparison with the committed run is the stage's verdict row.
 	run_stage "workload-report$(base_suffix "$1")" python3 "$S/judges/workload_report.py" \
-		--base "$1" --out "$OUT" --models "$S/tables/cache-models.tsv" --reference "$RIG_ROOT/Documentation/workload/$1.json" "${args[@]}"
+		--base "$1" --out "$OUT" --models "$S/tables/cache-models.tsv" \
+		--reference "$RIG_ROOT/Documentation/workload/$1.json" \
+		--results "$RESULTS" --label "workload-report$(base_suffix "$1")" "${args[@]}"
 }
 st_hwkit-check() { if kernel_ok "$2"; then run_stage "hwkit-$2" "$S/stages/hwkit-check.sh" "$2"; fi; }
 st_hwkit-canned() { run_stage hwkit-canned "$S/stages/hwkit-canned.sh"; }

@@ -12,13 +12,17 @@ run), the largest deviation of a median from it is reported.
 
   workload_report.py --base 6.12 --out DIR ROWS.tsv... [--config VARIANT=PATH]...
                      [--reference FILE.json] [--tolerance PERCENT]
+                     [--results RESULTS.tsv --label LABEL]
 Writes DIR/workload-BASE.md and DIR/workload-BASE.json and prints the table.
-Exit status 1 on a deviation from the reference beyond the tolerance.
+Exit status 1 on a deviation from the reference beyond the tolerance. With
+--results, the comparison is also a verdict row (LABEL, PASS or FAIL) of
+the rig's results file, so that it counts as a check, not a step.
 """
 
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 
@@ -168,6 +172,8 @@ def main():
     ap.add_argument("--config", action="append", default=[])
     ap.add_argument("--reference")
     ap.add_argument("--tolerance", type=float, default=1.0)
+    ap.add_argument("--results", help="the rig's results.tsv: append the verdict row")
+    ap.add_argument("--label", default="workload-report")
     ap.add_argument("--models", help="scripts/tables/cache-models.tsv")
     ap.add_argument("--footprint", action="append", default=[],
                     help="footprint-VARIANT.tsv of scripts/stages/footprint.sh")
@@ -341,6 +347,16 @@ def main():
             out.append("")
             if beyond:
                 bad = 1
+            if a.results:
+                # label, check, verdict, seconds, detail (scripts/lib/lib.sh record)
+                with open(a.results, "a", encoding="utf-8") as f:
+                    f.write("\t".join([
+                        a.label,
+                        f"medians within tolerance of {os.path.basename(a.reference)} "
+                        f"({len(ref.get('stats', {}))} design/workload pairs)",
+                        "FAIL" if beyond else "PASS", "0",
+                        f"largest deviation {worst[0]:.2f}% ({worst[1]})"
+                        + (f"; beyond: {', '.join(beyond)}" if beyond else "")]) + "\n")
 
     text = "\n".join(out)
     print(text)
