@@ -57,15 +57,24 @@ if variant_has "$variant" inline; then
 	done
 	# The guest's own view: the KUnit run's dump of every site (insn, key,
 	# target at the time), checked against vmlinux's table and the rules.
-	# A console handed over between CPUs mid-line prints the cut line, then
-	# "** replaying previous printk message **" and the whole line again:
-	# the cut line is dropped (a line lost for good still fails the count).
+	# A console taken over by another CPU while it prints a record (nbcon)
+	# prints "** replaying previous printk message **" and that record again
+	# in full. The first owner may have printed any part of it, from nothing
+	# to all of it: the line before the marker is dropped only when the
+	# replayed line begins with it (a cut or a whole copy), and kept when it
+	# is a different record (the first owner printed nothing). A line lost
+	# for good still fails the count.
 	dump=$LOGS/kunit-$variant.sites-dump.log
 	dump_env=()
 	if [ -f "$LOGS/kunit-$variant.console.log" ]; then
-		awk 'have && !/^\*\* replaying previous printk message \*\*/ { print prev }
-			/^\*\* replaying previous printk message \*\*/ { have = 0; next }
-			{ prev = $0; have = 1 }
+		awk '/^\*\* replaying previous printk message \*\*/ { replay = 1; next }
+			{
+				cut = prev
+				sub(/\r$/, "", cut)
+				if (have && !(replay && index($0, cut) == 1))
+					print prev
+				prev = $0; have = 1; replay = 0
+			}
 			END { if (have) print prev }' "$LOGS/kunit-$variant.console.log" >"$dump"
 	fi
 	if grep -q 'SCDUMP end' "$dump" 2>/dev/null; then
