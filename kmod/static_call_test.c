@@ -1346,6 +1346,21 @@ static noinline int sct_kmod_call(int x)
 	return static_call(a64sc_key_mod)(x);
 }
 
+/*
+ * The same kernel key called from the module's init text. The loader puts
+ * init text after the core text, so this is the highest site of the
+ * module, and in a load beyond B range it is linked through a PLT of the
+ * init text: the entry the route table prepares last (inline_sites checks
+ * both). Reached through sct_init_kmod_call, set by sct_init(): the cases
+ * run from sct_init() only, while the init text is there.
+ */
+static noinline int __init sct_kmod_init_call(int x)
+{
+	return static_call(a64sc_key_mod)(x);
+}
+
+static int (*sct_init_kmod_call)(int x);
+
 static noinline int sct_kmod_target(int x)
 {
 	return x + 3;
@@ -1400,6 +1415,37 @@ static void sct_check_sites(struct sct_case_state *c, const char *what,
 			sct_case_err(c, "%s: %s", what, why);
 }
 
+/*
+ * The module's init-text call of a64sc_key_mod must be its highest site:
+ * only then does the last entry of its route table need a PLT in a far
+ * load, so that a preparation that stops one entry early is seen
+ * (mutants/routes-skip-last.patch). A layout that puts another site above
+ * it fails here rather than quietly weakening the test.
+ */
+static void sct_check_highest_site(struct sct_case_state *c,
+				   const struct sc_site *sites, int n)
+{
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	const struct static_call_site *s = THIS_MODULE->static_call_sites;
+	const struct static_call_site *end = s + THIS_MODULE->num_static_call_sites;
+	void *top = NULL, *init = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (sites[i].mod == THIS_MODULE &&
+		    within_module_init((unsigned long)sites[i].addr, THIS_MODULE))
+			init = sites[i].addr;
+	for (; s < end; s++)
+		if (sc_site_addr(s) > top)
+			top = sc_site_addr(s);
+	if (!init)
+		sct_case_err(c, "a64sc_key_mod: no site in this module's init text");
+	else if (top != init)
+		sct_case_err(c, "the module's highest site is %pS, not its init-text call %pS",
+			     top, init);
+#endif
+}
+
 static void sct_case_inline_sites(struct sct_case_state *c)
 {
 	const void *own_funcs[] = { sct_mod_b, int_sqrt, NULL,
@@ -1442,9 +1488,10 @@ static void sct_case_inline_sites(struct sct_case_state *c)
 	n = sct_sites(c, &STATIC_CALL_KEY(a64sc_key_mod), sites, &mine);
 	if (n < 0)
 		return;
-	if (n != 2 || mine != 1)
-		sct_case_err(c, "a64sc_key_mod: %d sites, %d in this module: expected 2 and 1",
+	if (n != 3 || mine != 2)
+		sct_case_err(c, "a64sc_key_mod: %d sites, %d in this module: expected 3 and 2",
 			     n, mine);
+	sct_check_highest_site(c, sites, n);
 	sct_check_sites(c, "a64sc_key_mod as loaded", sites, n, a64sc_mod_target,
 			SCT_TRAMP(a64sc_key_mod));
 	for (i = 0; i < ARRAY_SIZE(kern_funcs); i++) {
@@ -1458,6 +1505,10 @@ static void sct_case_inline_sites(struct sct_case_state *c)
 		v = sct_kmod_call(7);
 		if (v != vw)
 			sct_case_err(c, "%s: module site returned %d, expected %d", what, v, vw);
+		v = sct_init_kmod_call(7);
+		if (v != vw)
+			sct_case_err(c, "%s: module init-text site returned %d, expected %d",
+				     what, v, vw);
 		v = a64sc_key_mod_call(7);
 		if (v != vw)
 			sct_case_err(c, "%s: vmlinux site returned %d, expected %d", what, v, vw);
@@ -1529,12 +1580,14 @@ static void sct_case_key_moving(struct sct_case_state *c)
 		n = sc_key_sites(&STATIC_CALL_KEY(a64sc_key_mod), sites,
 				 SC_MAX_SITES);
 		for (i = 0, mine = 0; i < n; i++)
-			if (sites[i].mod == THIS_MODULE) {
+			if (sites[i].mod == THIS_MODULE &&
+			    !within_module_init((unsigned long)sites[i].addr,
+						THIS_MODULE)) {
 				own = &sites[i];
 				mine++;
 			}
 		if (mine != 1) {
-			sct_case_err(c, "a64sc_key_mod: %d sites in this module, expected 1 (sct_kmod_call())",
+			sct_case_err(c, "a64sc_key_mod: %d sites in this module's core text, expected 1 (sct_kmod_call())",
 				     mine);
 			return;
 		}
@@ -1676,6 +1729,7 @@ static int __init sct_init(void)
 	ret = sct_parse_scenarios(&mask);
 	if (ret)
 		return ret;
+	sct_init_kmod_call = sct_kmod_init_call;
 
 	pr_info("KTAP version 1\n");
 	/* Only the selected cases are planned and numbered. */
@@ -1705,6 +1759,7 @@ static int __init sct_init(void)
 			pr_info("ok %d %s\n", n, c.name);
 		}
 	}
+	sct_init_kmod_call = NULL;	/* the init text goes away */
 	return failed ? -EINVAL : 0;
 }
 
