@@ -20,11 +20,12 @@
 # caught SURVIVED (a failure) unless its header says why it is
 # "Unobservable:".
 #
-# Verdicts are cached in $CACHE/mutate/ under a hash of the mutant, its
-# base's series, the tests (kunit/, kmod/, common/), the configs, the
-# rig (scripts/), the host tools (tools/) and QEMU's version: a run cut short resumes where it stopped, and a change to
-# any of those inputs runs the mutant again. MUTATE_FRESH=1 ignores the
-# cache.
+# Verdicts are cached in $CACHE/mutate/ under a hash of the mutant's text
+# (not its path: a run in another clone finds them), its base's series,
+# the tests (kunit/, kmod/, common/), the configs, the rig (scripts/), the
+# host tools (tools/) and QEMU's version: a run cut short resumes where it
+# stopped, and a change to any of those inputs runs the mutant again.
+# MUTATE_FRESH=1 ignores the cache.
 #   mutate.sh [NAME...]     default: every mutants/*.patch
 # Results: out/mutate/summary.tsv, the table printed at the end (and as
 # Markdown in out/mutate/table.md); each
@@ -180,7 +181,7 @@ for name in "${names[@]}"; do
 	key=$( {
 		echo "$rig"
 		echo "$mbase"
-		sha256sum "$patch"
+		sha256sum <"$patch"
 	} | sha256sum | cut -c1-16)
 	cfile=$cachedir/$name-$key.tsv
 	if [ -z "${MUTATE_FRESH:-}" ] && [ -s "$cfile" ]; then
