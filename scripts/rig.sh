@@ -138,12 +138,16 @@ st_kunit() {
 		${filter:+KUNIT_ATTR_FILTER="$filter"} "$S/stages/kunit.sh" "$2"
 }
 # The module selftest; machine=MODE boots it on another machine mode of
-# scripts/tables/machines.tsv (strict: no stale call tolerated).
+# scripts/tables/machines.tsv (strict: no stale call tolerated). The
+# row's selftest= options come first, then the caller's KMOD_ARGS (make
+# kmod V=clang KMOD_ARGS=-P,-N).
 st_kmod() {
-	local label=kmod-$2 machine
+	local label=kmod-$2 machine sel
 	machine=$(opt "$3" machine)
+	sel=$(opt "$3" selftest)
+	sel=$sel${KMOD_ARGS:+${sel:+,}$KMOD_ARGS}
 	[ -z "$(opt "$3" label)" ] || label=$label-$(opt "$3" label)
-	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$(opt "$3" selftest)" \
+	run_stage "$label" env KMOD_STAGE="$label" KMOD_ARGS="$sel" \
 		${machine:+MACHINE="$machine"} "$S/stages/kmod.sh" "$2"
 }
 # The KUnit concurrency case alone: runs=N multi-threaded runs (default
