@@ -16,7 +16,11 @@
 # own, left out where the workload stage found a CFI failure per sample.
 #   footprint.sh VARIANT   (after workload.sh VARIANT)
 #                          -> $OUT/footprint-VARIANT.tsv, one row per boot and model
-# Environment: FP_N, FP_LONG_N (default 200 and 5200), BOOT_TIMEOUT.
+# The boots are independent one-vCPU guests under -icount (what they count
+# does not depend on the host's speed): FP_JOBS of them run at a time, each
+# into its own rows file, joined in boot order at the end.
+# Environment: FP_N, FP_LONG_N (default 200 and 5200), FP_JOBS (default
+# the host's cores), BOOT_TIMEOUT.
 set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 rig_init
@@ -25,6 +29,7 @@ variant_setup footprint.sh "${1:-}"
 stage=footprint-$variant
 n=${FP_N:-200}
 long_n=${FP_LONG_N:-5200}
+jobs_max=${FP_JOBS:-$(nproc)}
 [ "$long_n" -gt "$n" ] || die "FP_LONG_N=$long_n must be more than FP_N=$n"
 rows_wl=$OUT/workload-$variant.tsv
 [ -f "$rows_wl" ] || die "$rows_wl missing: run the workload stage on $variant first"
@@ -63,7 +68,8 @@ record_qemu "$stage"
 out=$OUT/footprint-$variant.tsv
 printf 'variant\tdesign\tgroup\tboot\tlong\tn\tlong_n\tmodel\tdacc\tdmiss\tiacc\timiss\n' >"$out"
 
-# boot GROUP LABEL LONG LIST INITRD: one guest, its counters into $out
+# boot_one GROUP LABEL LONG LIST INITRD: one guest, its counters into
+# $work/rows-LABEL.tsv
 boot_one() {
 	local group=$1 label=$2 long=$3 list=$4 initrd=$5 logf plog
 	logf=$LOGS/$stage-$label.console.log
@@ -87,30 +93,52 @@ boot_one() {
 			if (rows > nm) { print "footprint: a report with " rows " core rows" > "/dev/stderr"; exit 1 }
 			printf "%s\t%s\t%s\t%s\t%s\t%s\n", pre, m[rows], d, dm, i, im
 			seen++
-		}' "$plog" >>"$out"
+		}' "$plog" >"$work/rows-$label.tsv"
+}
+
+# boot_bg ARGS...: boot_one in the background, once fewer than FP_JOBS run
+labels=()
+running=0
+failed=0
+boot_bg() {
+	labels+=("$2")
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n || failed=$((failed + 1))
+		running=$((running - 1))
+	fi
+	boot_one "$@" &
+	running=$((running + 1))
 }
 
 t=$(date +%s)
 bare=getpid:open_close:stat:read:mmap:ctxsw
 nb=0
 for label in base base-again; do
-	boot_one bare "bare-$label" - "$bare" "$work/bare.cpio"
+	boot_bg bare "bare-$label" - "$bare" "$work/bare.cpio"
 	nb=$((nb + 1))
 done
 for w in ${bare//:/ }; do
-	boot_one bare "bare-$w" "$w" "$bare" "$work/bare.cpio"
+	boot_bg bare "bare-$w" "$w" "$bare" "$work/bare.cpio"
 	nb=$((nb + 1))
 done
 if grep -q '^#skipped	ctxsw_traced' "$rows_wl"; then
 	record "$stage" "traced ping-pong left out: a CFI failure per sample on this kernel (workload stage)" INFO 0
 else
 	for label in base base-again; do
-		boot_one traced "traced-$label" - ctxsw_traced "$work/perf.cpio"
+		boot_bg traced "traced-$label" - ctxsw_traced "$work/perf.cpio"
 		nb=$((nb + 1))
 	done
-	boot_one traced traced-ctxsw_traced ctxsw_traced ctxsw_traced "$work/perf.cpio"
+	boot_bg traced traced-ctxsw_traced ctxsw_traced ctxsw_traced "$work/perf.cpio"
 	nb=$((nb + 1))
 fi
+while [ "$running" -gt 0 ]; do
+	wait -n || failed=$((failed + 1))
+	running=$((running - 1))
+done
+[ "$failed" -eq 0 ] || die "$stage: $failed of $nb boots failed (their messages are above)"
+for label in "${labels[@]}"; do
+	cat "$work/rows-$label.tsv" >>"$out"
+done
 got=$(($(wc -l <"$out") - 1))
 if [ "$got" -ne $((nb * ${#models[@]})) ]; then
 	record "$stage" "cache model reports" FAIL $(($(date +%s) - t)) "$got of $((nb * ${#models[@]})) in $LOGS/$stage-*.plugin.log"
