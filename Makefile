@@ -63,7 +63,7 @@ tools: ## build and test the C++ host tools (CTest)
 bench: ## icount benchmark: cost per call and per update (QEMU -icount shift=0; BENCH_SMP=4)
 	@$(S)/evidence.sh run bench $(S)/stages/bench.sh
 
-workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per design and base (unpatched, mainline's trampoline, slot, inline), their suite, system calls and a traced ping-pong under -icount; one table per base (about 80 min with the kernels built)
+workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per design and base (unpatched, mainline's trampoline, slot, inline), their suite, system calls and a traced ping-pong under -icount; one table per base (the longest target: README, "Times")
 	@$(S)/evidence.sh run workload $(S)/rig.sh workload
 
 hwkit: ## the hardware kit: with KDIR=<arm64 kernel build>, one archive (bench module, workload program, run.sh, report) for that kernel in out/; without, the kit checked on canned input and run under QEMU on one rig kernel per design, 6.12 and 7.2
@@ -76,7 +76,7 @@ mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be ki
 	@# A run of some mutants (MUTANTS=...) is not the evidence target.
 	@$(if $(MUTANTS),$(S)/stages/mutate.sh $(MUTANTS),$(S)/evidence.sh run mutate $(S)/stages/mutate.sh)
 
-matrix: ## the evidence beyond make test: 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN (about 30 min cold)
+matrix: ## the evidence beyond make test: the 6.12 per-patch builds, the unpatched kCFI suite, 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN, LSM (about an hour cold)
 	@$(S)/evidence.sh run matrix $(S)/rig.sh matrix
 
 gki: ## GKI-shaped Clang kernels (kCFI+BTI+PAC+SCS, ThinLTO and full LTO): layout, KUnit (PAC and SCS), selftest beyond B range, sc-audit, perf; perf on plain patched+unpatched Clang too

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The rig's entry point, called by the Makefile:
 #   rig.sh PLAN             a plan of scripts/tables/plans.tsv (run, test, gki,
-#                           perf, race, mainline, inline, matrix, check,
-#                           bisect, tools), then the summary
+#                           perf, race, mainline, inline, matrix, workload,
+#                           hwkit, check, bisect, tools), then the summary
 #   rig.sh kernel|kunit|kmod|check-vmlinux|audit [VARIANT]
 #                           one stage on one variant (default gcc)
 #   rig.sh suite [VARIANT]  one variant's suite (scripts/tables/stages.tsv; default gcc)

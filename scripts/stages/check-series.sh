@@ -187,14 +187,14 @@ kconfig_attempt() {
 }
 
 # bisect: build each patch of the series on its own, in the bisect
-# worktree, with the KUnit suite grafted (uncommitted) and the baseline's
-# configuration: patch by patch the tree then differs from the baseline only
-# by the series so far, and with build-bisect a subdirectory of its tree
-# every untouched object is a ccache hit from the gcc-base build
-# (Documentation/rig.md, "Caches and keys"). On mainline the bisect variant is clang-base's
-# configuration instead (scripts/tables/variants.tsv): static calls, and so the
-# code the series changes, are only built with CFI there until the last
-# patch. Cached per series, fragments and suite.
+# worktree, with the KUnit suite grafted (uncommitted) and the unpatched
+# Clang kCFI kernel's configuration (clang-base's fragments,
+# scripts/tables/variants.tsv): static calls, and so the code the series
+# changes, are only built with CFI there until the last patch. Patch by
+# patch the tree then differs from the baseline only by the series so far,
+# and with build-bisect a subdirectory of its tree every untouched object
+# is a ccache hit from the clang-base build (Documentation/rig.md, "Caches
+# and keys"). Cached per series, fragments, suite and common/.
 bisect_builds() {
 	local key stamp bt c i name t fail=0
 	mapfile -t frags < <(variant_fragments "$bisect_v")
