@@ -7,11 +7,11 @@ S := scripts
 # without V, rig.sh's default.
 
 .PHONY: help run test deps tree kernel kunit kunit-baseline kmod kmod-baseline \
-	boot check bisect tools bench workload hwkit mutate matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
+	boot check bisect tools bench workload hwkit mutate mutate-6.12 mutate-inline mutate-7.2 matrix mainline gki perf race qemu cfi-baseline inline clean distclean shellcheck \
 	status all suite
 
 help: ## this list
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	@grep -hE '^[a-z0-9.-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
 	@. $(S)/lib/table.sh; b=$${BASE:-$$(table_get $(S)/tables/bases.tsv base default=yes)}; \
 		echo "  Variables: BASE=$$(table_get $(S)/tables/bases.tsv base | paste -sd'|') (scripts/tables/bases.tsv, default $$(table_get $(S)/tables/bases.tsv base default=yes))"; \
@@ -69,12 +69,30 @@ workload: ## kernel work through static calls: LSM-heavy Clang kernels, one per 
 hwkit: ## the hardware kit: with KDIR=<arm64 kernel build>, one archive (bench module, workload program, run.sh, report) for that kernel in out/; without, the kit checked on canned input and run under QEMU on one rig kernel per design, 6.12 and 7.2
 	@$(if $(KDIR),$(S)/stages/hwkit.sh $(KDIR),$(S)/evidence.sh run hwkit $(S)/rig.sh hwkit)
 
-mutate: ## mutation testing: each mutants/*.patch (6.12, inline, 7.2) must be killed by a test verdict or a kernel report; verdicts cached
+mutate: ## mutation testing: each mutants/*.patch must be killed by a test verdict or a kernel report; runs mutate-6.12, mutate-inline and mutate-7.2 (MUTANTS="...": those alone, recording nothing)
+ifneq ($(MUTANTS),)
 	@$(S)/sources/tree.sh all
 	@$(S)/sources/tree.sh inline
 	@BASE=7.2 $(S)/sources/tree.sh all
-	@# A run of some mutants (MUTANTS=...) is not the evidence target.
-	@$(if $(MUTANTS),$(S)/stages/mutate.sh $(MUTANTS),$(S)/evidence.sh run mutate $(S)/stages/mutate.sh)
+	@$(S)/stages/mutate.sh $(MUTANTS)
+else
+	@$(MAKE) --no-print-directory -k mutate-6.12 mutate-inline mutate-7.2
+endif
+
+# One evidence row per tree: each part fits in a working session on a new
+# machine, and a part that passed stays recorded while another one runs.
+mutate-6.12: ## the mutants of the 6.12 series (out-of-line) and their control; verdicts cached
+	@$(S)/sources/tree.sh all
+	@$(S)/evidence.sh run mutate-6.12 $(S)/stages/mutate.sh --tree 6.12/patched
+
+mutate-inline: ## the mutants of the 6.12 inline series and their control; verdicts cached
+	@$(S)/sources/tree.sh all
+	@$(S)/sources/tree.sh inline
+	@$(S)/evidence.sh run mutate-inline $(S)/stages/mutate.sh --tree 6.12/inline
+
+mutate-7.2: ## the mutants of the 7.2 series and their control; verdicts cached
+	@BASE=7.2 $(S)/sources/tree.sh all
+	@$(S)/evidence.sh run mutate-7.2 $(S)/stages/mutate.sh --tree 7.2/patched
 
 matrix: ## the evidence beyond make test: the 6.12 per-patch builds, the unpatched kCFI suite, 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN, LSM (about an hour cold)
 	@$(S)/evidence.sh run matrix $(S)/rig.sh matrix
@@ -94,7 +112,7 @@ mainline: ## BASE=7.2: the series and mainline's own kCFI trampolines side by si
 status: ## each evidence target (scripts/tables/evidence.tsv): current, or stale since which inputs changed (Documentation/evidence.tsv)
 	@$(S)/evidence.sh status
 
-all: ## every evidence target in order (test inline mainline gki matrix perf bench workload hwkit mutate), one summary line
+all: ## every evidence target in order (test inline mainline gki matrix perf bench workload hwkit, mutate in its three parts), one summary line
 	@$(S)/evidence.sh all
 
 suite: ## a variant's whole suite (V=..., scripts/tables/stages.tsv): kernel, layout, KUnit, module, and what else applies

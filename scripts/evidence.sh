@@ -104,23 +104,23 @@ changed_inputs() {
 
 cmd_status() {
 	local t now rec was commit date secs summary cur=0 stale=0 never=0
-	printf '%-9s %-8s %s\n' target state "recorded (commit, date, duration): summary"
+	printf '%-13s %-8s %s\n' target state "recorded (commit, date, duration): summary"
 	for t in $(table_get "$DECL" target); do
 		now=$(input_hashes "$t")
 		rec=
 		[ ! -f "$RECORD" ] || rec=$(awk -F'\t' -v t="$t" 'NR > 1 && $1 == t' "$RECORD")
 		if [ -z "$rec" ]; then
-			printf '%-9s %-8s %s\n' "$t" never "-"
+			printf '%-13s %-8s %s\n' "$t" never "-"
 			never=$((never + 1))
 			continue
 		fi
 		IFS=$'\t' read -r _ _ was commit date secs summary <<<"$rec"
 		if [ "$now" = "$was" ]; then
-			printf '%-9s %-8s %s, %s, %dm%02ds: %s\n' "$t" current "$commit" "$date" \
+			printf '%-13s %-8s %s, %s, %dm%02ds: %s\n' "$t" current "$commit" "$date" \
 				$((secs / 60)) $((secs % 60)) "$summary"
 			cur=$((cur + 1))
 		else
-			printf '%-9s %-8s %s, %s: changed since: %s\n' "$t" stale "$commit" "$date" \
+			printf '%-13s %-8s %s, %s: changed since: %s\n' "$t" stale "$commit" "$date" \
 				"$(changed_inputs "$now" "$was")"
 			stale=$((stale + 1))
 		fi

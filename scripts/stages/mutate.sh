@@ -26,9 +26,13 @@
 # host tools (tools/) and QEMU's version: a run cut short resumes where it
 # stopped, and a change to any of those inputs runs the mutant again.
 # MUTATE_FRESH=1 ignores the cache.
-#   mutate.sh [NAME...]     default: every mutants/*.patch
-# Results: out/mutate/summary.tsv, the table printed at the end (and as
-# Markdown in out/mutate/table.md); each
+#   mutate.sh [--tree BASE/TREE] [NAME...]
+#                           default: every mutants/*.patch; --tree keeps
+#                           the mutants of one tree (6.12/patched,
+#                           6.12/inline, 7.2/patched), the unit of the
+#                           evidence rows mutate-6.12, -inline and -7.2
+# Results: out/mutate/summary[-BASE-TREE].tsv, the table printed at the end
+# (and as Markdown in out/mutate/table[-BASE-TREE].md); each
 # mutant's own logs and results in out/mutate/NAME/.
 set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
@@ -38,6 +42,12 @@ S=$RIG_ROOT/scripts
 GIT=(git -c user.name=arm64-static-call-rig -c user.email=rig@localhost
 	-c advice.detachedHead=false)
 
+only_tree=
+if [ "${1:-}" = --tree ]; then
+	[ "$#" -ge 2 ] || die "usage: mutate.sh [--tree BASE/TREE] [NAME...]"
+	only_tree=$2
+	shift 2
+fi
 if [ "$#" -eq 0 ]; then
 	mapfile -t names < <(find "$RIG_ROOT/mutants" -name '*.patch' -printf '%f\n' | sed 's/\.patch$//' | sort)
 else
@@ -57,7 +67,9 @@ done
 mapfile -t names < <(for name in "${names[@]}"; do
 	mb=$(mutant_field "$name" Base)
 	printf '%s\t%s\t%s\n' "${mb:-$DEFAULT_BASE}" "$(mutant_field "$name" Tree)" "$name"
-done | sort -t $'\t' -k1,1 -k2,2 -k3,3 | cut -f3)
+done | sort -t $'\t' -k1,1 -k2,2 -k3,3 |
+	awk -F'\t' -v t="$only_tree" 't == "" || $1 "/" ($2 == "" ? "patched" : $2) == t' | cut -f3)
+[ "${#names[@]}" -gt 0 ] || die "no mutants of tree '$only_tree' (the Base: and Tree: lines of mutants/*.patch)"
 
 # A mutant may hang a guest: shorter limits than the normal runs (which
 # pass in well under a minute each on this machine). The hang detectors
@@ -158,7 +170,8 @@ judge() {
 
 top=$OUT/mutate
 mkdir -p "$top"
-summary=$top/summary.tsv
+part=${only_tree:+-${only_tree//\//-}}
+summary=$top/summary$part.tsv
 : >"$summary"
 killed=0 survived=0 unobservable=0 errors=0 cached=0 controls=0
 declare -A prepared=()
@@ -259,7 +272,7 @@ done
 	echo "|---|---|---|---|---|"
 	awk -F'\t' '{ gsub(/\|/, "\\|", $4); gsub(/\|/, "\\|", $5)
 		printf "| `%s` | %s | %s | %s | %s |\n", $1, $2, $5, $3, $4 }' "$summary"
-} >"$top/table.md"
+} >"$top/table$part.md"
 
 echo
 echo "==================== mutants ===================="
