@@ -75,6 +75,14 @@
  * with preemption off for that spinner, until the deadline breaks the
  * circle. Nothing of the update has run then, so the caller may restore
  * the old target and probe again.
+ *
+ * The updater stays on its CPU by its affinity, not by migrate_disable():
+ * the update takes cpus_read_lock(), and a CPU going offline waits, with
+ * the hotplug lock held for writing, until no task is pinned to it, so a
+ * pinned updater and the hotplug would wait for each other for ever.
+ * Hotplug may break the affinity instead (as it moves the spinners, which
+ * kthread_bind() does not make per-CPU threads); the probe then has no
+ * verdict.
  */
 #ifndef _SC_SYNC_H
 #define _SC_SYNC_H
@@ -136,6 +144,7 @@ struct sc_sync {
 	struct task_struct *updater;
 	struct sc_sync_cpu *cpu;	/* nr_cpu_ids entries */
 	struct cpumask online;	/* the online CPUs when the probe started */
+	struct cpumask affinity;	/* the updater's, restored afterwards */
 	atomic_t sent;
 	int open;
 	int go;
@@ -415,9 +424,18 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	if (res->err)
 		goto out_unreg1;
 
-	/* This thread is the updater: keep it off the spinners' CPUs. */
-	migrate_disable();
-	self = smp_processor_id();
+	/*
+	 * This thread is the updater: keep it off the spinners' CPUs, by its
+	 * affinity rather than migrate_disable() (see the top of this file).
+	 */
+	cpumask_copy(&s->affinity, current->cpus_ptr);
+	self = raw_smp_processor_id();
+	res->err = set_cpus_allowed_ptr(current, cpumask_of(self));
+	if (res->err) {
+		/* self went offline in the meantime */
+		res->err = -EAGAIN;
+		goto out_unreg2;
+	}
 	cpumask_copy(&s->online, cpu_online_mask);
 	for_each_cpu(cpu, &s->online) {
 		if (cpu == self)
@@ -480,9 +498,13 @@ static int sc_sync_probe(void (*update)(void *arg), void *arg,
 	 */
 	smp_store_release(&s->returned, 1);
 
-	/* A CPU that came or went, or a missed kprobe hit: no verdict. */
-	if (!cpumask_equal(&s->online, cpu_online_mask) || s->kp.nmissed ||
-	    kprobe_disabled(&s->kp)) {
+	/*
+	 * A CPU that came or went (hotplug may have moved this thread off
+	 * self and back), or a missed kprobe hit: no verdict.
+	 */
+	if (!cpumask_equal(&s->online, cpu_online_mask) ||
+	    !cpumask_equal(current->cpus_ptr, cpumask_of(self)) ||
+	    s->kp.nmissed || kprobe_disabled(&s->kp)) {
 		res->err = -EAGAIN;
 		goto out_stop;
 	}
@@ -558,7 +580,8 @@ out_stop:
 	for (i = 0; i < nr_cpu_ids; i++)
 		if (sp[i].task)
 			kthread_stop(sp[i].task);
-	migrate_enable();
+	set_cpus_allowed_ptr(current, &s->affinity);
+out_unreg2:
 	unregister_kprobe(&s->kp);
 out_unreg1:
 	tracepoint_probe_unregister(tps[1].tp, sc_sync_entered, s);

@@ -1179,7 +1179,7 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 /* ---- case: sync ------------------------------------------------------------ */
 
 /* probes of one step that may end without a verdict (CPU hotplug) */
-#define SCT_SYNC_TRIES		5
+#define SCT_SYNC_TRIES		20
 
 static void sct_sync_update(void *func)
 {
