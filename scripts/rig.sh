@@ -92,8 +92,12 @@ st_env() { # KEY=VALUE: exported for the rest of the plan
 }
 st_deps() { run_stage deps "$S/sources/deps.sh" "$(opt "$3" what)"; }
 st_tools() { run_stage tools "$S/stages/tools.sh"; }
-# No script decides by a variant's, base's or toolchain's name.
-st_lint() { run_stage lint "$S/stages/lint-names.sh"; }
+# No script decides by a variant's, base's or toolchain's name; the log
+# scan sees every message the series can print.
+st_lint() {
+	run_stage lint "$S/stages/lint-names.sh"
+	run_stage lint-reports "$S/stages/lint-reports.sh"
+}
 st_tree() {
 	local trees
 	read -r -a trees <<<"$(opt "$3" trees | tr ',' ' ')"

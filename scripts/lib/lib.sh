@@ -91,7 +91,7 @@ KERNEL_CRASH_PAT='CFI failure|Unable to handle|Internal error|Oops|BUG:|Kernel p
 # The series' own complaints (its pr_err/pr_warn and WARN texts other than
 # the misaligned-target one the suite announces) and the instruction
 # encoder's.
-SERIES_REPORT_PAT='static_call: .*(left unpatched|failed \(|no route recorded)|unexpected \.static_call\.text layout|offset out of range|A64 instructions must be word aligned|unknown branch encoding'
+SERIES_REPORT_PAT='static_call: .*(left unpatched|failed \(|no route recorded)|unexpected \.static_call\.text layout|\.static_call_routes does not match its code|offset out of range|A64 instructions must be word aligned|unknown branch encoding'
 
 # log_unannounced LOG: the console log without carriage returns and without
 # the lines that hold a message the suite announced, in quotes, with
