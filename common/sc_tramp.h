@@ -390,4 +390,12 @@ static inline int sc_kprobe_try(const void *addr)
 }
 #endif
 
+/*
+ * Whether kprobes would be told that the module text word at @addr is
+ * reserved (static_call_text_reserved(), which is not exported): 1 or 0,
+ * or -ENOENT when @addr is not module text. Exported by the rig's KUnit
+ * graft (kunit/a64sc_scaffold.c); modules reach it with symbol_get().
+ */
+int a64sc_mod_text_reserved(const void *addr);
+
 #endif /* _SC_TRAMP_H */

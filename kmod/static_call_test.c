@@ -1128,10 +1128,53 @@ static void sct_case_stress(struct sct_case_state *c)
  * A probe on a plain module function registers, as a control.
  */
 #ifdef CONFIG_KPROBES
+/*
+ * And no wider: the words just before and just after the module's
+ * .static_call.text [@lo, @hi) must not be reserved. register_kprobe()
+ * cannot show it (it refuses a padding word for a reason of its own), so
+ * the hook itself is asked, through the KUnit graft. A word outside the
+ * module's text cannot be asked about (the hook finds modules by text
+ * address); at least one of the two must be module text, or the check
+ * would see nothing. Left out with inline sites, where a neighbour may be
+ * a call site, reserved for a reason of its own.
+ */
+static void sct_kprobe_no_wider(struct sct_case_state *c, const void *lo,
+				const void *hi)
+{
+	const void *words[] = { lo - sizeof(u32), hi };
+	int (*reserved)(const void *addr);
+	int i, r, asked = 0;
+
+	if (sct_inline)
+		return;
+	reserved = symbol_get(a64sc_mod_text_reserved);
+	if (!reserved) {
+		sct_ktap_info("%s: no a64sc_mod_text_reserved() (not a rig kernel): the range's outer edges are not checked",
+			      c->name);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		r = reserved(words[i]);
+		if (r == -ENOENT)
+			continue;
+		asked++;
+		if (r)
+			sct_case_err(c, "the word %s this module's .static_call.text (%pS) is reserved: the refusal range is wider than the section",
+				     i ? "after" : "before", words[i]);
+	}
+	symbol_put(a64sc_mod_text_reserved);
+	sct_ktap_info("%s: %d of the 2 words just outside .static_call.text are module text, asked whether reserved",
+		      c->name, asked);
+	if (!asked)
+		sct_case_err(c, "neither %pS nor %pS (just outside .static_call.text) is module text: the range's outer edges are not checked",
+			     words[0], words[1]);
+}
+
 static void sct_case_kprobe_refused(struct sct_case_state *c)
 {
 	const struct static_call_key *keys[SCT_MAX_TRAMPS];
 	const void *tramp = SCT_TRAMP(sct_plain), *tramps[SCT_MAX_TRAMPS];
+	const void *lo = NULL, *hi = NULL;
 	unsigned int off, size, refused = 0;
 	struct sc_tramp t;
 	int ret, n, i;
@@ -1157,6 +1200,10 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 		sc_tramp_read(tramps[i], &t);
 		size = t.layout == SC_LAYOUT_SLOT_ADRP ? SC_SLOT_ADRP_STRIDE :
 			sc_tramp_code_size(t.layout);
+		if (!lo || tramps[i] < lo)
+			lo = tramps[i];
+		if (tramps[i] + size > hi)
+			hi = tramps[i] + size;
 		for (off = 0; off < size; off += sizeof(u32)) {
 			ret = sc_kprobe_try(tramps[i] + off);
 			if (ret == -EINVAL)
@@ -1168,6 +1215,8 @@ static void sct_case_kprobe_refused(struct sct_case_state *c)
 	}
 	sct_ktap_info("%s: register_kprobe() refused at %u words of the %d trampolines of this module",
 		      c->name, refused, n);
+	if (n > 0)
+		sct_kprobe_no_wider(c, lo, hi);
 }
 #else
 static void sct_case_kprobe_refused(struct sct_case_state *c)

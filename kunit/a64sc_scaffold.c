@@ -32,6 +32,9 @@
  * - watch_load, a parameter written and read at run time: the cross-CPU
  *   calls a module load's static call set-up sends (the module
  *   selftest's load_sync).
+ * - a64sc_mod_text_reserved(), EXPORT_SYMBOL_GPL: what kprobes would be
+ *   told of a word of module text (common/sc_tramp.h), for the module's
+ *   kprobe_refused.
  */
 
 #include <linux/cpumask.h>
@@ -42,6 +45,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
+#include <linux/rcupdate.h>
 #include <linux/set_memory.h>
 #include <linux/sizes.h>
 #include <linux/static_call.h>
@@ -128,6 +132,32 @@ void a64sc_far_code_free(void *page)
 	a64sc_far_free(page);
 }
 EXPORT_SYMBOL_GPL(a64sc_far_code_free);
+
+/* ---- the kprobe refusal range of a module's .static_call.text ---- */
+
+/*
+ * register_kprobe() refuses a word for reasons of its own too (a word it
+ * cannot decode, such as alignment padding), so a module cannot tell from
+ * it that the word just outside its .static_call.text is reserved: it asks
+ * the hook kprobes asks, for module text only (the hook looks modules up
+ * by text address).
+ */
+int a64sc_mod_text_reserved(const void *addr)
+{
+	void *a = (void *)addr;
+	bool text;
+
+	/* 6.12 asserts preemption off for the lookup, 7.x an RCU reader. */
+	preempt_disable();
+	rcu_read_lock();
+	text = __module_text_address((unsigned long)a);
+	rcu_read_unlock();
+	preempt_enable();
+	if (!text)
+		return -ENOENT;
+	return static_call_text_reserved(a, a) ? 1 : 0;
+}
+EXPORT_SYMBOL_GPL(a64sc_mod_text_reserved);
 
 /* ---- module placement out of B range (the module selftest's -P) ---- */
 
