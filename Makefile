@@ -90,9 +90,10 @@ mutate-inline: ## the mutants of the 6.12 inline series and their control; verdi
 	@$(S)/sources/tree.sh inline
 	@$(S)/evidence.sh run mutate-inline $(S)/stages/mutate.sh --tree 6.12/inline
 
-mutate-7.2: ## the mutants of the 7.2 series and their control; verdicts cached
+mutate-7.2: ## the mutants of the 7.2 series and of its inline series, and their controls; verdicts cached
 	@BASE=7.2 $(S)/sources/tree.sh all
-	@$(S)/evidence.sh run mutate-7.2 $(S)/stages/mutate.sh --tree 7.2/patched
+	@BASE=7.2 $(S)/sources/tree.sh inline
+	@$(S)/evidence.sh run mutate-7.2 $(S)/stages/mutate.sh --tree 7.2/patched,7.2/inline
 
 matrix: ## the evidence beyond make test: the 6.12 per-patch builds, the unpatched kCFI suite, 5 race runs, VHE, lockdep+KASAN+ftrace+hotplug, KCSAN, LSM (about an hour cold)
 	@$(S)/evidence.sh run matrix $(S)/rig.sh matrix

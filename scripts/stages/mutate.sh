@@ -26,11 +26,12 @@
 # host tools (tools/) and QEMU's version: a run cut short resumes where it
 # stopped, and a change to any of those inputs runs the mutant again.
 # MUTATE_FRESH=1 ignores the cache.
-#   mutate.sh [--tree BASE/TREE] [NAME...]
+#   mutate.sh [--tree BASE/TREE[,BASE/TREE...]] [NAME...]
 #                           default: every mutants/*.patch; --tree keeps
-#                           the mutants of one tree (6.12/patched,
-#                           6.12/inline, 7.2/patched), the unit of the
-#                           evidence rows mutate-6.12, -inline and -7.2
+#                           the mutants of those trees (6.12/patched;
+#                           6.12/inline; 7.2/patched,7.2/inline), the unit
+#                           of the evidence rows mutate-6.12, -inline and
+#                           -7.2
 # Results: out/mutate/summary[-BASE-TREE].tsv, the table printed at the end
 # (and as Markdown in out/mutate/table[-BASE-TREE].md); each
 # mutant's own logs and results in out/mutate/NAME/.
@@ -68,7 +69,10 @@ mapfile -t names < <(for name in "${names[@]}"; do
 	mb=$(mutant_field "$name" Base)
 	printf '%s\t%s\t%s\n' "${mb:-$DEFAULT_BASE}" "$(mutant_field "$name" Tree)" "$name"
 done | sort -t $'\t' -k1,1 -k2,2 -k3,3 |
-	awk -F'\t' -v t="$only_tree" 't == "" || $1 "/" ($2 == "" ? "patched" : $2) == t' | cut -f3)
+	awk -F'\t' -v t="$only_tree" 'BEGIN { n = split(t, want, ",") }
+		{ tr = $1 "/" ($2 == "" ? "patched" : $2); ok = (t == "")
+		  for (i = 1; i <= n; i++) if (tr == want[i]) ok = 1 }
+		ok' | cut -f3)
 [ "${#names[@]}" -gt 0 ] || die "no mutants of tree '$only_tree' (the Base: and Tree: lines of mutants/*.patch)"
 
 # A mutant may hang a guest: shorter limits than the normal runs (which
@@ -170,7 +174,8 @@ judge() {
 
 top=$OUT/mutate
 mkdir -p "$top"
-part=${only_tree:+-${only_tree//\//-}}
+part=${only_tree%%,*}
+part=${part:+-${part//\//-}}
 summary=$top/summary$part.tsv
 : >"$summary"
 killed=0 survived=0 unobservable=0 errors=0 cached=0 controls=0
