@@ -3,6 +3,13 @@
 # logs and results of the last run are in out/.
 SHELL := /bin/bash
 S := scripts
+# The scripts capture what nested makes print ($(make -s -C TREE
+# kernelversion) names the tree in a result row and in the base commit).
+# Under make -C, or a make that runs this one (make all does), GNU make
+# turns -w on and passes it down, and each nested make would print its
+# "Entering directory" lines into that output: make all counted one check
+# fewer in make test that way, its row cut in two. No directory lines here.
+MAKEFLAGS += --no-print-directory
 # make kernel V=<name>: a variant's name on BASE (scripts/tables/variants.tsv);
 # without V, rig.sh's default.
 
